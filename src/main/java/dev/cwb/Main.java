@@ -1,0 +1,108 @@
+package dev.cwb;
+
+import dev.cwb.cli.Commands;
+import dev.cwb.shell.ScriptRunner;
+import dev.cwb.shell.WorkbenchShell;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Starts the workbench in one of three ways:
+ * <ul>
+ *   <li>{@code cwb} on a terminal: the interactive shell;</li>
+ *   <li>{@code cwb COMMAND ARGS...}: one command, exit code = its result;</li>
+ *   <li>{@code cwb --script FILE}, or commands piped on stdin: many commands, stopping at the first failure.</li>
+ * </ul>
+ * Global options come before the command: {@code --debug}, {@code --no-color}, {@code --script FILE},
+ * {@code --keep-going}, {@code --version}, {@code --help}.
+ */
+public final class Main {
+    public static final String VERSION = "0.1.0";
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.in));
+    }
+
+    static int run(String[] args, InputStream stdin) {
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+        boolean debug = false;
+        boolean color = System.console() != null && System.getenv("NO_COLOR") == null;
+        boolean keepGoing = false;
+        Path script = null;
+        int i = 0;
+        options:
+        for (; i < args.length; i++) {
+            switch (args[i]) {
+                case "--debug" -> debug = true;
+                case "--no-color" -> color = false;
+                case "--keep-going" -> keepGoing = true;
+                case "--version" -> {
+                    out.println("cwb " + VERSION);
+                    return 0;
+                }
+                case "--help", "-h" -> {
+                    out.println(USAGE);
+                    return 0;
+                }
+                case "--script" -> {
+                    if (i + 1 >= args.length) {
+                        err.println("error: --script needs a file — usage: cwb --script FILE");
+                        return CwbException.USAGE;
+                    }
+                    script = Path.of(args[++i]);
+                }
+                default -> {
+                    break options; // the command starts here
+                }
+            }
+        }
+        List<String> command = new ArrayList<>(Arrays.asList(args).subList(i, args.length));
+
+        Workbench workbench = new Workbench(WorkbenchHome.fromEnvironment(), out, err);
+        workbench.setDebug(debug);
+        workbench.setColor(color);
+        try {
+            if (!command.isEmpty()) {
+                return Commands.run(workbench, command.toArray(String[]::new));
+            }
+            if (script != null) {
+                try (InputStream in = Files.newInputStream(script)) {
+                    return new ScriptRunner(workbench, keepGoing).run(in, script.toString());
+                } catch (NoSuchFileException e) {
+                    err.println("error: no such script file '" + script + "' — check the path");
+                    return CwbException.NOT_FOUND;
+                }
+            }
+            if (System.console() == null) {
+                return new ScriptRunner(workbench, keepGoing).run(stdin, "standard input");
+            }
+            return new WorkbenchShell(workbench).run();
+        } catch (IOException e) {
+            return Commands.report(workbench, new CwbException(CwbException.IO, e.getMessage(), null, e));
+        } catch (RuntimeException e) {
+            return Commands.report(workbench, e);
+        }
+    }
+
+    static final String USAGE = """
+            Usage: cwb [--debug] [--no-color]                   open the workbench shell
+                   cwb [--debug] COMMAND [ARGS...]              run one command and exit
+                   cwb [--debug] [--keep-going] --script FILE   run the commands in FILE
+                   ... | cwb                                    run the commands piped on stdin
+            Type 'cwb help' for the list of commands. Images live in $CWB_HOME
+            (default /var/lib/cwb as root, ~/.local/share/cwb otherwise).""";
+}

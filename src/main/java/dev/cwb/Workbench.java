@@ -1,0 +1,72 @@
+package dev.cwb;
+
+import dev.cwb.image.ImageStore;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+
+/**
+ * The state one workbench session shares between its commands: where its files live, where it prints,
+ * and the stores it has opened. Commands receive it; nothing else is global.
+ */
+public final class Workbench {
+    private final WorkbenchHome home;
+    private PrintWriter out;
+    private PrintWriter err;
+    private boolean debug;
+    private boolean color;
+    private ImageStore images;
+
+    public Workbench(WorkbenchHome home, PrintWriter out, PrintWriter err) {
+        this.home = home;
+        this.out = out;
+        this.err = err;
+    }
+
+    public WorkbenchHome home() {
+        return home;
+    }
+
+    public PrintWriter out() {
+        return out;
+    }
+
+    public PrintWriter err() {
+        return err;
+    }
+
+    /** Redirects output, e.g. to the JLine terminal's writer once the shell is up. */
+    public void setOutput(PrintWriter out, PrintWriter err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public boolean debug() {
+        return debug;
+    }
+
+    public void setDebug(boolean debug) {
+        this.debug = debug;
+    }
+
+    /** Whether output may use ANSI colour (a real terminal, and NO_COLOR unset). */
+    public boolean color() {
+        return color;
+    }
+
+    public void setColor(boolean color) {
+        this.color = color;
+    }
+
+    /** The image store, opened (and created if new) on first use so start-up stays fast. */
+    public synchronized ImageStore images() {
+        if (images == null) {
+            images = ImageStore.open(home.imageLayout());
+        }
+        return images;
+    }
+
+    public Path cacheDir() {
+        return home.cache();
+    }
+}

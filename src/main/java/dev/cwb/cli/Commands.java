@@ -1,0 +1,65 @@
+package dev.cwb.cli;
+
+import dev.cwb.CwbException;
+import dev.cwb.Workbench;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+
+/**
+ * Builds the picocli command tree for a session and runs one command line in it, turning every failure
+ * into the one line a learner sees: {@code error: what failed, why — what to do}. Stack traces appear
+ * only with {@code --debug}.
+ */
+public final class Commands {
+    /** Exit code for a failure that is not a {@link CwbException} (a bug). */
+    public static final int INTERNAL_ERROR = 1;
+
+    private Commands() {
+    }
+
+    /** A fresh command tree printing to the workbench's current writers. */
+    public static CommandLine create(Workbench workbench) {
+        CommandLine cmd = new CommandLine(new CwbCommand(), new CommandFactory(workbench));
+        cmd.setOut(workbench.out());
+        cmd.setErr(workbench.err());
+        cmd.setColorScheme(CommandLine.Help.defaultColorScheme(workbench.color() ? CommandLine.Help.Ansi.ON : CommandLine.Help.Ansi.OFF));
+        cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> report(workbench, ex));
+        cmd.setParameterExceptionHandler((ex, args) -> {
+            String name = ex.getCommandLine().getCommandName();
+            String help = ex.getCommandLine() == cmd ? "type 'help' to list the commands" : "type 'help " + name + "' for its usage";
+            printError(workbench, ex.getMessage() + " — " + help);
+            return CwbException.USAGE;
+        });
+        return cmd;
+    }
+
+    /** Runs one command line (already split into words) and returns its exit code. */
+    public static int run(Workbench workbench, String... args) {
+        try {
+            return create(workbench).execute(args);
+        } finally {
+            workbench.out().flush();
+            workbench.err().flush();
+        }
+    }
+
+    /** Prints an exception as one line (and its stack trace with --debug); returns the exit code it maps to. */
+    public static int report(Workbench workbench, Throwable ex) {
+        if (workbench.debug()) {
+            ex.printStackTrace(workbench.err());
+        }
+        if (ex instanceof CwbException c) {
+            printError(workbench, c.oneLine());
+            return c.exitCode();
+        }
+        printError(workbench, "internal error: " + ex + (workbench.debug() ? "" : " — run with --debug for the stack trace, and please report it"));
+        return INTERNAL_ERROR;
+    }
+
+    public static void printError(Workbench workbench, String line) {
+        PrintWriter err = workbench.err();
+        err.println(workbench.color() ? "\u001b[1;31merror:\u001b[0m " + line : "error: " + line);
+        err.flush();
+    }
+}

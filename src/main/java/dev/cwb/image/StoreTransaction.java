@@ -1,0 +1,120 @@
+package dev.cwb.image;
+
+import dev.cwb.CwbException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A write to the {@link ImageStore} that becomes visible all at once or not at all.
+ *
+ * <p>Blobs are streamed into a private staging directory ({@code ingest/ID/}) while their digest is
+ * computed; a blob whose bytes do not match the digest it was announced with is refused there. On
+ * {@link #commit()} the staged blobs are renamed into {@code blobs/sha256/} and index.json is replaced
+ * in one rename. Closing without committing deletes the staging directory: nothing half-written remains.
+ */
+public final class StoreTransaction implements AutoCloseable {
+    private final ImageStore store;
+    private final Path staging;
+    private final Map<Digest, Path> staged = new LinkedHashMap<>();
+    private final Map<Reference, Descriptor> tags = new LinkedHashMap<>();
+    private boolean done;
+
+    StoreTransaction(ImageStore store, Path staging) {
+        this.store = store;
+        this.staging = staging;
+    }
+
+    /**
+     * Streams a blob into staging. With {@code expected} non-null the bytes must hash to it (and have
+     * {@code expectedSize} bytes when that is not -1), or a {@link CwbException} names {@code what}.
+     */
+    public Descriptor putBlob(String mediaType, InputStream in, Digest expected, long expectedSize, String what) {
+        Path tmp = staging.resolve("blob-" + staged.size() + "-" + System.nanoTime());
+        MessageDigest hasher = Digest.newSha256();
+        long size;
+        try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), hasher)) {
+            size = in.transferTo(out);
+        } catch (IOException e) {
+            throw new CwbException(CwbException.IO, "cannot store " + what + ": " + e.getMessage(), null, e);
+        }
+        Digest actual = Digest.ofSha256(hasher.digest());
+        if (expected != null && !expected.equals(actual)) {
+            throw CwbException.corrupt(what + " does not match its digest " + expected + " (its bytes hash to " + actual + ")",
+                    "the source is damaged; nothing was added to the store");
+        }
+        if (expectedSize >= 0 && expectedSize != size) {
+            throw CwbException.corrupt(what + " has " + size + " bytes but its descriptor says " + expectedSize,
+                    "the source is damaged; nothing was added to the store");
+        }
+        Path previous = staged.putIfAbsent(actual, tmp);
+        if (previous != null) {
+            deleteQuietly(tmp);
+        }
+        return new Descriptor(mediaType, actual, size);
+    }
+
+    public Descriptor putBlob(String mediaType, byte[] bytes, String what) {
+        return putBlob(mediaType, new java.io.ByteArrayInputStream(bytes), null, -1, what);
+    }
+
+    /** True when the blob is already in the store or staged here. */
+    public boolean has(Digest digest) {
+        return staged.containsKey(digest) || store.hasBlob(digest);
+    }
+
+    /** Names {@code manifest} as {@code ref} in index.json when the transaction commits. */
+    public void tag(Reference ref, Descriptor manifest) {
+        tags.put(ref, manifest);
+    }
+
+    /** Moves the staged blobs into place and rewrites index.json, under the store's lock. */
+    public void commit() {
+        if (done) {
+            throw new IllegalStateException("transaction already finished");
+        }
+        store.withLock(() -> {
+            staged.forEach((digest, path) -> ImageStore.moveBlobIntoPlace(path, store.blobPath(digest)));
+            for (Descriptor manifest : tags.values()) {
+                if (!store.hasBlob(manifest.digest())) {
+                    throw CwbException.corrupt("manifest " + manifest.digest() + " was tagged but never stored", null);
+                }
+            }
+            store.writeIndex(ImageIndex.of(ImageStore.retag(store.index().manifests(), tags)));
+            return null;
+        });
+        done = true;
+        close();
+    }
+
+    /** Discards whatever was staged and not committed. */
+    @Override
+    public void close() {
+        done = true;
+        if (!Files.exists(staging)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(staging)) {
+            files.sorted(Comparator.reverseOrder()).forEach(StoreTransaction::deleteQuietly);
+        } catch (IOException e) {
+            // best effort: 'cleanup' removes stale ingest directories
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+}
