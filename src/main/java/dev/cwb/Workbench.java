@@ -15,6 +15,7 @@ public final class Workbench {
     private PrintWriter err;
     private boolean debug;
     private boolean color;
+    private boolean unicode = defaultUnicode();
     private ImageStore images;
 
     public Workbench(WorkbenchHome home, PrintWriter out, PrintWriter err) {
@@ -56,6 +57,25 @@ public final class Workbench {
 
     public void setColor(boolean color) {
         this.color = color;
+    }
+
+    /** Whether tables may use box-drawing characters (a UTF-8 locale). */
+    public boolean unicode() {
+        return unicode;
+    }
+
+    public void setUnicode(boolean unicode) {
+        this.unicode = unicode;
+    }
+
+    private static boolean defaultUnicode() {
+        for (String var : new String[] {"LC_ALL", "LC_CTYPE", "LANG"}) {
+            String v = System.getenv(var);
+            if (v != null && !v.isEmpty()) {
+                return v.toUpperCase(java.util.Locale.ROOT).contains("UTF-8") || v.toUpperCase(java.util.Locale.ROOT).contains("UTF8");
+            }
+        }
+        return false;
     }
 
     /** The image store, opened (and created if new) on first use so start-up stays fast. */

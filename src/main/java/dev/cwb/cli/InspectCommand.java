@@ -1,21 +1,122 @@
 package dev.cwb.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cwb.image.Descriptor;
+import dev.cwb.image.Image;
+import dev.cwb.image.ImageConfig;
+import dev.cwb.image.ImageStore;
+import dev.cwb.image.Json;
+import dev.cwb.view.Sizes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-/** {@code inspect IMAGE}: the manifest and config, each part explained; {@code inspect layers IMAGE}: a row per layer. */
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code inspect IMAGE}: the manifest and the config of an image, every part with a line saying what it
+ * is for. The learner sees that an image is not a zip file but a few content-addressed JSON documents
+ * pointing at layer tars.
+ */
 @Command(name = "inspect", description = "Show an image's manifest and config, each part explained. 'inspect layers IMAGE' for its layers.",
         subcommands = InspectLayersCommand.class)
 public final class InspectCommand extends WorkbenchCommand {
     @Mixin
     JsonOption json;
 
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image.")
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image (name:tag or image id).")
     String image;
 
     @Override
-    protected int run() {
-        throw new UnsupportedOperationException("inspect: not yet implemented");
+    protected int run() throws IOException {
+        ImageStore store = workbench.images();
+        Image img = store.image(image);
+        if (json.enabled()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("reference", img.reference().toString());
+            m.put("id", img.id().toString());
+            m.put("manifestDescriptor", img.manifestDescriptor());
+            m.put("manifest", raw(store, img.manifestDescriptor(), "manifest"));
+            m.put("config", raw(store, img.manifest().config(), "config"));
+            out().println(Json.pretty(m));
+            return 0;
+        }
+        PrintWriter out = out();
+        ImageConfig config = img.config();
+        ImageConfig.RunConfig run = config.runConfig();
+        out.println("Image " + img.reference().familiar() + "   (" + img.reference() + ")");
+        field(out, "Image id", img.id().toString(), "the digest of the config blob; 'images' shows its first 12 characters");
+        out.println();
+        Descriptor md = img.manifestDescriptor();
+        out.println("Manifest " + md.digest() + "   " + Sizes.human(md.size()));
+        note(out, "The table of contents. It names the config and each layer by digest; its own digest is the");
+        note(out, "most exact name the image has (alpine@sha256:...).");
+        field(out, "Media type", md.mediaType(), mediaTypeNote(md.mediaType()));
+        field(out, "Config", img.manifest().config().digest() + "  " + Sizes.human(img.manifest().config().size()),
+                img.manifest().config().mediaType());
+        field(out, "Layers", img.layers().size() + " (bottom first)", "see 'inspect layers " + image + "'");
+        out.println();
+        out.println("Config " + img.manifest().config().digest());
+        note(out, "How to run the image, what it was built for, and how it was built.");
+        field(out, "Platform", config.platform().toString(), "the OS and CPU the programs in the layers were built for");
+        field(out, "Created", orNone(config.created()), "when the last step ran");
+        field(out, "Entrypoint", list(run.entrypoint()), "the program a container always starts (CMD becomes its arguments)");
+        field(out, "Cmd", list(run.cmd()), "the default command, replaced by what you type after the image name");
+        field(out, "Env", run.env() == null || run.env().isEmpty() ? "(none)" : String.join("\n" + " ".repeat(16), run.env()),
+                "variables every process in the container starts with");
+        field(out, "WorkingDir", run.workingDir() == null || run.workingDir().isEmpty() ? "/ (default)" : run.workingDir(),
+                "the directory the command starts in");
+        field(out, "User", run.user() == null || run.user().isEmpty() ? "root (default)" : run.user(),
+                "the user (and group) the command runs as");
+        if (run.exposedPorts() != null && !run.exposedPorts().isEmpty()) {
+            field(out, "ExposedPorts", String.join(" ", run.exposedPorts().keySet()), "documentation only: publishing a port is a run-time choice");
+        }
+        if (run.volumes() != null && !run.volumes().isEmpty()) {
+            field(out, "Volumes", String.join(" ", run.volumes().keySet()), "paths meant to be mounted from outside");
+        }
+        if (run.labels() != null && !run.labels().isEmpty()) {
+            StringBuilder labels = new StringBuilder();
+            run.labels().forEach((k, v) -> labels.append(labels.length() == 0 ? "" : "\n" + " ".repeat(16)).append(k).append('=').append(v));
+            field(out, "Labels", labels.toString(), "free-form metadata");
+        }
+        field(out, "History", config.history().size() + " steps", "see 'history " + image + "'");
+        field(out, "diff_ids", config.diffIds().size() + " layers",
+                "sha256 of each layer's uncompressed tar; the layer blobs' digests are of the compressed bytes");
+        return 0;
+    }
+
+    private static JsonNode raw(ImageStore store, Descriptor d, String what) throws IOException {
+        return Json.MAPPER.readTree(store.readBlob(d, what));
+    }
+
+    private static void field(PrintWriter out, String name, String value, String why) {
+        out.printf("  %-13s %s%n", name, value);
+        if (why != null) {
+            out.printf("  %-13s   ↳ %s%n", "", why);
+        }
+    }
+
+    private static void note(PrintWriter out, String text) {
+        out.println("  " + text);
+    }
+
+    private static String list(List<String> values) {
+        return values == null || values.isEmpty() ? "(none)" : Json.pretty(values).replaceAll("\\s*\\n\\s*", " ");
+    }
+
+    private static String orNone(String s) {
+        return s == null || s.isEmpty() ? "(not recorded)" : s;
+    }
+
+    static String mediaTypeNote(String mediaType) {
+        if (mediaType == null) {
+            return null;
+        }
+        return mediaType.contains("docker") ? "Docker's format (v2 schema 2), the ancestor of the OCI one"
+                : "the OCI image format (github.com/opencontainers/image-spec)";
     }
 }
