@@ -28,11 +28,16 @@ public final class InspectCommand extends WorkbenchCommand {
     @Mixin
     JsonOption json;
 
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image (name:tag or image id).")
+    // Optional for picocli (a parent's required parameter would be demanded by 'inspect layers X' too).
+    @Parameters(index = "0", arity = "0..1", paramLabel = "IMAGE", description = "The image (name:tag or image id).")
     String image;
 
     @Override
     protected int run() throws IOException {
+        if (image == null) {
+            throw new dev.cwb.CwbException(dev.cwb.CwbException.USAGE, "inspect needs an image",
+                    "type 'inspect IMAGE' or 'inspect layers IMAGE'; 'images' lists them");
+        }
         ImageStore store = workbench.images();
         Image img = store.image(image);
         if (json.enabled()) {
