@@ -11,6 +11,7 @@ import java.util.Map;
  * Specification). Inside it:
  * <pre>
  *   images/   an OCI image layout (oci-layout, index.json, blobs/sha256/...)
+ *   layers/   unpacked layers, one directory per diff_id, shared by all images (overlay lowerdirs)
  *   cache/    derived data that can always be rebuilt (layer statistics, ...)
  *   history   the shell's command history
  * </pre>
@@ -50,6 +51,10 @@ public record WorkbenchHome(Path root) {
 
     public Path imageLayout() {
         return root.resolve("images");
+    }
+
+    public Path layers() {
+        return root.resolve("layers");
     }
 
     public Path cache() {

@@ -76,9 +76,8 @@ public final class LayerScanner {
             return new LayerEntry(deleted, LayerEntry.Kind.WHITEOUT, 0);
         }
         LayerEntry.Kind kind;
-        if (e.isDirectory()) {
-            kind = LayerEntry.Kind.DIRECTORY;
-        } else if (e.isSymbolicLink()) {
+        // The type flag decides; commons-compress also calls any name ending in '/' a directory.
+        if (e.isSymbolicLink()) {
             kind = LayerEntry.Kind.SYMLINK;
         } else if (e.isLink()) {
             kind = LayerEntry.Kind.HARDLINK;
@@ -88,6 +87,8 @@ public final class LayerScanner {
             kind = LayerEntry.Kind.BLOCK_DEVICE;
         } else if (e.isFIFO()) {
             kind = LayerEntry.Kind.FIFO;
+        } else if (e.isDirectory()) {
+            kind = LayerEntry.Kind.DIRECTORY;
         } else {
             kind = LayerEntry.Kind.FILE;
         }

@@ -39,6 +39,31 @@ public final class TestImages {
             return entry(e, data);
         }
 
+        public Layer file(String name, String content, int mode) {
+            TarArchiveEntry e = new TarArchiveEntry(name);
+            byte[] data = content.getBytes(StandardCharsets.UTF_8);
+            e.setSize(data.length);
+            e.setMode(mode);
+            return entry(e, data);
+        }
+
+        public Layer dir(String name, int mode) {
+            TarArchiveEntry e = new TarArchiveEntry(name.endsWith("/") ? name : name + "/");
+            e.setMode(mode);
+            return entry(e, null);
+        }
+
+        public Layer hardlink(String name, String target) {
+            TarArchiveEntry e = new TarArchiveEntry(name, TarArchiveEntry.LF_LINK);
+            e.setLinkName(target);
+            return entry(e, null);
+        }
+
+        /** Any entry, for hostile cases the helpers above do not cover. */
+        public Layer raw(TarArchiveEntry e, byte[] data) {
+            return entry(e, data);
+        }
+
         public Layer symlink(String name, String target) {
             TarArchiveEntry e = new TarArchiveEntry(name, TarArchiveEntry.LF_SYMLINK);
             e.setLinkName(target);

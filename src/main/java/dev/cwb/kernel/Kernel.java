@@ -1,0 +1,100 @@
+package dev.cwb.kernel;
+
+import com.sun.jna.LastErrorException;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * The one door to the kernel. Every system call the workbench makes goes through a method here, which
+ * calls libc through JNA and throws a {@link SyscallException} naming the call and errno on failure.
+ *
+ * <p>File-system calls used in bulk (extracting thousands of files) are not traced one by one; the
+ * namespace and mount steps that a learner watches will record each call here as well.
+ */
+public final class Kernel {
+    /** {@code S_IFCHR} (inode(7)): a character device node. */
+    public static final int S_IFCHR = 0020000;
+    public static final int S_IFBLK = 0060000;
+    public static final int S_IFIFO = 0010000;
+    /** {@code AT_FDCWD} and {@code AT_SYMLINK_NOFOLLOW} (fcntl.h). */
+    private static final int AT_FDCWD = -100;
+    private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+
+    private Kernel() {
+    }
+
+    /** True on Linux with libc loaded through JNA. */
+    public static boolean available() {
+        return LibC.AVAILABLE;
+    }
+
+    public static int geteuid() {
+        return available() ? LibC.geteuid() : -1;
+    }
+
+    /** makedev(3): the dev_t glibc builds from a major and minor number. */
+    public static long makedev(long major, long minor) {
+        return ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8) | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);
+    }
+
+    public static void lchown(Path path, int uid, int gid) throws SyscallException {
+        try {
+            LibC.lchown(path.toString(), uid, gid);
+        } catch (LastErrorException e) {
+            throw new SyscallException("lchown", path.toString(), e.getErrorCode());
+        }
+    }
+
+    public static void chmod(Path path, int mode) throws SyscallException {
+        try {
+            LibC.chmod(path.toString(), mode);
+        } catch (LastErrorException e) {
+            throw new SyscallException("chmod", path.toString(), e.getErrorCode());
+        }
+    }
+
+    public static void mknod(Path path, int mode, long dev) throws SyscallException {
+        try {
+            LibC.mknod(path.toString(), mode, dev);
+        } catch (LastErrorException e) {
+            throw new SyscallException("mknod", path.toString(), e.getErrorCode());
+        }
+    }
+
+    public static void lsetxattr(Path path, String name, byte[] value) throws SyscallException {
+        try {
+            LibC.lsetxattr(path.toString(), name, value, value.length, 0);
+        } catch (LastErrorException e) {
+            throw new SyscallException("lsetxattr", path + ", " + name, e.getErrorCode());
+        }
+    }
+
+    /** The value of an extended attribute, or {@code null} when the file has none by that name. */
+    public static byte[] lgetxattr(Path path, String name) throws SyscallException {
+        byte[] buf = new byte[4096];
+        try {
+            long n = LibC.lgetxattr(path.toString(), name, buf, buf.length);
+            return java.util.Arrays.copyOf(buf, (int) n);
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == 61) { // ENODATA
+                return null;
+            }
+            throw new SyscallException("lgetxattr", path + ", " + name, e.getErrorCode());
+        }
+    }
+
+    public static String lgetxattrString(Path path, String name) throws SyscallException {
+        byte[] v = lgetxattr(path, name);
+        return v == null ? null : new String(v, StandardCharsets.UTF_8);
+    }
+
+    /** Sets access and modification times of the path itself (a symlink is not followed). */
+    public static void lutimes(Path path, long seconds, long nanos) throws SyscallException {
+        try {
+            LibC.utimensat(AT_FDCWD, path.toString(), new long[] {seconds, nanos, seconds, nanos}, AT_SYMLINK_NOFOLLOW);
+        } catch (LastErrorException e) {
+            throw new SyscallException("utimensat", path.toString(), e.getErrorCode());
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package dev.cwb.layer;
+
+import dev.cwb.CwbException;
+import dev.cwb.image.Descriptor;
+import dev.cwb.image.Image;
+import dev.cwb.image.ImageStore;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * Applies an image's layers, bottom first, into one directory: the merged root filesystem, with every
+ * whiteout applied as the OCI image spec says ("Applying Changesets"). This is what {@code umoci unpack}
+ * and {@code docker export} give. The result is built in a hidden sibling directory and renamed to the
+ * target only when every layer is verified, so a failure leaves no half-built tree.
+ */
+public final class FlatUnpacker {
+    private final ImageStore store;
+    private final boolean asRoot;
+
+    public FlatUnpacker(ImageStore store, boolean asRoot) {
+        this.store = store;
+        this.asRoot = asRoot;
+    }
+
+    /** Called after each layer is applied. */
+    public interface Listener {
+        void layerApplied(int index, int total, Descriptor layer, LayerExtractor.Result result, long tarBytes, double seconds);
+    }
+
+    public void unpack(Image image, Path target, Listener listener) {
+        checkTarget(target);
+        Path parent = target.toAbsolutePath().getParent();
+        Path tmp = parent.resolve("." + target.getFileName() + ".cwb-" + UUID.randomUUID());
+        boolean ok = false;
+        try {
+            Files.createDirectories(tmp);
+            for (int i = 0; i < image.layers().size(); i++) {
+                Descriptor layer = image.layers().get(i);
+                String what = "layer " + (i + 1) + " of " + image.reference().familiar() + " (blob " + layer.digest() + ")";
+                long start = System.nanoTime();
+                try (LayerSource source = new LayerSource(store, layer, image.config().diffIds().get(i), what)) {
+                    LayerExtractor.Result r;
+                    try {
+                        r = new LayerExtractor(tmp, LayerExtractor.WhiteoutMode.APPLY, asRoot).extract(source.tar(), what);
+                    } catch (java.io.InterruptedIOException e) {
+                        throw e;
+                    } catch (IOException e) {
+                        throw CwbException.corrupt("cannot unpack " + what + ": " + e.getMessage(),
+                                "the layer blob is truncated or damaged; nothing was written to " + target);
+                    }
+                    long tarBytes = source.verify();
+                    listener.layerApplied(i + 1, image.layers().size(), layer, r, tarBytes, (System.nanoTime() - start) / 1e9);
+                }
+            }
+            if (Files.isDirectory(target)) {
+                Files.delete(target); // checked empty above
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            ok = true;
+        } catch (java.io.InterruptedIOException e) {
+            throw new CwbException(CwbException.IO, "cancelled; nothing was written to " + target, null);
+        } catch (IOException e) {
+            throw new CwbException(CwbException.IO, "cannot unpack into " + target + ": " + e.getMessage(),
+                    "check the free space and permissions there", e);
+        } finally {
+            if (!ok && Files.exists(tmp)) {
+                try {
+                    LayerExtractor.deleteTree(tmp);
+                } catch (IOException e) {
+                    // reported by 'cleanup' later
+                }
+            }
+        }
+    }
+
+    private static void checkTarget(Path target) {
+        if (!Files.exists(target)) {
+            return;
+        }
+        if (!Files.isDirectory(target)) {
+            throw CwbException.badInput(target + " exists and is not a directory", "choose a new directory name");
+        }
+        try (Stream<Path> s = Files.list(target)) {
+            if (s.findAny().isPresent()) {
+                throw CwbException.badInput(target + " is not empty", "choose a new or empty directory, so nothing of yours is overwritten");
+            }
+        } catch (IOException e) {
+            throw new CwbException(CwbException.IO, "cannot read " + target + ": " + e.getMessage(), null, e);
+        }
+    }
+}

@@ -1,0 +1,369 @@
+package dev.cwb.layer;
+
+import dev.cwb.CwbException;
+import dev.cwb.kernel.Kernel;
+import dev.cwb.kernel.SyscallException;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Writes the entries of one layer tar into a directory — and nowhere else.
+ *
+ * <p>Every entry name is cleaned ({@link TarPaths#clean}), its parent directories are resolved inside the
+ * target ({@link RootedPath}) and its last component is never followed: whatever is there (a symlink to
+ * {@code /etc}, say) is removed and replaced, never written through. Hardlink targets are resolved the same
+ * way. Whiteouts are handled as {@link WhiteoutMode} says. Directory modes and times are applied after
+ * all entries, so a read-only directory in the tar does not block its own contents.
+ */
+public final class LayerExtractor {
+    /** What to do with the OCI whiteouts ({@code .wh.NAME}, {@code .wh..wh..opq}) of a layer. */
+    public enum WhiteoutMode {
+        /** Apply them: delete from the target what lower layers put there (a flat root filesystem). */
+        APPLY,
+        /** Turn them into overlayfs whiteouts: char device 0:0, and xattr trusted.overlay.opaque=y (needs root). */
+        OVERLAY,
+        /** Keep them as the empty marker files the tar holds (a layer directory without root). */
+        KEEP
+    }
+
+    /** What an extraction did. */
+    public record Result(int entries, long fileBytes, int whiteouts, int opaques, int skippedDevices, int skippedXattrs) {
+    }
+
+    private static final String OVERLAY_OPAQUE_XATTR = "trusted.overlay.opaque";
+
+    private final Path root;
+    private final WhiteoutMode whiteouts;
+    private final boolean asRoot;
+    private final List<DirMeta> dirs = new ArrayList<>();
+    private final Set<String> written = new HashSet<>();
+    private final Set<String> writtenAncestors = new HashSet<>();
+    private int entries;
+    private long fileBytes;
+    private int whiteoutCount;
+    private int opaqueCount;
+    private int skippedDevices;
+    private int skippedXattrs;
+
+    /** A directory's metadata, applied at the end; kept by name and resolved again then (see {@link #extract}). */
+    private record DirMeta(String path, TarArchiveEntry entry) {
+    }
+
+    public LayerExtractor(Path root, WhiteoutMode whiteouts, boolean asRoot) {
+        this.root = root;
+        this.whiteouts = whiteouts;
+        this.asRoot = asRoot;
+    }
+
+    /** Extracts the tar read from {@code tarStream}; {@code what} names the layer in errors. */
+    public Result extract(InputStream tarStream, String what) throws IOException {
+        TarArchiveInputStream tar = new TarArchiveInputStream(tarStream);
+        for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new java.io.InterruptedIOException("cancelled");
+            }
+            entries++;
+            try {
+                apply(e, tar);
+            } catch (SyscallException | java.nio.file.FileSystemException ex) {
+                throw CwbException.corrupt(what + ": cannot apply entry '" + e.getName() + "': " + ex.getMessage(),
+                        "the layer is malformed or hostile; nothing was left in the layer cache");
+            }
+        }
+        for (int i = dirs.size() - 1; i >= 0; i--) {
+            DirMeta d = dirs.get(i);
+            // Resolve again: a later entry may have replaced the directory, or a parent of it, by a symlink
+            // (to /etc, say). chmod(2) follows symlinks, so only a real directory inside the root is touched.
+            Path p = RootedPath.resolveParent(root, d.path());
+            if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                applyMetadata(p, d.entry(), true);
+            }
+        }
+        return new Result(entries, fileBytes, whiteoutCount, opaqueCount, skippedDevices, skippedXattrs);
+    }
+
+    private void apply(TarArchiveEntry e, InputStream data) throws IOException {
+        String path = TarPaths.clean(e.getName());
+        String base = TarPaths.baseName(path);
+        if (base.equals(LayerEntry.OPAQUE_MARKER)) {
+            opaque(TarPaths.parent(path), e);
+            return;
+        }
+        String deleted = TarPaths.whiteoutTarget(path, e.getName());
+        if (deleted != null) {
+            whiteout(deleted, path, e);
+            return;
+        }
+        // The type flag decides; commons-compress also calls any name ending in '/' a directory.
+        boolean isDir = e.isDirectory() && !e.isSymbolicLink() && !e.isLink() && !e.isCharacterDevice()
+                && !e.isBlockDevice() && !e.isFIFO();
+        if (path.isEmpty()) {
+            if (!isDir) {
+                throw CwbException.corrupt("entry '" + e.getName() + "' would turn the root into a non-directory",
+                        "the layer is malformed or hostile; it was not used");
+            }
+            dirs.add(new DirMeta("", e));
+            return;
+        }
+        Path target = prepare(path, isDir);
+        markWritten(path);
+        if (e.isSymbolicLink()) {
+            if (e.getLinkName().isEmpty()) {
+                throw CwbException.corrupt("symlink entry '" + e.getName() + "' has an empty target", "the layer is malformed");
+            }
+            Files.createSymbolicLink(target, Path.of(e.getLinkName()));
+            applyMetadata(target, e, false);
+        } else if (e.isLink()) {
+            hardlink(target, e);
+        } else if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
+            special(target, e);
+        } else if (isDir) {
+            if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectory(target);
+            }
+            dirs.add(new DirMeta(path, e));
+        } else {
+            try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS)) {
+                fileBytes += data.transferTo(out);
+            }
+            applyMetadata(target, e, false);
+        }
+    }
+
+    /**
+     * Makes the parents of {@code path} exist inside the root and clears its last component, unless both
+     * the existing thing and the new entry are directories (then they merge, as tar does).
+     */
+    private Path prepare(String path, boolean newIsDir) throws IOException {
+        ensureDirectory(TarPaths.parent(path));
+        Path target = RootedPath.resolveParent(root, path);
+        if (RootedPath.existsNoFollow(target)) {
+            boolean oldIsDir = Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS);
+            if (!(oldIsDir && newIsDir)) {
+                deleteTree(target);
+            }
+        }
+        return target;
+    }
+
+    /** Creates the directory {@code dir} (and its parents) inside the root if missing, as tar does for implicit parents. */
+    private void ensureDirectory(String dir) throws IOException {
+        if (dir.isEmpty()) {
+            return;
+        }
+        ensureDirectory(TarPaths.parent(dir));
+        Path p = RootedPath.resolveFully(root, dir);
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (RootedPath.existsNoFollow(p)) {
+            // A file stands where the layer needs a directory: tar would fail; the later layer wins.
+            deleteTree(p);
+        }
+        // p's existing components are real directories (resolveFully followed every symlink inside the
+        // root); the rest does not exist yet, so creating it cannot leave the root.
+        Files.createDirectories(p);
+    }
+
+    private void hardlink(Path target, TarArchiveEntry e) throws IOException {
+        String linkTo = TarPaths.clean(e.getLinkName());
+        Path source = RootedPath.resolveParent(root, linkTo);
+        if (linkTo.isEmpty() || !RootedPath.existsNoFollow(source)) {
+            throw CwbException.corrupt("hardlink entry '" + e.getName() + "' points at '" + e.getLinkName()
+                    + "', which is not in the layers so far", "the layer is malformed or hostile; it was not used");
+        }
+        if (Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS)) {
+            throw CwbException.corrupt("hardlink entry '" + e.getName() + "' points at a directory", "the layer is malformed");
+        }
+        // link(2) does not follow a symlink source: the new name shares the symlink's inode, not its target's.
+        Files.createLink(target, source);
+    }
+
+    private void special(Path target, TarArchiveEntry e) throws IOException {
+        if (!Kernel.available() || (!asRoot && !e.isFIFO())) {
+            skippedDevices++; // mknod(2) of a device needs CAP_MKNOD
+            return;
+        }
+        int type = e.isCharacterDevice() ? Kernel.S_IFCHR : e.isBlockDevice() ? Kernel.S_IFBLK : Kernel.S_IFIFO;
+        Kernel.mknod(target, type | (e.getMode() & 07777), Kernel.makedev(e.getDevMajor(), e.getDevMinor()));
+        applyMetadata(target, e, false);
+    }
+
+    private void whiteout(String deleted, String markerPath, TarArchiveEntry e) throws IOException {
+        whiteoutCount++;
+        switch (whiteouts) {
+            case APPLY -> {
+                Path victim = RootedPath.resolveParent(root, deleted);
+                if (RootedPath.existsNoFollow(victim)) {
+                    deleteTree(victim);
+                }
+            }
+            case OVERLAY -> {
+                Path node = prepare(deleted, false);
+                Kernel.mknod(node, Kernel.S_IFCHR, 0); // overlayfs: a 0:0 character device hides the lower file
+            }
+            case KEEP -> {
+                Path marker = prepare(markerPath, false);
+                Files.createFile(marker);
+            }
+        }
+    }
+
+    private void opaque(String dir, TarArchiveEntry e) throws IOException {
+        opaqueCount++;
+        switch (whiteouts) {
+            case APPLY -> {
+                if (dir.isEmpty()) {
+                    clearLowerChildren(root, "");
+                    return;
+                }
+                Path d = RootedPath.resolveParent(root, dir);
+                if (Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+                    clearLowerChildren(d, dir);
+                }
+            }
+            case OVERLAY -> {
+                Path d = dir.isEmpty() ? root : prepare(dir, true);
+                if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createDirectory(d);
+                }
+                Kernel.lsetxattr(d, OVERLAY_OPAQUE_XATTR, "y".getBytes(StandardCharsets.UTF_8));
+            }
+            case KEEP -> {
+                ensureDirectory(dir);
+                Path marker = RootedPath.resolveParent(root, dir.isEmpty() ? LayerEntry.OPAQUE_MARKER : dir + "/" + LayerEntry.OPAQUE_MARKER);
+                if (!RootedPath.existsNoFollow(marker)) {
+                    Files.createFile(marker);
+                }
+            }
+        }
+    }
+
+    /** Opaque whiteout: removes what lower layers left in {@code dir}, keeping what this layer wrote. */
+    private void clearLowerChildren(Path dir, String dirPath) throws IOException {
+        List<Path> children;
+        try (Stream<Path> s = Files.list(dir)) {
+            children = s.toList();
+        }
+        for (Path child : children) {
+            String childPath = dirPath.isEmpty() ? child.getFileName().toString() : dirPath + "/" + child.getFileName();
+            boolean isDir = Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS);
+            if (isDir && (written.contains(childPath) || writtenAncestors.contains(childPath))) {
+                clearLowerChildren(child, childPath);
+            } else if (!written.contains(childPath)) {
+                deleteTree(child);
+            }
+        }
+    }
+
+    private void markWritten(String path) {
+        written.add(path);
+        for (String p = TarPaths.parent(path); !p.isEmpty() && writtenAncestors.add(p); p = TarPaths.parent(p)) {
+            // record each ancestor once
+        }
+    }
+
+    private void applyMetadata(Path p, TarArchiveEntry e, boolean isDir) throws IOException {
+        boolean symlink = e.isSymbolicLink();
+        if (asRoot && Kernel.available()) {
+            Kernel.lchown(p, (int) e.getLongUserId(), (int) e.getLongGroupId());
+        }
+        if (!symlink && Kernel.available()) {
+            Kernel.chmod(p, e.getMode() & 07777); // after chown: chown(2) clears setuid/setgid
+        } else if (!symlink) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(rwx(e.getMode())));
+        }
+        for (Map.Entry<String, String> x : e.getExtraPaxHeaders().entrySet()) {
+            if (x.getKey().startsWith("SCHILY.xattr.")) {
+                setXattr(p, x.getKey().substring("SCHILY.xattr.".length()), x.getValue());
+            }
+        }
+        if (Kernel.available()) {
+            long millis = e.getLastModifiedDate().getTime();
+            Kernel.lutimes(p, Math.floorDiv(millis, 1000), Math.floorMod(millis, 1000) * 1_000_000L);
+        }
+    }
+
+    private void setXattr(Path p, String name, String value) {
+        // A layer must not forge overlayfs metadata: that would hide or redirect lower files.
+        if (name.startsWith("trusted.overlay.") || !Kernel.available()) {
+            skippedXattrs++;
+            return;
+        }
+        try {
+            Kernel.lsetxattr(p, name, value.getBytes(StandardCharsets.ISO_8859_1));
+        } catch (SyscallException ex) {
+            skippedXattrs++; // e.g. security.* without privilege, or a file system without xattrs
+        }
+    }
+
+    private static String rwx(int mode) {
+        String chars = "rwxrwxrwx";
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < 9; i++) {
+            s.append((mode & (1 << (8 - i))) != 0 ? chars.charAt(i) : '-');
+        }
+        return s.toString();
+    }
+
+    /** Deletes a file, a symlink (not what it points to) or a whole directory tree, never following links. */
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+            Files.delete(p);
+            return;
+        }
+        Files.walkFileTree(p, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                makeWritable(dir);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                if (exc != null) {
+                    throw exc;
+                }
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    /** A directory a layer made read-only (0555) must still be emptied when it is deleted. */
+    private static void makeWritable(Path dir) throws IOException {
+        if (!Files.isWritable(dir)) {
+            try {
+                Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            } catch (AccessDeniedException e) {
+                // not ours: the delete below reports the real problem
+            }
+        }
+    }
+}

@@ -1,0 +1,278 @@
+package dev.cwb.layer;
+
+import dev.cwb.CwbException;
+import dev.cwb.image.TestImages.Layer;
+import dev.cwb.kernel.Kernel;
+import dev.cwb.testing.Requirements;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Hostile layers (the cases containerd's TestBreakouts and umoci's tar_extract tests defend against):
+ * each is extracted into {@code root}, and then the "host" — a directory beside it, with a file the
+ * layer aims at — must be exactly as it was.
+ */
+class LayerExtractorTest {
+    @TempDir
+    Path tmp;
+    Path root;
+    Path host;
+    Path secret;
+    Map<String, String> hostBefore;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        root = Files.createDirectory(tmp.resolve("root"));
+        host = Files.createDirectory(tmp.resolve("host"));
+        secret = Files.writeString(host.resolve("secret"), "do not touch\n");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        hostBefore = snapshot(host);
+    }
+
+    private LayerExtractor.Result extract(Layer layer, LayerExtractor.WhiteoutMode mode) throws IOException {
+        return new LayerExtractor(root, mode, false).extract(new ByteArrayInputStream(layer.tarBytes()), "test layer");
+    }
+
+    private LayerExtractor.Result extract(Layer layer) throws IOException {
+        return extract(layer, LayerExtractor.WhiteoutMode.APPLY);
+    }
+
+    private void assertHostUntouched() throws IOException {
+        assertEquals(hostBefore, snapshot(host), "the host directory changed");
+        assertEquals(hostBefore, snapshot(host));
+    }
+
+    /** path → type, mode, content: what a layer could have changed. */
+    private static Map<String, String> snapshot(Path dir) throws IOException {
+        Map<String, String> m = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.toList()) {
+                String key = dir.relativize(p).toString();
+                if (Files.isSymbolicLink(p)) {
+                    m.put(key, "link " + Files.readSymbolicLink(p));
+                } else if (Files.isDirectory(p)) {
+                    m.put(key, "dir " + PosixFilePermissions.toString(Files.getPosixFilePermissions(p)));
+                } else {
+                    m.put(key, "file " + PosixFilePermissions.toString(Files.getPosixFilePermissions(p)) + " "
+                            + Files.getAttribute(p, "unix:nlink") + " " + Files.readString(p));
+                }
+            }
+        }
+        return m;
+    }
+
+    private String hostAbs() {
+        return host.toAbsolutePath().toString();
+    }
+
+    @Test
+    void absoluteAndDotDotNamesStayInside() throws IOException {
+        extract(new Layer().file("/abs", "a").file("../../up", "u").file("./x/../../y", "y"));
+        assertEquals("a", Files.readString(root.resolve("abs")));
+        assertEquals("u", Files.readString(root.resolve("up")));
+        assertEquals("y", Files.readString(root.resolve("y")));
+        assertFalse(Files.exists(tmp.resolve("up")));
+        assertHostUntouched();
+    }
+
+    @Test
+    void writingThroughAnAbsoluteSymlinkLandsInsideTheRoot() throws IOException {
+        extract(new Layer().symlink("evil", hostAbs()).file("evil/secret", "pwned").file("evil/new", "pwned"));
+        assertHostUntouched();
+        assertEquals("pwned", Files.readString(root.resolve(hostAbs().substring(1)).resolve("secret")));
+    }
+
+    @Test
+    void writingThroughARelativeUpAndOutSymlinkLandsInsideTheRoot() throws IOException {
+        extract(new Layer().symlink("up", "../../../../..").file("up/host/secret", "pwned"));
+        assertHostUntouched();
+        assertEquals("pwned", Files.readString(root.resolve("host/secret")));
+    }
+
+    @Test
+    void symlinkToRootThenEtc() throws IOException {
+        extract(new Layer().symlink("rootlink", "/").dir("rootlink/etc").file("rootlink/etc/passwd", "x"));
+        assertEquals("x", Files.readString(root.resolve("etc/passwd")));
+        assertTrue(Files.isSymbolicLink(root.resolve("rootlink")));
+    }
+
+    @Test
+    void aFileReplacesASymlinkInsteadOfWritingThroughIt() throws IOException {
+        extract(new Layer().symlink("s", hostAbs() + "/secret").file("s", "replaced", 04777));
+        assertHostUntouched();
+        assertFalse(Files.isSymbolicLink(root.resolve("s")));
+        assertEquals("replaced", Files.readString(root.resolve("s")));
+    }
+
+    @Test
+    void absoluteHardlinkOutsideIsRefused() {
+        CwbException e = assertThrows(CwbException.class, () -> extract(new Layer().hardlink("hl", hostAbs() + "/secret")));
+        assertTrue(e.getMessage().contains("hl"), e.getMessage());
+    }
+
+    @Test
+    void relativeHardlinkUpAndOutIsRefused() throws IOException {
+        assertThrows(CwbException.class, () -> extract(new Layer().hardlink("hl", "../host/secret")));
+        assertHostUntouched();
+    }
+
+    @Test
+    void hardlinkThroughASymlinkedParentStaysInside() throws IOException {
+        assertThrows(CwbException.class, () -> extract(new Layer().symlink("h", hostAbs()).hardlink("x", "h/secret")));
+        assertHostUntouched();
+    }
+
+    @Test
+    void hardlinkToASymlinkThenChmodDoesNotReachTheHost() throws IOException {
+        extract(new Layer().symlink("s", hostAbs() + "/secret").hardlink("h", "s").file("h", "new", 0777).dir("s", 0777));
+        assertHostUntouched();
+    }
+
+    @Test
+    void hardlinkInsideIsTheSameInode() throws IOException {
+        extract(new Layer().file("a", "data").hardlink("b", "a"));
+        assertEquals(Files.getAttribute(root.resolve("a"), "unix:ino"), Files.getAttribute(root.resolve("b"), "unix:ino"));
+    }
+
+    @Test
+    void whiteoutsNamingDotDotDotOrTheRootAreErrors() {
+        for (String name : List.of(".wh..", ".wh...", "a/.wh.", "a/.wh..")) {
+            CwbException e = assertThrows(CwbException.class, () -> extract(new Layer().file(name, "")), name);
+            assertTrue(e.getMessage().contains("invalid whiteout entry"), e.getMessage());
+        }
+    }
+
+    @Test
+    void whiteoutThroughASymlinkDeletesNothingOutside() throws IOException {
+        extract(new Layer().symlink("l", hostAbs()).whiteout("l/secret"));
+        assertHostUntouched();
+        extract(new Layer().symlink("l2", "../host").whiteout("l2/secret"));
+        assertHostUntouched();
+    }
+
+    @Test
+    void aDirectoryReplacesASymlinkAndBack() throws IOException {
+        extract(new Layer().symlink("d", hostAbs()).dir("d").file("d/f", "in root"));
+        assertTrue(Files.isDirectory(root.resolve("d"), LinkOption.NOFOLLOW_LINKS));
+        assertEquals("in root", Files.readString(root.resolve("d/f")));
+        extract(new Layer().symlink("d", hostAbs()));
+        assertTrue(Files.isSymbolicLink(root.resolve("d")));
+        assertHostUntouched();
+    }
+
+    @Test
+    void deferredDirectoryModeIsNotAppliedThroughALaterSymlink() throws IOException {
+        extract(new Layer().dir("x", 0777).symlink("x", hostAbs()));
+        assertHostUntouched();
+        extract(new Layer().dir("p", 0755).dir("p/q", 0777).symlink("p", hostAbs()));
+        assertHostUntouched();
+    }
+
+    @Test
+    void theRootCannotBecomeANonDirectory() {
+        TarArchiveEntry e = new TarArchiveEntry("./", TarArchiveEntry.LF_SYMLINK);
+        e.setLinkName("/");
+        CwbException ex = assertThrows(CwbException.class, () -> extract(new Layer().raw(e, null)));
+        assertTrue(ex.getMessage().contains("non-directory"), ex.getMessage());
+        assertThrows(CwbException.class, () -> extract(new Layer().file(".", "not a dir")));
+        assertThrows(CwbException.class, () -> extract(new Layer().file("a/..", "not a dir")));
+        assertTrue(Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    @Test
+    void whiteoutsAndOpaqueDirectoriesAreAppliedInFlatMode() throws IOException {
+        extract(new Layer().dir("etc").file("etc/a", "1").file("etc/b", "2").dir("app").file("app/old", "o").dir("app/sub").file("app/sub/x", "x"));
+        extract(new Layer().whiteout("etc/a").file("app/new", "n").opaque("app").dir("app/sub").file("app/sub/y", "y"));
+        assertFalse(Files.exists(root.resolve("etc/a")));
+        assertTrue(Files.exists(root.resolve("etc/b")));
+        assertEquals(List.of("app/new", "app/sub", "app/sub/y"), listRel(root.resolve("app")));
+    }
+
+    @Test
+    void keepModeStoresTheMarkers() throws IOException {
+        extract(new Layer().whiteout("etc/a").opaque("app"), LayerExtractor.WhiteoutMode.KEEP);
+        assertTrue(Files.isRegularFile(root.resolve("etc/.wh.a")));
+        assertTrue(Files.isRegularFile(root.resolve("app/.wh..wh..opq")));
+    }
+
+    @Test
+    void overlayModeWritesOverlayfsWhiteouts() throws IOException {
+        Requirements.requireRoot();
+        new LayerExtractor(root, LayerExtractor.WhiteoutMode.OVERLAY, true)
+                .extract(new ByteArrayInputStream(new Layer().whiteout("etc/a").opaque("app").file("app/f", "f").tarBytes()), "t");
+        assertEquals("0,0", Files.getAttribute(root.resolve("etc/a"), "unix:rdev").toString().equals("0") ? "0,0" : "x");
+        assertTrue(isCharDevice(root.resolve("etc/a")));
+        assertEquals("y", Kernel.lgetxattrString(root.resolve("app"), "trusted.overlay.opaque"));
+        assertEquals("f", Files.readString(root.resolve("app/f")));
+    }
+
+    @Test
+    void layerCannotForgeOverlayXattrs() throws IOException {
+        Requirements.requireRoot();
+        TarArchiveEntry e = new TarArchiveEntry("d/");
+        e.addPaxHeader("SCHILY.xattr.trusted.overlay.opaque", "y");
+        e.addPaxHeader("SCHILY.xattr.user.note", "kept");
+        LayerExtractor.Result r = new LayerExtractor(root, LayerExtractor.WhiteoutMode.OVERLAY, true)
+                .extract(new ByteArrayInputStream(new Layer().raw(e, null).tarBytes()), "t");
+        assertEquals(null, Kernel.lgetxattrString(root.resolve("d"), "trusted.overlay.opaque"));
+        assertEquals("kept", Kernel.lgetxattrString(root.resolve("d"), "user.note"));
+        assertEquals(1, r.skippedXattrs());
+    }
+
+    @Test
+    void modesOwnersAndTimesAreKept() throws IOException {
+        Requirements.requireRoot();
+        TarArchiveEntry f = new TarArchiveEntry("bin/su");
+        byte[] data = "su".getBytes(StandardCharsets.UTF_8);
+        f.setSize(data.length);
+        f.setMode(04755);
+        f.setUserId(1234);
+        f.setGroupId(5678);
+        f.setModTime(1_000_000_000_000L);
+        TarArchiveEntry t = new TarArchiveEntry("tmp/");
+        t.setMode(01777);
+        new LayerExtractor(root, LayerExtractor.WhiteoutMode.APPLY, true)
+                .extract(new ByteArrayInputStream(new Layer().raw(f, data).raw(t, null).symlink("bin/sh", "busybox").tarBytes()), "t");
+        Path su = root.resolve("bin/su");
+        assertEquals(04755, (int) Files.getAttribute(su, "unix:mode") & 07777);
+        assertEquals(1234, Files.getAttribute(su, "unix:uid"));
+        assertEquals(5678, Files.getAttribute(su, "unix:gid"));
+        assertEquals(1_000_000_000_000L, Files.getLastModifiedTime(su).toMillis());
+        assertEquals(01777, (int) Files.getAttribute(root.resolve("tmp"), "unix:mode") & 07777);
+        assertEquals("busybox", Files.readSymbolicLink(root.resolve("bin/sh")).toString());
+    }
+
+    private static boolean isCharDevice(Path p) throws IOException {
+        int mode = (int) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        return (mode & 0170000) == Kernel.S_IFCHR && (long) Files.getAttribute(p, "unix:rdev", LinkOption.NOFOLLOW_LINKS) == 0L;
+    }
+
+    private static List<String> listRel(Path dir) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.filter(p -> !p.equals(dir)).forEach(p -> out.add(dir.getParent().relativize(p).toString()));
+        }
+        out.sort(null);
+        return out;
+    }
+}
