@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 LoadCommand.class,
                 SaveCommand.class,
                 RmiCommand.class,
+                UnpackCommand.class,
                 SamplesCommand.class,
                 HelpCommand.class,
         })

@@ -73,7 +73,7 @@ public final class HistoryCommand extends WorkbenchCommand {
             table.row(i == steps.size() - 1 ? img.id().shortId() : "<missing>", Times.ago(s.history().created(), now),
                     s.history().createdBy(), Sizes.human(s.size()), s.history().comment());
         }
-        out().print(table.render(workbench.unicode(), noTrunc ? 0 : 60));
+        out().println(table.render(workbench.unicode(), noTrunc ? 0 : 60));
         return 0;
     }
 

@@ -70,7 +70,7 @@ public final class InspectLayersCommand extends WorkbenchCommand {
             table.row(s.index(), id(s.digest().toString()), id(s.diffId().toString()), Sizes.human(s.compressedSize()),
                     Sizes.human(s.uncompressedSize()), s.added(), s.modified(), s.removed(), s.opaqueDirs(), createdBy(steps, s));
         }
-        out().print(table.render(workbench.unicode(), noTrunc ? 0 : 48));
+        out().println(table.render(workbench.unicode(), noTrunc ? 0 : 48));
         out().println("Total: " + Sizes.human(compressed) + " stored, " + Sizes.human(uncompressed) + " unpacked; "
                 + "every blob digest and diff_id verified.");
         return 0;

@@ -101,7 +101,7 @@ public final class LayerCache {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
-            throw new CwbException(CwbException.IO, "cannot unpack " + image.reference().familiar() + ": " + e.getCause().getMessage(),
+            throw new CwbException(CwbException.IO, "cannot unpack " + image.reference().familiar() + ": " + e.getCause(),
                     "check the free space and permissions of " + dir, e.getCause());
         } finally {
             pool.shutdownNow();

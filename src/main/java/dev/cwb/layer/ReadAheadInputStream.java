@@ -26,8 +26,9 @@ final class ReadAheadInputStream extends InputStream {
         producer.start();
     }
 
+    /** Reads the source to its end. It does not close it: the owner still checks what follows (a digest). */
     private void pump(InputStream source, int chunkSize) {
-        try (source) {
+        try {
             while (true) {
                 byte[] chunk = source.readNBytes(chunkSize);
                 if (chunk.length == 0) {
