@@ -34,7 +34,7 @@ public final class ScriptRunner {
             if (trimmed.isEmpty() || trimmed.startsWith("#")) {
                 continue;
             }
-            if (trimmed.equals(":quit") || trimmed.equals(":q") || trimmed.equals("exit")) {
+            if (MetaCommand.isQuit(trimmed)) {
                 break;
             }
             List<String> words;

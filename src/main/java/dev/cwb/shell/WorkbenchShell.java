@@ -1,17 +1,228 @@
 package dev.cwb.shell;
 
+import dev.cwb.Main;
 import dev.cwb.Workbench;
+import dev.cwb.WorkbenchHome;
+import dev.cwb.cli.Commands;
+import org.jline.reader.EndOfFileException;
+import org.jline.reader.History;
+import org.jline.reader.LineReader;
+import org.jline.reader.LineReaderBuilder;
+import org.jline.reader.UserInterruptException;
+import org.jline.reader.impl.DefaultParser;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+import org.jline.utils.AttributedString;
+import org.jline.utils.AttributedStyle;
+import org.jline.utils.InfoCmp.Capability;
+import picocli.CommandLine;
 
-/** The interactive JLine shell (to be built). */
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The interactive workbench: a JLine line editor in front of the picocli commands.
+ *
+ * <p>Each line is split like a shell would ({@link LineSplitter}) and run as one workbench command on a
+ * worker thread ({@link CancellableRunner}), so Ctrl-C cancels the command and the learner keeps the
+ * shell. Lines starting with a colon are the shell's own commands ({@link MetaCommand}). Tab completes
+ * commands, options, image names and paths ({@link CommandCompleter}); the command word is coloured as it
+ * is typed ({@link CommandHighlighter}); history is kept in the workbench home ({@link ShellHistory}).
+ *
+ * <p>Start-up is kept short on purpose (the learner waits for the prompt): nothing reads the image store
+ * and the command tree is built in the background, after the prompt is shown.
+ */
 public final class WorkbenchShell {
+    /** How long Ctrl-C waits for a cancelled command before leaving it to finish in the background. */
+    static final Duration CANCEL_GRACE = Duration.ofSeconds(2);
+
+    /** JLine reports trouble through java.util.logging; held here so the level sticks (loggers are weak). */
+    private static final Logger JLINE_LOG = Logger.getLogger("org.jline");
+
     private final Workbench workbench;
+    private final Terminal givenTerminal;
+    private final CommandTree tree;
 
     public WorkbenchShell(Workbench workbench) {
-        this.workbench = workbench;
+        this(workbench, null, () -> Commands.create(workbench));
     }
 
-    public int run() {
-        workbench.err().println("error: the interactive shell is not built yet");
-        return 1;
+    /** A shell on a terminal the caller owns (tests use an in-memory one) and a command tree of its choice. */
+    WorkbenchShell(Workbench workbench, Terminal terminal, Supplier<CommandLine> commands) {
+        this.workbench = workbench;
+        this.givenTerminal = terminal;
+        this.tree = new CommandTree(commands);
+    }
+
+    /** Runs the shell until the learner leaves; returns 0, the exit code of a normal exit. */
+    public int run() throws IOException {
+        if (!workbench.debug()) {
+            JLINE_LOG.setLevel(Level.OFF); // no JLine warnings with stack traces in the learner's terminal
+        }
+        PrintWriter savedOut = workbench.out();
+        PrintWriter savedErr = workbench.err();
+        Terminal terminal = givenTerminal != null ? givenTerminal : openSystemTerminal();
+        try {
+            return session(terminal);
+        } finally {
+            workbench.setOutput(savedOut, savedErr);
+            if (givenTerminal == null) {
+                terminal.close();
+            }
+        }
+    }
+
+    private int session(Terminal terminal) {
+        PrintWriter screen = terminal.writer();
+        if (!supportsColor(terminal)) {
+            workbench.setColor(false); // a dumb terminal would print escape sequences literally
+        }
+        workbench.setOutput(screen, screen);
+        printBanner(screen);
+        ShellHistory history = new ShellHistory(screen);
+        Path historyFile = history.usable(workbench.home().historyFile());
+        LineReader reader = newReader(terminal, history, historyFile);
+        CancellableRunner runner = new CancellableRunner(terminal, screen, CANCEL_GRACE);
+        MetaCommands meta = new MetaCommands(terminal, reader, historyFile);
+        String prompt = prompt(terminal);
+        try {
+            while (true) {
+                String line;
+                try {
+                    line = reader.readLine(prompt);
+                } catch (UserInterruptException e) {
+                    continue; // Ctrl-C while typing: drop the line, as bash does
+                } catch (EndOfFileException e) {
+                    screen.println(); // Ctrl-D on an empty line
+                    return 0;
+                }
+                if (!handle(line.strip(), meta, runner, screen)) {
+                    return 0;
+                }
+            }
+        } finally {
+            saveHistory(history);
+        }
+    }
+
+    /** Handles one typed line; returns false when the learner asked to leave. */
+    private boolean handle(String line, MetaCommands meta, CancellableRunner runner, PrintWriter screen) {
+        if (line.isEmpty() || line.startsWith("#")) {
+            return true;
+        }
+        if (MetaCommand.isQuit(line.split("\\s+", 2)[0])) {
+            return false;
+        }
+        if (line.startsWith(":")) {
+            meta.run(line, workbench);
+            return true;
+        }
+        List<String> words;
+        try {
+            words = LineSplitter.split(line);
+        } catch (IllegalArgumentException e) {
+            Commands.printError(workbench, e.getMessage() + " — close the quote, or put a backslash before the character");
+            return true;
+        }
+        if (!tree.isCommand(words.get(0))) {
+            String guess = tree.closest(words.get(0)).map(name -> "did you mean '" + name + "'? ").orElse("");
+            Commands.printError(workbench, "unknown command '" + words.get(0) + "' — " + guess + "type 'help' to list the commands");
+            return true;
+        }
+        CancellableRunner.Outcome outcome = runner.run(words.get(0), (out, err) -> runCommand(words, out, err));
+        workbench.setOutput(screen, screen);
+        // the tty has usually echoed ^C already; the carriage return writes over it so it shows once either way
+        switch (outcome.ending()) {
+            case CANCELLED -> screen.println("\r^C cancelled");
+            case ABANDONED -> screen.println("\r^C cancelled — the command did not stop at once; it finishes in the background"
+                    + " and its output is discarded");
+            case FINISHED -> { }
+        }
+        screen.flush();
+        return true;
+    }
+
+    /** Runs on the worker thread: one command in a fresh tree, every failure turned into one line. */
+    private int runCommand(List<String> words, PrintWriter out, PrintWriter err) {
+        workbench.setOutput(out, err);
+        try {
+            return tree.fresh().execute(words.toArray(String[]::new));
+        } catch (RuntimeException | Error e) {
+            return Commands.report(workbench, e);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    private LineReader newReader(Terminal terminal, History history, Path historyFile) {
+        DefaultParser parser = new DefaultParser();
+        parser.setEofOnUnclosedQuote(false); // an open quote is reported as one error line, not a second prompt
+        parser.setEofOnEscapedNewLine(false);
+        return LineReaderBuilder.builder()
+                .appName("cwb")
+                .terminal(terminal)
+                .parser(parser)
+                .history(history)
+                .completer(new CommandCompleter(tree, new ImageNames(workbench)))
+                .highlighter(new CommandHighlighter(tree, workbench.color()))
+                .variable(LineReader.HISTORY_FILE, historyFile) // null keeps the history in memory only
+                .variable(LineReader.HISTORY_SIZE, 1000)
+                .variable(LineReader.HISTORY_FILE_SIZE, 2000)
+                .option(LineReader.Option.HISTORY_TIMESTAMPED, false) // a plain file of commands an instructor can read
+                .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true) // '!' is just a character
+                .build();
+    }
+
+    private void printBanner(PrintWriter screen) {
+        screen.println("Container Workbench " + Main.VERSION + " — type 'help' for the commands, ':help' for the shell's keys. "
+                + "Images are kept in " + workbench.home().imageLayout());
+        if (!WorkbenchHome.isRoot()) {
+            screen.println("You are not root: the image commands work, but the kernel steps (namespaces, mounts, cgroups) "
+                    + "will need 'sudo ./cwb'.");
+        }
+        screen.flush();
+    }
+
+    private String prompt(Terminal terminal) {
+        if (!workbench.color()) {
+            return "cwb> ";
+        }
+        return new AttributedString("cwb", AttributedStyle.BOLD.foreground(AttributedStyle.BLUE)).toAnsi(terminal) + "> ";
+    }
+
+    private void saveHistory(ShellHistory history) {
+        try {
+            history.save();
+        } catch (IOException e) {
+            // ShellHistory already warned
+        }
+    }
+
+    private static boolean supportsColor(Terminal terminal) {
+        Integer colors = terminal.getNumericCapability(Capability.max_colors);
+        return colors != null && colors >= 8 && !terminal.getType().startsWith(Terminal.TYPE_DUMB);
+    }
+
+    private static Terminal openSystemTerminal() throws IOException {
+        return TerminalBuilder.builder()
+                .name("cwb")
+                .system(true)
+                // JNI ships inside the JLine jar; exec (stty) is the fallback. FFM needs Java 22, and Jansi and
+                // JNA providers need libraries we do not ship: probing them only delays the prompt.
+                .providers("jni,exec")
+                .dumb(true) // no tty (or an unknown one): fall back to a plain terminal without a warning
+                .encoding(StandardCharsets.UTF_8)
+                // Ctrl-C, Ctrl-\ and Ctrl-Z must never stop the JVM: the shell decides what they mean
+                .nativeSignals(true)
+                .signalHandler(Terminal.SignalHandler.SIG_IGN)
+                .build();
     }
 }

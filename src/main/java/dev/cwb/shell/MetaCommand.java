@@ -1,0 +1,51 @@
+package dev.cwb.shell;
+
+import java.util.Optional;
+
+/**
+ * The shell's own commands. They start with a colon so they can never clash with a workbench command
+ * (the convention of ghci and psql's backslash commands); they act on the shell, not on images.
+ */
+enum MetaCommand {
+    HELP("the shell's keys and these commands", ":help"),
+    HISTORY("the commands you typed, numbered", ":history"),
+    CLEAR("clear the screen", ":clear"),
+    QUIT("leave the workbench (also exit, quit, Ctrl-D)", ":quit", ":q", ":exit");
+
+    private final String description;
+    private final String[] names;
+
+    MetaCommand(String description, String... names) {
+        this.description = description;
+        this.names = names;
+    }
+
+    /** The name shown in help and offered by completion. */
+    String primaryName() {
+        return names[0];
+    }
+
+    String[] names() {
+        return names.clone();
+    }
+
+    String description() {
+        return description;
+    }
+
+    static Optional<MetaCommand> named(String word) {
+        for (MetaCommand meta : values()) {
+            for (String name : meta.names) {
+                if (name.equals(word)) {
+                    return Optional.of(meta);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** True for every word the shell treats as leaving: the meta-commands and a plain exit or quit. */
+    static boolean isQuit(String word) {
+        return named(word).orElse(null) == QUIT || word.equals("exit") || word.equals("quit");
+    }
+}
