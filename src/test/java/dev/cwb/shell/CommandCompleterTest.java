@@ -75,7 +75,7 @@ class CommandCompleterTest {
     @Test
     void completingImagesNeverCreatesAStore() {
         Workbench workbench = workbench();
-        assertEquals(Set.of("--json"), offered(workbench, "history "), "no images, so the options are offered");
+        assertEquals(Set.of("--json", "--no-trunc"), offered(workbench, "history "), "no images, so the options are offered");
         assertFalse(Files.exists(home.resolve("images")));
     }
 
@@ -83,7 +83,7 @@ class CommandCompleterTest {
     void optionsAreOfferedAfterADash() {
         Workbench workbench = workbench();
         assertEquals(Set.of("-f", "--force"), offered(workbench, "rmi -"));
-        assertEquals(Set.of("--json"), offered(workbench, "inspect layers --"));
+        assertEquals(Set.of("--json", "--no-trunc"), offered(workbench, "inspect layers --"));
     }
 
     @Test
