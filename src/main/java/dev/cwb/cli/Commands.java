@@ -14,6 +14,8 @@ import java.io.PrintWriter;
 public final class Commands {
     /** Exit code for a failure that is not a {@link CwbException} (a bug). */
     public static final int INTERNAL_ERROR = 1;
+    /** Exit code of a command stopped by Ctrl-C (128 + SIGINT, as shells report it). */
+    public static final int CANCELLED = 130;
 
     private Commands() {
     }
@@ -48,6 +50,11 @@ public final class Commands {
     public static int report(Workbench workbench, Throwable ex) {
         if (workbench.debug()) {
             ex.printStackTrace(workbench.err());
+        }
+        if (ex instanceof InterruptedException || ex instanceof java.io.InterruptedIOException
+                || ex instanceof java.nio.channels.ClosedByInterruptException) {
+            printError(workbench, "cancelled");
+            return CANCELLED;
         }
         if (ex instanceof CwbException c) {
             printError(workbench, c.oneLine());

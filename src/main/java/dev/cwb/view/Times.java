@@ -27,6 +27,10 @@ public final class Times {
         if (then == null) {
             return "N/A";
         }
+        if (then.equals(Instant.EPOCH)) {
+            // Reproducible builds (SOURCE_DATE_EPOCH unset, or 0) pin every time to the Unix epoch on purpose.
+            return "1970-01-01 (fixed)";
+        }
         Duration d = Duration.between(then, now);
         if (d.isNegative()) {
             return "in the future";
