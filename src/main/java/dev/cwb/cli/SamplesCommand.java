@@ -39,16 +39,34 @@ public final class SamplesCommand extends WorkbenchCommand {
             description = "The recipes directory (default: $CWB_SAMPLES, else sample-images/ of the workbench's project, else of the current directory).")
     Path recipes;
 
+    @picocli.CommandLine.Mixin
+    JsonOption json;
+
     @Override
     protected int run() {
-        return list(workbench.images(), book(recipes), out());
+        return list(workbench.images(), book(recipes), out(), json.enabled());
     }
 
     static RecipeBook book(Path recipes) {
         return RecipeBook.open(recipes != null ? recipes.toAbsolutePath().normalize() : RecipesLocator.locate());
     }
 
-    static int list(ImageStore store, RecipeBook book, PrintWriter out) {
+    static int list(ImageStore store, RecipeBook book, PrintWriter out, boolean json) {
+        if (json) {
+            java.util.List<java.util.Map<String, Object>> rows = new java.util.ArrayList<>();
+            for (Recipe recipe : book.all()) {
+                java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+                m.put("name", recipe.name());
+                m.put("from", recipe.from());
+                m.put("recipe", recipe.file().toString());
+                m.put("imageId", findBuilt(store, recipe)
+                        .map(d -> store.image(new ImageStore.ImageEntry(SampleBuilder.tagFor(recipe.name()), d)).id().toString())
+                        .orElse(null));
+                rows.add(m);
+            }
+            out.println(dev.cwb.image.Json.pretty(rows));
+            return 0;
+        }
         out.println("Sample recipes in " + book.dir() + ":");
         int width = Math.max(4, book.all().stream().mapToInt(r -> r.name().length()).max().orElse(4));
         String row = "  %-" + width + "s  %-8s  %s%n";
@@ -74,9 +92,12 @@ public final class SamplesCommand extends WorkbenchCommand {
         @Option(names = "--recipes", paramLabel = "DIR", description = "The recipes directory (see 'help samples').")
         Path recipes;
 
+        @picocli.CommandLine.Mixin
+        JsonOption json;
+
         @Override
         protected int run() {
-            return list(workbench.images(), book(recipes), out());
+            return list(workbench.images(), book(recipes), out(), json.enabled());
         }
     }
 
