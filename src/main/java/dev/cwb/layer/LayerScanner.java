@@ -38,9 +38,12 @@ public final class LayerScanner {
         MessageDigest hasher = Digest.newSha256();
         List<LayerEntry> entries = new ArrayList<>();
         long size;
+        // Two threads per layer: a read-ahead thread reads the blob, hashes it and inflates it; this thread
+        // hashes the tar (the diff_id) and walks its headers. On two cores the stages overlap.
         try (blob;
-             CountingInputStream tarBytes = new CountingInputStream(new DigestInputStream(
-                     LayerStreams.uncompressed(blob, MediaTypes.compressionOf(mediaType)), hasher))) {
+             InputStream inflated = new ReadAheadInputStream(
+                     LayerStreams.uncompressed(blob, MediaTypes.compressionOf(mediaType)), 1 << 20, 8, "layer-inflate");
+             CountingInputStream tarBytes = new CountingInputStream(new DigestInputStream(inflated, hasher))) {
             TarArchiveInputStream tar = new TarArchiveInputStream(tarBytes);
             for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
                 if (Thread.currentThread().isInterrupted()) {
