@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 RmiCommand.class,
                 UnpackCommand.class,
                 SamplesCommand.class,
+                CleanupCommand.class,
                 HelpCommand.class,
         })
 public final class CwbCommand implements Runnable {

@@ -222,11 +222,11 @@ public final class ImageStore {
         Path staging = root.resolve("ingest").resolve(UUID.randomUUID().toString());
         try {
             Files.createDirectories(staging);
+            return new StoreTransaction(this, staging, dev.cwb.cleanup.InUseMarker.hold(staging));
         } catch (IOException e) {
             throw new CwbException(CwbException.IO, "cannot write to the image store at " + root + ": " + e.getMessage(),
                     "check the permissions of " + root + " (CWB_HOME), or run with sudo", e);
         }
-        return new StoreTransaction(this, staging);
     }
 
     /**

@@ -27,11 +27,13 @@ public final class StoreTransaction implements AutoCloseable {
     private final Path staging;
     private final Map<Digest, Path> staged = new LinkedHashMap<>();
     private final Map<Reference, Descriptor> tags = new LinkedHashMap<>();
+    private final dev.cwb.cleanup.InUseMarker marker;
     private boolean done;
 
-    StoreTransaction(ImageStore store, Path staging) {
+    StoreTransaction(ImageStore store, Path staging, dev.cwb.cleanup.InUseMarker marker) {
         this.store = store;
         this.staging = staging;
+        this.marker = marker;
     }
 
     /**
@@ -100,6 +102,11 @@ public final class StoreTransaction implements AutoCloseable {
     @Override
     public void close() {
         done = true;
+        try {
+            marker.close();
+        } catch (IOException e) {
+            // the lock goes with the process anyway
+        }
         if (!Files.exists(staging)) {
             return;
         }

@@ -327,7 +327,7 @@ public final class LayerExtractor {
     }
 
     /** Deletes a file, a symlink (not what it points to) or a whole directory tree, never following links. */
-    static void deleteTree(Path p) throws IOException {
+    public static void deleteTree(Path p) throws IOException {
         if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
             Files.delete(p);
             return;

@@ -1,0 +1,72 @@
+package dev.cwb.cleanup;
+
+import dev.cwb.WorkbenchHome;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * What a killed workbench can leave in {@code $CWB_HOME}: staged blobs of a load that never committed
+ * ({@code images/ingest/*}) and layers half unpacked ({@code layers/.tmp-*}). A directory still marked
+ * by a live process ({@link InUseMarker}) is never touched.
+ */
+public final class Leftovers {
+    private final WorkbenchHome home;
+
+    public Leftovers(WorkbenchHome home) {
+        this.home = home;
+    }
+
+    /** One leftover directory and its size. */
+    public record Leftover(Path path, String what, long bytes) {
+    }
+
+    public List<Leftover> find() throws IOException {
+        List<Leftover> found = new ArrayList<>();
+        collect(home.imageLayout().resolve("ingest"), "", "blobs staged by a load that did not finish", found);
+        collect(home.layers(), ".tmp-", "a layer that was not completely unpacked", found);
+        return found;
+    }
+
+    private static void collect(Path dir, String prefix, String what, List<Leftover> found) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.toList()) {
+                if (Files.isDirectory(p) && p.getFileName().toString().startsWith(prefix) && !InUseMarker.inUse(p)) {
+                    found.add(new Leftover(p, what, sizeOf(p)));
+                }
+            }
+        }
+    }
+
+    /** Deletes one leftover (never following symlinks out of it). */
+    public static void remove(Leftover leftover) throws IOException {
+        dev.cwb.layer.LayerExtractor.deleteTree(leftover.path());
+    }
+
+    private static long sizeOf(Path dir) throws IOException {
+        long[] total = {0};
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                total[0] += attrs.size();
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException exc) {
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return total[0];
+    }
+}

@@ -1,0 +1,45 @@
+package dev.cwb.cli;
+
+import dev.cwb.image.MediaTypes;
+import dev.cwb.image.StoreTransaction;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CleanupCommandTest {
+    @TempDir
+    Path home;
+
+    @Test
+    void removesWhatAKilledSessionLeftButNotWorkInProgress() throws IOException {
+        CommandHarness cwb = new CommandHarness(home);
+        // a load killed mid-way: a staging directory nobody holds any more
+        Path killed = Files.createDirectories(home.resolve("images/ingest/dead-load"));
+        Files.write(killed.resolve("blob-0"), new byte[1234]);
+        Path halfLayer = Files.createDirectories(home.resolve("layers/.tmp-dead/fs/etc"));
+        Files.writeString(halfLayer.resolve("passwd"), "root:x:0:0\n");
+        Path finishedLayer = Files.createDirectories(home.resolve("layers/" + "a".repeat(64) + "/fs"));
+        try (StoreTransaction live = cwb.workbench().images().begin()) {
+            live.putBlob(MediaTypes.OCI_LAYER, new byte[10], "live blob");
+            assertEquals(0, cwb.run("cleanup"));
+            assertTrue(cwb.out().contains("Removed " + killed), cwb.out());
+            assertTrue(cwb.out().contains("Removed " + home.resolve("layers/.tmp-dead")), cwb.out());
+            assertFalse(Files.exists(killed));
+            assertFalse(Files.exists(home.resolve("layers/.tmp-dead")));
+            assertTrue(Files.exists(finishedLayer), "a finished layer is not a leftover");
+            try (var s = Files.list(home.resolve("images/ingest"))) {
+                assertEquals(1, s.count(), "the live transaction's staging directory stays");
+            }
+        }
+        cwb.reset();
+        assertEquals(0, cwb.run("cleanup"));
+        assertTrue(cwb.out().startsWith("Nothing to clean up"), cwb.out());
+    }
+}
