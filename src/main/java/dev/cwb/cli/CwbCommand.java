@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
                 SaveCommand.class,
                 RmiCommand.class,
                 UnpackCommand.class,
+                DiffCommand.class,
+                CatCommand.class,
                 SamplesCommand.class,
                 CleanupCommand.class,
                 HelpCommand.class,
