@@ -10,6 +10,8 @@ import picocli.CommandLine.Command;
                 InspectCommand.class,
                 HistoryCommand.class,
                 LoadCommand.class,
+                PullCommand.class,
+                PushCommand.class,
                 SaveCommand.class,
                 RmiCommand.class,
                 UnpackCommand.class,

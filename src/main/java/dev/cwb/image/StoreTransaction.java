@@ -25,7 +25,9 @@ import java.util.stream.Stream;
 public final class StoreTransaction implements AutoCloseable {
     private final ImageStore store;
     private final Path staging;
-    private final Map<Digest, Path> staged = new LinkedHashMap<>();
+    // putBlob may be called from several threads at once (a pull downloads layers in parallel)
+    private final Map<Digest, Path> staged = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+    private final java.util.concurrent.atomic.AtomicLong stagedCount = new java.util.concurrent.atomic.AtomicLong();
     private final Map<Reference, Descriptor> tags = new LinkedHashMap<>();
     private final dev.cwb.cleanup.InUseMarker marker;
     private boolean done;
@@ -41,7 +43,7 @@ public final class StoreTransaction implements AutoCloseable {
      * {@code expectedSize} bytes when that is not -1), or a {@link CwbException} names {@code what}.
      */
     public Descriptor putBlob(String mediaType, InputStream in, Digest expected, long expectedSize, String what) {
-        Path tmp = staging.resolve("blob-" + staged.size() + "-" + System.nanoTime());
+        Path tmp = staging.resolve("blob-" + stagedCount.incrementAndGet() + "-" + System.nanoTime());
         MessageDigest hasher = Digest.newSha256();
         long size;
         try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), hasher)) {
@@ -80,7 +82,7 @@ public final class StoreTransaction implements AutoCloseable {
     }
 
     /** Moves the staged blobs into place and rewrites index.json, under the store's lock. */
-    public void commit() {
+    public synchronized void commit() {
         if (done) {
             throw new IllegalStateException("transaction already finished");
         }
@@ -100,7 +102,7 @@ public final class StoreTransaction implements AutoCloseable {
 
     /** Discards whatever was staged and not committed. */
     @Override
-    public void close() {
+    public synchronized void close() {
         done = true;
         try {
             marker.close();

@@ -1,0 +1,285 @@
+package dev.cwb.registry;
+
+import dev.cwb.CwbException;
+import dev.cwb.image.Reference;
+import dev.cwb.registry.DockerCredentials.Credentials;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Speaks the OCI distribution API ("distribution-spec") to one repository of one registry, with the
+ * JDK's {@link HttpClient}. It owns the three things every request needs:
+ * <ul>
+ *   <li><b>authentication</b> — {@link #ping()} sends {@code GET /v2/}; a {@code 401} carries a
+ *       {@link AuthChallenge} and the client answers it once (Basic credentials, or a Bearer token from
+ *       the realm), then sends {@code Authorization} with every request to this registry;</li>
+ *   <li><b>redirects</b> — followed by hand, because blob downloads are commonly redirected to a storage
+ *       host that must <em>not</em> receive the registry's credentials;</li>
+ *   <li><b>retries</b> — a dropped connection, 408 or 5xx is retried with exponential backoff.</li>
+ * </ul>
+ * Every exchange is reported to an {@link HttpTrace}, which is what {@code --explain} prints.
+ */
+public final class RegistryClient {
+    static final int MAX_ATTEMPTS = 4;
+    static final int MAX_REDIRECTS = 5;
+    static final Duration FIRST_BACKOFF = Duration.ofMillis(400);
+    private static final int MAX_ERROR_BODY = 64 * 1024;
+
+    private final HttpClient http;
+    private final RegistryEndpoint endpoint;
+    private final String repository;
+    private final String actions;
+    private final Optional<Credentials> credentials;
+    private final HttpTrace trace;
+    private volatile String authorization;
+
+    /**
+     * @param actions {@code "pull"} or {@code "pull,push"}: the scope a token is requested for
+     */
+    public RegistryClient(HttpClient http, RegistryEndpoint endpoint, String repository, String actions,
+                          Optional<Credentials> credentials, HttpTrace trace) {
+        this.http = http;
+        this.endpoint = endpoint;
+        this.repository = repository;
+        this.actions = actions;
+        this.credentials = credentials;
+        this.trace = trace;
+    }
+
+    /** A client for {@code ref}'s repository, with the settings' endpoint and saved login. */
+    public static RegistryClient forReference(RegistrySettings settings, Reference ref, String actions, HttpTrace trace) {
+        RegistryEndpoint endpoint = settings.endpointFor(ref.domain());
+        Optional<Credentials> creds = new DockerCredentials(settings.dockerConfigDir()).lookup(ref.domain());
+        return new RegistryClient(newHttpClient(), endpoint, ref.path(), actions, creds, trace);
+    }
+
+    public static HttpClient newHttpClient() {
+        return HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(15))
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    public RegistryEndpoint endpoint() {
+        return endpoint;
+    }
+
+    public String repository() {
+        return repository;
+    }
+
+    public HttpTrace trace() {
+        return trace;
+    }
+
+    /**
+     * {@code GET /v2/}: is this a registry, and what login does it want? Answers the challenge at once so
+     * that later requests carry {@code Authorization} from the start, as Docker does.
+     */
+    public void ping() throws InterruptedException {
+        HttpResponse<InputStream> r = exchangeWithRetry("GET", endpoint.resolve("/v2/"), Map.of(), null, "the registry API (/v2/)", false);
+        byte[] body = drain(r);
+        if (r.statusCode() == 401) {
+            authenticate(r, "the registry API (/v2/)");
+        } else if (r.statusCode() == 404) {
+            throw new CwbException(CwbException.IO, endpoint.authority() + " answered /v2/ with 404: it is not a container registry",
+                    "check the host name and port");
+        } else if (r.statusCode() >= 400) {
+            throw RegistryErrors.fromResponse(endpoint, "the registry API (/v2/)", r.statusCode(), r.headers(), body, authorization != null);
+        }
+    }
+
+    /**
+     * Sends a request to this registry ({@code path} like {@code /v2/NAME/manifests/TAG}, or an absolute
+     * URL from a {@code Location} header) and returns a successful (below 400) response whose body the
+     * caller must read or close. Errors become {@link CwbException}s naming {@code what}.
+     */
+    public HttpResponse<InputStream> send(String method, String pathOrUrl, Map<String, String> headers,
+                                          Supplier<HttpRequest.BodyPublisher> body, String what) throws InterruptedException {
+        URI uri = pathOrUrl.startsWith("/") ? endpoint.resolve(pathOrUrl) : URI.create(pathOrUrl);
+        HttpResponse<InputStream> r = exchangeWithRetry(method, uri, headers, body, what, true);
+        if (r.statusCode() == 401) {
+            drain(r);
+            authenticate(r, what);
+            r = exchangeWithRetry(method, uri, headers, body, what, true);
+        }
+        if (r.statusCode() >= 400) {
+            byte[] err = drain(r);
+            throw RegistryErrors.fromResponse(endpoint, what, r.statusCode(), r.headers(), err, authorization != null);
+        }
+        return r;
+    }
+
+    /** {@code send} for a response with no body worth keeping (HEAD, PUT, a check). Returns the status. */
+    public HttpResponse<InputStream> sendAndClose(String method, String pathOrUrl, Map<String, String> headers,
+                                                  Supplier<HttpRequest.BodyPublisher> body, String what) throws InterruptedException {
+        HttpResponse<InputStream> r = send(method, pathOrUrl, headers, body, what);
+        drain(r);
+        return r;
+    }
+
+    /** Like {@link #send} but a 404 is an answer ("not there"), not an error: for blob existence checks. */
+    public boolean exists(String path, String what) throws InterruptedException {
+        URI uri = endpoint.resolve(path);
+        HttpResponse<InputStream> r = exchangeWithRetry("HEAD", uri, Map.of(), null, what, true);
+        drain(r);
+        if (r.statusCode() == 401) {
+            authenticate(r, what);
+            r = exchangeWithRetry("HEAD", uri, Map.of(), null, what, true);
+            drain(r);
+        }
+        if (r.statusCode() == 404) {
+            return false;
+        }
+        if (r.statusCode() >= 400) {
+            throw RegistryErrors.fromResponse(endpoint, what, r.statusCode(), r.headers(), new byte[0], authorization != null);
+        }
+        return true;
+    }
+
+    /** Answers a 401's challenge: Basic with the saved login, or Bearer with a token from the realm. */
+    private void authenticate(HttpResponse<?> unauthorized, String what) throws InterruptedException {
+        AuthChallenge challenge = AuthChallenge.parse(unauthorized.headers().firstValue("WWW-Authenticate").orElse(null));
+        boolean retrying = authorization != null;
+        if (challenge == null || retrying) {
+            throw RegistryErrors.fromResponse(endpoint, what, 401, unauthorized.headers(), new byte[0], credentials.isPresent());
+        }
+        if (challenge.isBasic()) {
+            if (credentials.isEmpty()) {
+                throw RegistryErrors.fromResponse(endpoint, what, 401, unauthorized.headers(), new byte[0], false);
+            }
+            trace.note("the registry wants Basic auth: sending the saved login for " + endpoint.domain() + " (user " + credentials.get().user() + ")");
+            authorization = credentials.get().basicHeader();
+            return;
+        }
+        if (!challenge.isBearer()) {
+            throw new CwbException(CwbException.UNSUPPORTED, endpoint.domain() + " asks for '" + challenge.scheme() + "' authentication, which cwb does not speak",
+                    "cwb supports Basic and Bearer (token) registries");
+        }
+        String scope = "repository:" + repository + ":" + actions;
+        URI tokenUri = TokenRequest.uri(challenge, scope);
+        trace.note("the registry wants a Bearer token: asking its realm for scope " + scope
+                + (credentials.isPresent() ? " with the saved login (user " + credentials.get().user() + ")" : " anonymously"));
+        Map<String, String> headers = credentials.map(c -> Map.of("Authorization", c.basicHeader())).orElse(Map.of());
+        HttpResponse<InputStream> r = exchangeWithRetry("GET", tokenUri, headers, null, "a token", false);
+        byte[] body = drain(r);
+        if (r.statusCode() >= 400) {
+            throw RegistryErrors.fromResponse(endpoint, "a token for " + repository + " from " + tokenUri.getRawAuthority(),
+                    r.statusCode(), r.headers(), body, credentials.isPresent());
+        }
+        authorization = "Bearer " + TokenRequest.parseToken(body);
+    }
+
+    /** One logical request: transient failures retried with backoff, redirects followed. */
+    private HttpResponse<InputStream> exchangeWithRetry(String method, URI uri, Map<String, String> headers,
+                                                        Supplier<HttpRequest.BodyPublisher> body, String what,
+                                                        boolean sendAuthorization) throws InterruptedException {
+        Duration wait = FIRST_BACKOFF;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                HttpResponse<InputStream> r = exchange(method, uri, headers, body, sendAuthorization);
+                boolean transientStatus = r.statusCode() == 408 || r.statusCode() == 502 || r.statusCode() == 503 || r.statusCode() == 504
+                        || r.statusCode() == 500;
+                if (!transientStatus || attempt == MAX_ATTEMPTS) {
+                    return r;
+                }
+                drain(r);
+                trace.note("HTTP " + r.statusCode() + " for " + what + ": retrying in " + wait.toMillis() + " ms (attempt " + (attempt + 1) + " of " + MAX_ATTEMPTS + ")");
+            } catch (InterruptedIOException e) {
+                throw interrupted(e);
+            } catch (IOException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw interrupted(e);
+                }
+                CwbException mapped = RegistryErrors.fromIOException(endpoint, uri, e);
+                if (attempt == MAX_ATTEMPTS || !retryable(e)) {
+                    throw mapped;
+                }
+                trace.note(mapped.getMessage() + ": retrying in " + wait.toMillis() + " ms (attempt " + (attempt + 1) + " of " + MAX_ATTEMPTS + ")");
+            }
+            Thread.sleep(wait.toMillis());
+            wait = wait.multipliedBy(2);
+        }
+    }
+
+    /** DNS failures and TLS errors do not heal in a second; resets and timeouts often do. */
+    private static boolean retryable(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException
+                    || t instanceof javax.net.ssl.SSLException || t instanceof java.net.ConnectException) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static InterruptedException interrupted(Exception cause) {
+        InterruptedException e = new InterruptedException("cancelled");
+        e.initCause(cause);
+        return e;
+    }
+
+    private HttpResponse<InputStream> exchange(String method, URI uri, Map<String, String> headers,
+                                               Supplier<HttpRequest.BodyPublisher> body, boolean sendAuthorization)
+            throws IOException, InterruptedException {
+        URI current = uri;
+        String currentMethod = method;
+        for (int hop = 0; ; hop++) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(current)
+                    .method(currentMethod, body == null || !currentMethod.equals(method) ? HttpRequest.BodyPublishers.noBody() : body.get());
+            headers.forEach(b::header);
+            boolean toRegistry = sameOrigin(current);
+            // Credentials belong to the registry; a redirect to a storage host must not receive them.
+            if (sendAuthorization && authorization != null && toRegistry && !headers.containsKey("Authorization")) {
+                b.header("Authorization", authorization);
+            }
+            if ("http".equals(current.getScheme())) {
+                b.version(HttpClient.Version.HTTP_1_1);
+            }
+            HttpRequest request = b.build();
+            trace.request(currentMethod, current, request.headers());
+            HttpResponse<InputStream> r = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            trace.response(r.statusCode(), r.headers());
+            int s = r.statusCode();
+            Optional<String> location = r.headers().firstValue("Location");
+            boolean redirect = (s == 301 || s == 302 || s == 303 || s == 307 || s == 308) && location.isPresent();
+            if (!redirect) {
+                return r;
+            }
+            drain(r);
+            if (hop == MAX_REDIRECTS) {
+                throw new CwbException(CwbException.IO, "the registry redirected more than " + MAX_REDIRECTS + " times", "the registry is misconfigured");
+            }
+            URI next = current.resolve(location.get());
+            if (s == 303) {
+                currentMethod = "GET";
+            }
+            trace.note("following the redirect to " + next.getRawAuthority()
+                    + (sameOrigin(next) ? "" : " (another host: Authorization is not forwarded)"));
+            current = next;
+        }
+    }
+
+    private boolean sameOrigin(URI uri) {
+        return endpoint.base().getScheme().equals(uri.getScheme()) && endpoint.authority().equalsIgnoreCase(uri.getRawAuthority());
+    }
+
+    /** Reads a small body (an error message) and closes the stream; large bodies are cut off. */
+    static byte[] drain(HttpResponse<InputStream> r) {
+        try (InputStream in = r.body()) {
+            return in == null ? new byte[0] : in.readNBytes(MAX_ERROR_BODY);
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
+}
