@@ -91,8 +91,9 @@ final class CancellableRunner {
             return;
         }
         job.gate.silence();
-        job.worker.interrupt();
+        // Mark it cancelled before interrupting: a worker that stops at once must still be seen as cancelled.
         job.cancelled.complete(null);
+        job.worker.interrupt();
     }
 
     private static int exitCode(CompletableFuture<Integer> result) {
