@@ -1,0 +1,111 @@
+package dev.cwb;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The command-line contract scripts, graders and lessons rely on, checked on a real JVM started the
+ * way {@code ./cwb} starts it: exit codes, one-line errors on stderr, {@code --script}, piped stdin.
+ */
+class MainTest {
+    @TempDir
+    Path home;
+
+    record Run(int code, String out, String err) {
+    }
+
+    private Run cwb(String stdin, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.cwb.Main"));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put("CWB_HOME", home.toString());
+        pb.environment().remove("NO_COLOR");
+        Path out = home.resolve("stdout");
+        Path err = home.resolve("stderr");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+        Process p = pb.start();
+        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "cwb did not finish");
+        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    @Test
+    void oneCommandExitsWithItsResult() throws Exception {
+        Run ok = cwb("", "images");
+        assertEquals(0, ok.code(), ok.err());
+        assertTrue(ok.out().startsWith("No images yet"), ok.out());
+        Run missing = cwb("", "inspect", "nosuch");
+        assertEquals(3, missing.code());
+        assertEquals("error: no such image 'nosuch' — the store is empty: try 'load PATH' or build the samples with 'samples build'\n",
+                missing.err());
+        assertEquals("", missing.out());
+    }
+
+    @Test
+    void debugAddsTheStackTrace() throws Exception {
+        Run r = cwb("", "--debug", "inspect", "nosuch");
+        assertEquals(3, r.code());
+        assertTrue(r.err().contains("at dev.cwb.image.ImageStore.find"), r.err());
+    }
+
+    @Test
+    void unknownCommandIsAUsageError() throws Exception {
+        Run r = cwb("", "imagez");
+        assertEquals(2, r.code());
+        assertEquals(1, r.err().lines().count(), r.err());
+    }
+
+    @Test
+    void scriptStopsAtTheFirstFailureWithItsExitCode() throws Exception {
+        Path script = Files.writeString(home.resolve("lab.cwb"), "# a lab script\nimages --json\n\ninspect nosuch\nimages\n");
+        Run r = cwb("", "--script", script.toString());
+        assertEquals(3, r.code());
+        assertEquals("[ ]", r.out().strip(), "the first command ran, the one after the failure did not");
+        assertTrue(r.err().startsWith("error: no such image 'nosuch'"), r.err());
+    }
+
+    @Test
+    void keepGoingRunsEverythingAndStillFails() throws Exception {
+        Path script = Files.writeString(home.resolve("lab.cwb"), "inspect nosuch\nimages --json\n");
+        Run r = cwb("", "--keep-going", "--script", script.toString());
+        assertEquals(3, r.code());
+        assertEquals("[ ]", r.out().strip());
+    }
+
+    @Test
+    void commandsPipedOnStdinRunLikeAScript() throws Exception {
+        Run r = cwb("images --json\nhelp images\n");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("[ ]"), r.out());
+        assertTrue(r.out().contains("Usage: cwb images"), r.out());
+    }
+
+    @Test
+    void missingScriptFileIsOneLine() throws Exception {
+        Run r = cwb("", "--script", home.resolve("nope").toString());
+        assertEquals(3, r.code());
+        assertEquals(1, r.err().lines().count(), r.err());
+    }
+
+    @Test
+    void homeDefaultsFollowRootAndXdg() {
+        assertEquals(Path.of("/var/lib/cwb"), WorkbenchHome.fromEnvironment(Map.of(), "/home/ann", true).root());
+        assertEquals(Path.of("/home/ann/.local/share/cwb"), WorkbenchHome.fromEnvironment(Map.of(), "/home/ann", false).root());
+        assertEquals(Path.of("/x/cwb"), WorkbenchHome.fromEnvironment(Map.of("XDG_DATA_HOME", "/x"), "/home/ann", false).root());
+        assertEquals(Path.of("/lab"), WorkbenchHome.fromEnvironment(Map.of("CWB_HOME", "/lab"), "/home/ann", true).root());
+    }
+}
