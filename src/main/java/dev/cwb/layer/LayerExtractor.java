@@ -57,6 +57,8 @@ public final class LayerExtractor {
     private final List<DirMeta> dirs = new ArrayList<>();
     private final Set<String> written = new HashSet<>();
     private final Set<String> writtenAncestors = new HashSet<>();
+    /** Paths this layer wrote as something other than a directory (files, symlinks, devices). */
+    private final Set<String> writtenNonDirs = new HashSet<>();
     private int entries;
     private long fileBytes;
     private int whiteoutCount;
@@ -82,6 +84,11 @@ public final class LayerExtractor {
                 throw new java.io.InterruptedIOException("cancelled");
             }
             entries++;
+            if (!e.isCheckSumOK()) {
+                // commons-compress parses a header whatever its checksum says; GNU tar and Go's archive/tar refuse it.
+                throw CwbException.corrupt(what + ": the tar header of entry '" + e.getName() + "' fails its checksum",
+                        "the layer is damaged; it was not used");
+            }
             try {
                 apply(e, tar);
             } catch (SyscallException | java.nio.file.FileSystemException ex) {
@@ -126,6 +133,11 @@ public final class LayerExtractor {
         }
         Path target = prepare(path, isDir);
         markWritten(path);
+        if (isDir) {
+            writtenNonDirs.remove(path);
+        } else {
+            writtenNonDirs.add(path);
+        }
         if (e.isSymbolicLink()) {
             if (e.getLinkName().isEmpty()) {
                 throw CwbException.corrupt("symlink entry '" + e.getName() + "' has an empty target", "the layer is malformed");
@@ -211,6 +223,9 @@ public final class LayerExtractor {
 
     private void whiteout(String deleted, String markerPath, TarArchiveEntry e) throws IOException {
         whiteoutCount++;
+        if (whiteouts != WhiteoutMode.APPLY && underWrittenNonDirectory(deleted)) {
+            return;
+        }
         switch (whiteouts) {
             case APPLY -> {
                 Path victim = RootedPath.resolveParent(root, deleted);
@@ -231,6 +246,9 @@ public final class LayerExtractor {
 
     private void opaque(String dir, TarArchiveEntry e) throws IOException {
         opaqueCount++;
+        if (whiteouts != WhiteoutMode.APPLY && (writtenNonDirs.contains(dir) || underWrittenNonDirectory(dir))) {
+            return;
+        }
         switch (whiteouts) {
             case APPLY -> {
                 if (dir.isEmpty()) {
@@ -274,6 +292,21 @@ public final class LayerExtractor {
                 deleteTree(child);
             }
         }
+    }
+
+    /**
+     * True when this layer itself made an ancestor of {@code path} a non-directory. umoci, for one, writes
+     * {@code d} as a file and then {@code d/.wh.sub} when a directory became a file: the file already hides
+     * all of the lower {@code d}, so the whiteout says nothing more. Stored as a layer directory, obeying it
+     * would mean turning {@code d} back into a directory and losing the file.
+     */
+    private boolean underWrittenNonDirectory(String path) {
+        for (String p = TarPaths.parent(path); !p.isEmpty(); p = TarPaths.parent(p)) {
+            if (writtenNonDirs.contains(p)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void markWritten(String path) {
