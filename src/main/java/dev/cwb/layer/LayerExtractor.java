@@ -70,6 +70,7 @@ public final class LayerExtractor {
     /** Known directories this extraction created: no setgid bit yet (modes come last), so new files get our gid. */
     private final Set<String> createdDirs = new HashSet<>();
     private final boolean rootIsPlain;
+    private final byte[] copyBuffer = new byte[1 << 16];
     private int entries;
     private long fileBytes;
     private int whiteoutCount;
@@ -185,7 +186,11 @@ public final class LayerExtractor {
         } else {
             try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                     LinkOption.NOFOLLOW_LINKS)) {
-                fileBytes += data.transferTo(out);
+                // One reused buffer, larger than transferTo's 8 KiB: a quarter of the write(2) calls for big files.
+                for (int n; (n = data.read(copyBuffer)) > 0; ) {
+                    out.write(copyBuffer, 0, n);
+                    fileBytes += n;
+                }
             }
             String parent = TarPaths.parent(path);
             boolean plainParent = parent.isEmpty() ? rootIsPlain : createdDirs.contains(parent);
