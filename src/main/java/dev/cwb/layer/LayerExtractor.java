@@ -4,7 +4,6 @@ import dev.cwb.CwbException;
 import dev.cwb.kernel.Kernel;
 import dev.cwb.kernel.SyscallException;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -99,19 +98,11 @@ public final class LayerExtractor {
 
     /** Extracts the tar read from {@code tarStream}; {@code what} names the layer in errors. */
     public Result extract(InputStream tarStream, String what) throws IOException {
-        TarArchiveInputStream tar = new TarArchiveInputStream(tarStream);
-        for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
-            if (Thread.currentThread().isInterrupted()) {
-                throw new java.io.InterruptedIOException("cancelled");
-            }
+        CheckedTar tar = new CheckedTar(tarStream, what);
+        for (TarArchiveEntry e; (e = tar.next()) != null; ) {
             entries++;
-            if (!e.isCheckSumOK()) {
-                // commons-compress parses a header whatever its checksum says; GNU tar and Go's archive/tar refuse it.
-                throw CwbException.corrupt(what + ": the tar header of entry '" + e.getName() + "' fails its checksum",
-                        "the layer is damaged; it was not used");
-            }
             try {
-                apply(e, tar);
+                apply(e, tar.content());
             } catch (SyscallException | java.nio.file.FileSystemException ex) {
                 throw CwbException.corrupt(what + ": cannot apply entry '" + e.getName() + "': " + ex.getMessage(),
                         "the layer is malformed or hostile; nothing was left in the layer cache");

@@ -6,7 +6,6 @@ import dev.cwb.image.Digest;
 import dev.cwb.image.Image;
 import dev.cwb.image.ImageStore;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -119,11 +118,8 @@ public final class LayerReader {
         ContentBuffer content = null;
         boolean ok = false;
         try (LayerSource source = new LayerSource(store, layer, diffId, what)) {
-            TarArchiveInputStream tar = new TarArchiveInputStream(source.tar());
-            for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
-                if (Thread.currentThread().isInterrupted()) {
-                    throw new InterruptedIOException("cancelled");
-                }
+            CheckedTar tar = new CheckedTar(source.tar(), what);
+            for (TarArchiveEntry e; (e = tar.next()) != null; ) {
                 LayerFile file = toFile(e);
                 files.add(file);
                 if (capture != null && file.isRegularFile() && file.path().equals(capture)) {
@@ -131,7 +127,7 @@ public final class LayerReader {
                         content.close(); // the same name again later in the tar: the later one wins
                     }
                     content = new ContentBuffer();
-                    content.fill(tar);
+                    content.fill(tar.content());
                 }
             }
             long size = source.verify();

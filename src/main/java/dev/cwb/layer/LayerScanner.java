@@ -5,7 +5,6 @@ import dev.cwb.image.Digest;
 import dev.cwb.image.MediaTypes;
 import dev.cwb.image.VerifyingInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,11 +43,8 @@ public final class LayerScanner {
              InputStream inflated = new ReadAheadInputStream(
                      LayerStreams.uncompressed(blob, MediaTypes.compressionOf(mediaType)), 1 << 20, 8, "layer-inflate");
              CountingInputStream tarBytes = new CountingInputStream(new DigestInputStream(inflated, hasher))) {
-            TarArchiveInputStream tar = new TarArchiveInputStream(tarBytes);
-            for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
-                if (Thread.currentThread().isInterrupted()) {
-                    throw new CwbException(CwbException.IO, "cancelled while reading " + what, null);
-                }
+            CheckedTar tar = new CheckedTar(tarBytes, what);
+            for (TarArchiveEntry e; (e = tar.next()) != null; ) {
                 entries.add(toEntry(e));
             }
             tarBytes.transferTo(OutputStreamSink.INSTANCE); // the diff_id covers the tar's end padding too
@@ -56,6 +52,8 @@ public final class LayerScanner {
             size = tarBytes.count();
         } catch (CwbException e) {
             throw e;
+        } catch (java.io.InterruptedIOException e) {
+            throw new CwbException(CwbException.IO, "cancelled while reading " + what, null);
         } catch (IOException | RuntimeException e) {
             throw CwbException.corrupt("cannot read " + what + ": " + describe(e),
                     "the layer blob is truncated or damaged; it was not used");
