@@ -157,6 +157,11 @@ public final class ImageStore {
                     + " has no config descriptor", "the image is damaged: remove it and load it again");
         }
         ImageConfig config = readJson(manifest.config(), ImageConfig.class, "config of " + entry.reference().familiar());
+        if (manifest.layers().size() != config.diffIds().size()) {
+            // Layer n of the manifest is diff_id n of the config; every reader of layers relies on that pairing.
+            throw CwbException.corrupt(entry.reference().familiar() + " has " + manifest.layers().size() + " layers but its config lists "
+                    + config.diffIds().size() + " diff_ids", "the image is malformed: manifest and config disagree");
+        }
         return new Image(entry.reference(), manifestDescriptor, manifest, config);
     }
 

@@ -15,10 +15,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * Computes {@link LayerStats} for every layer of an image. Each layer blob is read once, in parallel
@@ -46,10 +42,6 @@ public final class LayerAnalysis {
     public List<LayerStats> stats(Image image, Progress progress) {
         List<Descriptor> layers = image.layers();
         List<Digest> diffIds = image.config().diffIds();
-        if (layers.size() != diffIds.size()) {
-            throw CwbException.corrupt(image.reference().familiar() + " has " + layers.size() + " layers but its config lists "
-                    + diffIds.size() + " diff_ids", "the image is malformed: manifest and config disagree");
-        }
         if (layers.isEmpty()) {
             return List.of();
         }
@@ -73,37 +65,17 @@ public final class LayerAnalysis {
 
     private List<LayerScanner.ScannedLayer> scanAll(Image image, Progress progress) {
         List<Descriptor> layers = image.layers();
-        int threads = Math.min(layers.size(), Runtime.getRuntime().availableProcessors());
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
-            Thread t = new Thread(r, "layer-scan");
-            t.setDaemon(true);
-            return t;
+        int[] done = {0};
+        return LayerWorkers.run(layers.size(), "layer-scan", "reading the layers of " + image.reference().familiar(), null, index -> {
+            Descriptor layer = layers.get(index - 1);
+            String what = "layer " + index + " of " + image.reference().familiar() + " (blob " + layer.digest() + ")";
+            LayerScanner.ScannedLayer s = LayerScanner.scan(store.openBlob(layer, "layer"), layer.mediaType(),
+                    image.config().diffIds().get(index - 1), what);
+            synchronized (done) {
+                progress.layerRead(++done[0], layers.size());
+            }
+            return s;
         });
-        try {
-            List<Future<LayerScanner.ScannedLayer>> futures = new ArrayList<>();
-            for (int i = 0; i < layers.size(); i++) {
-                Descriptor layer = layers.get(i);
-                Digest diffId = image.config().diffIds().get(i);
-                String what = "layer " + (i + 1) + " of " + image.reference().familiar() + " (blob " + layer.digest() + ")";
-                futures.add(pool.submit(() -> LayerScanner.scan(store.openBlob(layer, "layer"), layer.mediaType(), diffId, what)));
-            }
-            List<LayerScanner.ScannedLayer> result = new ArrayList<>();
-            for (int i = 0; i < futures.size(); i++) {
-                result.add(futures.get(i).get());
-                progress.layerRead(i + 1, futures.size());
-            }
-            return result;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CwbException(CwbException.IO, "cancelled while reading the layers of " + image.reference().familiar(), null);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new CwbException(CwbException.IO, "cannot read the layers of " + image.reference().familiar() + ": " + e.getCause(), null, e);
-        } finally {
-            pool.shutdownNow();
-        }
     }
 
     private List<LayerStats> readCache(Path file, List<Descriptor> layers) {

@@ -11,13 +11,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * Unpacked layers, one directory per diff_id, shared by every image and container that uses the layer:
@@ -66,46 +61,15 @@ public final class LayerCache {
     public List<Unpacked> unpack(Image image, Listener listener) {
         List<Descriptor> layers = image.layers();
         List<Digest> diffIds = image.config().diffIds();
-        if (layers.size() != diffIds.size()) {
-            throw CwbException.corrupt(image.reference().familiar() + " has " + layers.size() + " layers but its config lists "
-                    + diffIds.size() + " diff_ids", "the image is malformed: manifest and config disagree");
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(layers.size(), Runtime.getRuntime().availableProcessors())), r -> {
-            Thread t = new Thread(r, "layer-unpack");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            List<Future<Unpacked>> futures = new ArrayList<>();
-            for (int i = 0; i < layers.size(); i++) {
-                int index = i + 1;
-                Descriptor layer = layers.get(i);
-                Digest diffId = diffIds.get(i);
-                String what = "layer " + index + " of " + image.reference().familiar() + " (blob " + layer.digest() + ")";
-                futures.add(pool.submit(() -> {
-                    Unpacked u = unpackOne(index, layer, diffId, what);
+        // cancelled layers are removed by unpackOne's own clean-up, so nothing half-unpacked stays behind
+        return LayerWorkers.run(layers.size(), "layer-unpack", "unpacking " + image.reference().familiar(),
+                "check the free space and permissions of " + dir, index -> {
+                    Descriptor layer = layers.get(index - 1);
+                    String what = "layer " + index + " of " + image.reference().familiar() + " (blob " + layer.digest() + ")";
+                    Unpacked u = unpackOne(index, layer, diffIds.get(index - 1), what);
                     listener.layerDone(u, layers.size());
                     return u;
-                }));
-            }
-            List<Unpacked> result = new ArrayList<>();
-            for (Future<Unpacked> f : futures) {
-                result.add(f.get());
-            }
-            return result;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CwbException(CwbException.IO, "cancelled while unpacking " + image.reference().familiar()
-                    + "; the layers not finished were removed", null);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new CwbException(CwbException.IO, "cannot unpack " + image.reference().familiar() + ": " + e.getCause(),
-                    "check the free space and permissions of " + dir, e.getCause());
-        } finally {
-            pool.shutdownNow();
-        }
+                });
     }
 
     private Unpacked unpackOne(int index, Descriptor layer, Digest diffId, String what) throws IOException {

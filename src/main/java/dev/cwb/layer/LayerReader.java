@@ -13,10 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * Reads the layers of one image for {@code diff} and {@code cat}: each layer at most once for its listing
@@ -33,10 +29,6 @@ public final class LayerReader {
     private final Map<Integer, LayerListing> listings = new ConcurrentHashMap<>();
 
     public LayerReader(ImageStore store, Image image) {
-        if (image.layers().size() != image.config().diffIds().size()) {
-            throw CwbException.corrupt(image.reference().familiar() + " has " + image.layers().size() + " layers but its config lists "
-                    + image.config().diffIds().size() + " diff_ids", "the image is malformed: manifest and config disagree");
-        }
         this.store = store;
         this.image = image;
     }
@@ -80,34 +72,7 @@ public final class LayerReader {
 
     /** Reads layers {@code 1..top} (those not yet read) in parallel, one platform thread per core. */
     public List<LayerListing> listUpTo(int top) {
-        int threads = Math.max(1, Math.min(top, Runtime.getRuntime().availableProcessors()));
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "layer-list");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            List<Future<LayerListing>> futures = new ArrayList<>();
-            for (int i = 1; i <= top; i++) {
-                int index = i;
-                futures.add(pool.submit(() -> list(index)));
-            }
-            List<LayerListing> result = new ArrayList<>();
-            for (Future<LayerListing> f : futures) {
-                result.add(f.get());
-            }
-            return result;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw cancelled("the layers of " + image.reference().familiar());
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new CwbException(CwbException.IO, "cannot read the layers of " + image.reference().familiar() + ": " + e.getCause(), null, e);
-        } finally {
-            pool.shutdownNow();
-        }
+        return LayerWorkers.run(top, "layer-list", "reading the layers of " + image.reference().familiar(), null, this::list);
     }
 
     private Pass read(int index, String capture) {

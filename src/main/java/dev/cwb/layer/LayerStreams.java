@@ -41,7 +41,7 @@ public final class LayerStreams {
     }
 
     /** Looks at the first bytes without consuming them. */
-    static Compression sniff(BufferedInputStream in) throws IOException {
+    public static Compression sniff(BufferedInputStream in) throws IOException {
         in.mark(4);
         byte[] head = in.readNBytes(4);
         in.reset();

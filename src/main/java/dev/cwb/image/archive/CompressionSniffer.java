@@ -4,6 +4,8 @@ import dev.cwb.image.MediaTypes.Compression;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStream;
 
+import dev.cwb.layer.LayerStreams;
+
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,19 +20,9 @@ final class CompressionSniffer {
     private CompressionSniffer() {
     }
 
-    /** Peeks at the first bytes of {@code in} without consuming them. */
+    /** Peeks at the first bytes of {@code in} without consuming them (the magic numbers, see {@link LayerStreams}). */
     static Compression sniff(BufferedInputStream in) throws IOException {
-        in.mark(4);
-        byte[] head = in.readNBytes(4);
-        in.reset();
-        if (head.length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
-            return Compression.GZIP;
-        }
-        if (head.length == 4 && (head[0] & 0xff) == 0x28 && (head[1] & 0xff) == 0xb5
-                && (head[2] & 0xff) == 0x2f && (head[3] & 0xff) == 0xfd) {
-            return Compression.ZSTD;
-        }
-        return Compression.NONE;
+        return LayerStreams.sniff(in);
     }
 
     /** {@code in}, decompressed if it is compressed. */
