@@ -2,7 +2,6 @@ package dev.cwb.cli;
 
 import dev.cwb.image.Platform;
 import dev.cwb.image.Reference;
-import dev.cwb.registry.ExplainPrinter;
 import dev.cwb.registry.HttpTrace;
 import dev.cwb.registry.ImagePuller;
 import dev.cwb.registry.PlatformSelector;
@@ -10,12 +9,11 @@ import dev.cwb.registry.PullProgress;
 import dev.cwb.registry.PullResult;
 import dev.cwb.registry.RegistrySettings;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
-import java.util.ArrayList;
-import java.util.List;
 
 /** {@code pull REF}: download an image from a registry into the store, as {@code docker pull} does. */
 @Command(name = "pull", description = {
@@ -33,21 +31,18 @@ public final class PullCommand extends WorkbenchCommand {
     @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "Which platform to take from a multi-platform image (default: this machine's).")
     String platform;
 
-    @Option(names = "--explain", description = "Print every HTTP request and the response headers that matter, in order (secrets redacted).")
-    boolean explain;
-
-    @Option(names = "--insecure-registry", paramLabel = "HOST[:PORT]", description = "Speak plain HTTP to this registry (repeatable).")
-    List<String> insecure = new ArrayList<>();
+    @Mixin
+    RegistryOptions registry;
 
     @Override
     protected int run() throws InterruptedException {
         PrintWriter out = out();
         Reference ref = Reference.parse(reference);
         Platform wanted = platform == null ? Platform.host() : PlatformSelector.parse(platform);
-        RegistrySettings settings = RegistrySettings.from(System.getenv(), insecure);
-        HttpTrace trace = explain ? new ExplainPrinter(out) : HttpTrace.NONE;
-        PullProgress progress = new PullProgress(out, workbench.color() && !explain);
-        PullResult result = new ImagePuller(workbench.images(), settings, trace, progress, explain ? 1 : PARALLEL_DOWNLOADS).pull(ref, wanted);
+        RegistrySettings settings = registry.settings();
+        HttpTrace trace = registry.trace(out);
+        PullProgress progress = new PullProgress(out, workbench.color() && !registry.explain());
+        PullResult result = new ImagePuller(workbench.images(), settings, trace, progress, registry.explain() ? 1 : PARALLEL_DOWNLOADS).pull(ref, wanted);
         out.println("Digest: " + result.digest());
         out.println("Status: " + (result.upToDate() ? "Image is up to date for " : "Downloaded newer image for ") + ref.familiar());
         out.println(ref);

@@ -3,17 +3,14 @@ package dev.cwb.cli;
 import dev.cwb.image.Descriptor;
 import dev.cwb.image.ImageStore;
 import dev.cwb.image.Reference;
-import dev.cwb.registry.ExplainPrinter;
 import dev.cwb.registry.HttpTrace;
 import dev.cwb.registry.ImagePusher;
-import dev.cwb.registry.RegistrySettings;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
-import java.util.ArrayList;
-import java.util.List;
 
 /** {@code push IMAGE REF}: upload a stored image to a registry under a new name, e.g. to fill a classroom registry. */
 @Command(name = "push", description = {"Upload an image from the store to a registry under REF (blobs first, then the manifest).",
@@ -25,11 +22,8 @@ public final class PushCommand extends WorkbenchCommand {
     @Parameters(index = "1", paramLabel = "REF", description = "Where to push it: HOST[:PORT]/NAME:TAG, e.g. localhost:5000/alpine:latest")
     String reference;
 
-    @Option(names = "--explain", description = "Print every HTTP request and the response headers that matter (secrets redacted).")
-    boolean explain;
-
-    @Option(names = "--insecure-registry", paramLabel = "HOST[:PORT]", description = "Speak plain HTTP to this registry (repeatable).")
-    List<String> insecure = new ArrayList<>();
+    @Mixin
+    RegistryOptions registry;
 
     @Override
     protected int run() throws InterruptedException {
@@ -39,8 +33,8 @@ public final class PushCommand extends WorkbenchCommand {
         Reference target = Reference.parse(reference);
         out.println("The push refers to repository [" + target.name() + "]");
         out.flush();
-        HttpTrace trace = explain ? new ExplainPrinter(out) : HttpTrace.NONE;
-        Descriptor pushed = new ImagePusher(store, RegistrySettings.from(System.getenv(), insecure), trace, (digest, status) -> {
+        HttpTrace trace = registry.trace(out);
+        Descriptor pushed = new ImagePusher(store, registry.settings(), trace, (digest, status) -> {
             out.println(digest.shortId() + ": " + status);
             out.flush();
         }).push(entry, target);
