@@ -28,7 +28,8 @@ public final class Commands {
         cmd.setColorScheme(CommandLine.Help.defaultColorScheme(workbench.color() ? CommandLine.Help.Ansi.ON : CommandLine.Help.Ansi.OFF));
         cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> report(workbench, ex));
         cmd.setParameterExceptionHandler((ex, args) -> {
-            String name = ex.getCommandLine().getCommandName();
+            // "cwb inspect layers" -> "inspect layers": the words 'help' takes
+            String name = ex.getCommandLine().getCommandSpec().qualifiedName(" ").replaceFirst("^cwb ?", "");
             String help = ex.getCommandLine() == cmd ? "type 'help' to list the commands" : "type 'help " + name + "' for its usage";
             printError(workbench, ex.getMessage() + " — " + help);
             return CwbException.USAGE;
