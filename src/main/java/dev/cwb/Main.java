@@ -77,6 +77,9 @@ public final class Main {
         workbench.setColor(color);
         try {
             if (!command.isEmpty()) {
+                if (System.console() != null) {
+                    workbench.setTerminalWidth(dev.cwb.kernel.Kernel.terminalColumns(1));
+                }
                 return Commands.run(workbench, command.toArray(String[]::new));
             }
             if (script != null) {

@@ -16,6 +16,7 @@ public final class Workbench {
     private boolean debug;
     private boolean color;
     private boolean unicode = defaultUnicode();
+    private int terminalWidth;
     private ImageStore images;
 
     public Workbench(WorkbenchHome home, PrintWriter out, PrintWriter err) {
@@ -66,6 +67,15 @@ public final class Workbench {
 
     public void setUnicode(boolean unicode) {
         this.unicode = unicode;
+    }
+
+    /** The terminal's width in columns, or 0 when output does not go to a terminal (no limit). */
+    public int terminalWidth() {
+        return terminalWidth;
+    }
+
+    public void setTerminalWidth(int columns) {
+        this.terminalWidth = Math.max(0, columns);
     }
 
     private static boolean defaultUnicode() {

@@ -161,7 +161,7 @@ public final class CatCommand extends WorkbenchCommand {
                     + (f.kind() == LayerEntry.Kind.HARDLINK ? " (hard link to /" + f.linkTarget() + ")" : "");
             table.row(f.typeName(), f.isRegularFile() ? Sizes.human(f.size()) : "", e.getValue().layer(), shown);
         }
-        out().println(table.render(workbench.unicode(), 0));
+        out().println(table.render(workbench.unicode(), 0, workbench.terminalWidth()));
         out().println("LAYER: the layer that last changed the entry. 'cat " + imageAtLayer + " /" + (dir.path().isEmpty() ? "" : dir.path() + "/")
                 + "NAME' prints a file.");
         return 0;

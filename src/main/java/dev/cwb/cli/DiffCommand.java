@@ -327,12 +327,12 @@ public final class DiffCommand extends WorkbenchCommand {
         }
         String name = img.reference().familiar();
         out().println(name + " is a stack of " + diffs.size() + " diff" + (diffs.size() == 1 ? "" : "s") + ", bottom first (paths each layer adds, modifies, deletes):");
-        Table table = new Table("#", "FILE BYTES", "ADDED", "MODIFIED", "DELETED", "CREATED BY").alignRight(0, 1, 2, 3, 4);
+        Table table = new Table("#", "FILE BYTES", "ADDED", "MODIFIED", "DELETED", "CREATED BY").alignRight(0, 1, 2, 3, 4).shrinkFirst(5);
         for (LayerDiff d : diffs) {
             table.row(d.layer(), Sizes.human(d.fileBytes()), d.count(LayerDiff.Mark.ADDED), d.count(LayerDiff.Mark.MODIFIED),
                     d.count(LayerDiff.Mark.DELETED), createdBy.get(d.layer() - 1));
         }
-        out().println(table.render(workbench.unicode(), noTrunc ? 0 : 60));
+        out().println(table.render(workbench.unicode(), noTrunc ? 0 : 60, noTrunc ? 0 : workbench.terminalWidth()));
         out().println();
         out().println("Image efficiency (content of regular files):");
         out().printf(Locale.ROOT, "  file bytes in all layers:  %s%n", Sizes.human(eff.totalFileBytes()));
@@ -346,7 +346,7 @@ public final class DiffCommand extends WorkbenchCommand {
             for (ImageEfficiency.WastedPath w : worst) {
                 files.row(Sizes.human(w.wastedBytes()), w.versions(), "/" + w.path());
             }
-            out().println(files.render(workbench.unicode(), 0));
+            out().println(files.render(workbench.unicode(), 0, workbench.terminalWidth()));
         }
         out().println();
         out().println("Wasted = bytes of file versions no container sees: overwritten by a later entry, deleted by a whiteout, or hidden");

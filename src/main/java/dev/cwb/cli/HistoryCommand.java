@@ -67,13 +67,13 @@ public final class HistoryCommand extends WorkbenchCommand {
             return 0;
         }
         Instant now = Instant.now();
-        Table table = new Table("IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT").alignRight(3);
+        Table table = new Table("IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT").alignRight(3).shrinkFirst(4, 2);
         for (int i = steps.size() - 1; i >= 0; i--) {
             Step s = steps.get(i);
             table.row(i == steps.size() - 1 ? img.id().shortId() : "<missing>", Times.ago(s.history().created(), now),
                     s.history().createdBy(), Sizes.human(s.size()), s.history().comment());
         }
-        out().println(table.render(workbench.unicode(), noTrunc ? 0 : 60));
+        out().println(table.render(workbench.unicode(), noTrunc ? 0 : 60, noTrunc ? 0 : workbench.terminalWidth()));
         return 0;
     }
 

@@ -58,7 +58,7 @@ public final class ImagesCommand extends WorkbenchCommand {
             table.row(image.reference().familiar(), image.id().shortId(), Times.ago(image.config().created(), now),
                     Sizes.human(image.contentSize()), image.layers().size());
         }
-        out().println(table.render(workbench.unicode(), 0));
+        out().println(table.render(workbench.unicode(), 0, workbench.terminalWidth()));
         return 0;
     }
 }

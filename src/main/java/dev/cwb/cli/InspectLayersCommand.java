@@ -21,7 +21,7 @@ import java.util.Map;
  * below it, and the build step that made it.
  */
 @Command(name = "layers", description = "A row per layer: digest, diff_id, sizes, files added/modified/removed, created_by.",
-        footer = {"", "DIGEST names the layer blob as stored (compressed); DIFF_ID names the uncompressed tar (the config's",
+        footer = {"", "DIGEST names the layer blob as STORED (usually compressed); DIFF_ID names the uncompressed tar (the config's",
                 "rootfs.diff_ids). Both were checked while reading. REMOVED counts whiteouts (.wh.NAME); OPAQUE counts",
                 "directories whose lower contents the layer hides (.wh..wh..opq)."})
 public final class InspectLayersCommand extends WorkbenchCommand {
@@ -60,8 +60,8 @@ public final class InspectLayersCommand extends WorkbenchCommand {
             out().println("  (none: this image has no layers, so its root filesystem is empty)");
             return 0;
         }
-        Table table = new Table("#", "DIGEST", "DIFF_ID", "COMPRESSED", "SIZE", "ADDED", "MODIFIED", "REMOVED", "OPAQUE", "CREATED BY")
-                .alignRight(0, 3, 4, 5, 6, 7, 8);
+        Table table = new Table("#", "DIGEST", "DIFF_ID", "STORED", "SIZE", "ADDED", "MODIFIED", "REMOVED", "OPAQUE", "CREATED BY")
+                .alignRight(0, 3, 4, 5, 6, 7, 8).shrinkFirst(9);
         long compressed = 0;
         long uncompressed = 0;
         for (LayerStats s : stats) {
@@ -70,14 +70,15 @@ public final class InspectLayersCommand extends WorkbenchCommand {
             table.row(s.index(), id(s.digest().toString()), id(s.diffId().toString()), Sizes.human(s.compressedSize()),
                     Sizes.human(s.uncompressedSize()), s.added(), s.modified(), s.removed(), s.opaqueDirs(), createdBy(steps, s));
         }
-        out().println(table.render(workbench.unicode(), noTrunc ? 0 : 48));
+        out().println(table.render(workbench.unicode(), noTrunc ? 0 : 48, noTrunc ? 0 : workbench.terminalWidth()));
         out().println("Total: " + Sizes.human(compressed) + " stored, " + Sizes.human(uncompressed) + " unpacked; "
                 + "every blob digest and diff_id verified.");
         return 0;
     }
 
     private String id(String digest) {
-        return noTrunc ? digest : digest.substring(0, "sha256:".length() + 12);
+        // like docker's IMAGE ID column: the first 12 hex digits, enough to tell layers apart
+        return noTrunc ? digest : digest.substring(digest.indexOf(':') + 1, digest.indexOf(':') + 13);
     }
 
     private static String createdBy(List<HistoryCommand.Step> steps, LayerStats s) {

@@ -33,6 +33,23 @@ public final class Kernel {
         return available() ? LibC.geteuid() : -1;
     }
 
+    /** TIOCGWINSZ (asm-generic/ioctls.h; the same on x86_64 and arm64). */
+    private static final long TIOCGWINSZ = 0x5413;
+
+    /** The width in columns of the terminal on {@code fd} (tty_ioctl(4), TIOCGWINSZ), or 0 when it is not a terminal. */
+    public static int terminalColumns(int fd) {
+        if (!available()) {
+            return 0;
+        }
+        short[] winsize = new short[4];
+        try {
+            LibC.ioctl(fd, TIOCGWINSZ, winsize);
+            return winsize[1] & 0xffff;
+        } catch (LastErrorException e) {
+            return 0; // ENOTTY: a pipe or a file
+        }
+    }
+
     /** makedev(3): the dev_t glibc builds from a major and minor number. */
     public static long makedev(long major, long minor) {
         return ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8) | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);

@@ -52,6 +52,9 @@ final class LibC {
     /** strerror(3): the message for an errno. */
     static native String strerror(int errnum);
 
+    /** ioctl(2) with a pointer argument: here TIOCGWINSZ, filling {rows, cols, xpixel, ypixel}. */
+    static native int ioctl(int fd, long request, short[] winsize) throws LastErrorException;
+
     /** geteuid(2). */
     static native int geteuid();
 }

@@ -103,6 +103,7 @@ public final class WorkbenchShell {
                     screen.println(); // Ctrl-D on an empty line
                     return 0;
                 }
+                workbench.setTerminalWidth(terminal.getWidth()); // tables fit the window as it is now
                 if (!handle(line.strip(), meta, runner, screen)) {
                     return 0;
                 }

@@ -18,6 +18,7 @@ public final class Table {
     private final List<String> header;
     private final List<List<String>> rows = new ArrayList<>();
     private final boolean[] rightAligned;
+    private int[] shrinkFirst = new int[0];
 
     public Table(String... header) {
         this.header = List.of(header);
@@ -29,6 +30,12 @@ public final class Table {
         for (int c : columns) {
             rightAligned[c] = true;
         }
+        return this;
+    }
+
+    /** When the table is too wide, these columns (free text, say) give up width before the others. */
+    public Table shrinkFirst(int... columns) {
+        shrinkFirst = columns.clone();
         return this;
     }
 
@@ -47,6 +54,15 @@ public final class Table {
 
     /** Renders the table; {@code maxCell} &lt;= 0 means no truncation. */
     public String render(boolean unicode, int maxCell) {
+        return render(unicode, maxCell, 0);
+    }
+
+    /**
+     * Renders the table no wider than {@code width} columns (0: no limit): when it would be wider, the
+     * widest columns are shortened first (with an ellipsis), down to a few characters each.
+     */
+    public String render(boolean unicode, int maxCell, int width) {
+        int[] limits = columnLimits(maxCell, width);
         AsciiTable t = new AsciiTable();
         t.addRule();
         t.addRow(header.toArray()).setTextAlignment(TextAlignment.LEFT);
@@ -54,7 +70,7 @@ public final class Table {
         for (List<String> row : rows) {
             Object[] cells = new Object[row.size()];
             for (int i = 0; i < cells.length; i++) {
-                cells[i] = escape(truncate(row.get(i), maxCell, unicode));
+                cells[i] = escape(truncate(row.get(i), limits[i], unicode));
             }
             var r = t.addRow(cells);
             r.setTextAlignment(TextAlignment.LEFT);
@@ -69,6 +85,53 @@ public final class Table {
         t.getContext().setGrid(unicode ? U8_Grids.borderLight() : A7_Grids.minusBarPlus());
         t.setPaddingLeftRight(1);
         return t.render();
+    }
+
+    /** The longest each column's cells may be so the table fits in {@code width}. */
+    private int[] columnLimits(int maxCell, int width) {
+        int n = header.size();
+        int[] w = new int[n];
+        for (int i = 0; i < n; i++) {
+            w[i] = header.get(i).length();
+            for (List<String> row : rows) {
+                w[i] = Math.max(w[i], row.get(i).length());
+            }
+            if (maxCell > 0) {
+                w[i] = Math.min(w[i], Math.max(maxCell, header.get(i).length()));
+            }
+        }
+        if (width > 0) {
+            int frame = 3 * n + 1; // "│ " before each cell, " " after, and the closing "│"
+            int total = frame;
+            for (int x : w) {
+                total += x;
+            }
+            total = shrink(w, shrinkFirst, total, width);
+            int[] all = new int[n];
+            for (int i = 0; i < n; i++) {
+                all[i] = i;
+            }
+            shrink(w, all, total, width);
+        }
+        return w;
+    }
+
+    /** Shortens the widest of {@code columns}, one after another, until the total fits or none can give more. */
+    private int shrink(int[] w, int[] columns, int total, int width) {
+        while (total > width && columns.length > 0) {
+            int widest = columns[0];
+            for (int c : columns) {
+                widest = w[c] > w[widest] ? c : widest;
+            }
+            int floor = Math.max(8, header.get(widest).length());
+            if (w[widest] <= floor) {
+                break; // cannot shrink further without losing the headers: let the terminal wrap
+            }
+            int cut = Math.min(total - width, w[widest] - floor);
+            w[widest] -= cut;
+            total -= cut;
+        }
+        return total;
     }
 
     static String truncate(String s, int max, boolean unicode) {
