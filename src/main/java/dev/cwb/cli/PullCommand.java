@@ -47,7 +47,7 @@ public final class PullCommand extends WorkbenchCommand {
         RegistrySettings settings = RegistrySettings.from(System.getenv(), insecure);
         HttpTrace trace = explain ? new ExplainPrinter(out) : HttpTrace.NONE;
         PullProgress progress = new PullProgress(out, workbench.color() && !explain);
-        PullResult result = new ImagePuller(workbench.images(), settings, trace, progress, explain ? 1 : PARALLEL_DOWNLOADS).pull(ref, wanted);
+        PullResult result = new ImagePuller(workbench::images, settings, trace, progress, explain ? 1 : PARALLEL_DOWNLOADS).pull(ref, wanted);
         out.println("Digest: " + result.digest());
         out.println("Status: " + (result.upToDate() ? "Image is up to date for " : "Downloaded newer image for ") + ref.familiar());
         out.println(ref);
