@@ -42,7 +42,7 @@ public final class PullCommand extends WorkbenchCommand {
         RegistrySettings settings = registry.settings();
         HttpTrace trace = registry.trace(out);
         PullProgress progress = new PullProgress(out, workbench.color() && !registry.explain());
-        PullResult result = new ImagePuller(workbench.images(), settings, trace, progress, registry.explain() ? 1 : PARALLEL_DOWNLOADS).pull(ref, wanted);
+        PullResult result = new ImagePuller(workbench::images, settings, trace, progress, registry.explain() ? 1 : PARALLEL_DOWNLOADS).pull(ref, wanted);
         out.println("Digest: " + result.digest());
         out.println("Status: " + (result.upToDate() ? "Image is up to date for " : "Downloaded newer image for ") + ref.familiar());
         out.println(ref);

@@ -4,10 +4,12 @@ import dev.cwb.CwbException;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestOutputStream;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -23,6 +25,7 @@ import java.util.stream.Stream;
  * in one rename. Closing without committing deletes the staging directory: nothing half-written remains.
  */
 public final class StoreTransaction implements AutoCloseable {
+    private static final int COPY_BUFFER = 1 << 20;
     private final ImageStore store;
     private final Path staging;
     // putBlob may be called from several threads at once (a pull downloads layers in parallel)
@@ -46,10 +49,12 @@ public final class StoreTransaction implements AutoCloseable {
         Path tmp = staging.resolve("blob-" + stagedCount.incrementAndGet() + "-" + System.nanoTime());
         MessageDigest hasher = Digest.newSha256();
         long size;
-        try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), hasher)) {
-            size = in.transferTo(out);
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            size = copyHashing(in, out, hasher, expectedSize);
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot store " + what + ": " + e.getMessage(), null, e);
+            // A FileChannel is interruptible: Ctrl-C closes it and the write ends with this exception.
+            String why = e instanceof ClosedByInterruptException ? "cancelled" : e.getMessage();
+            throw new CwbException(CwbException.IO, "cannot store " + what + ": " + why, null, e);
         }
         Digest actual = Digest.ofSha256(hasher.digest());
         if (expected != null && !expected.equals(actual)) {
@@ -65,6 +70,25 @@ public final class StoreTransaction implements AutoCloseable {
             deleteQuietly(tmp);
         }
         return new Descriptor(mediaType, actual, size);
+    }
+
+    /**
+     * Copies {@code in} to {@code out} while hashing, in large pieces: a layer is tens of megabytes, and
+     * 8 KiB pieces (what {@code InputStream.transferTo} uses) would cost one {@code write(2)} each.
+     */
+    private static long copyHashing(InputStream in, FileChannel out, MessageDigest hasher, long expectedSize) throws IOException {
+        byte[] buf = new byte[expectedSize < 0 ? COPY_BUFFER : (int) Math.min(COPY_BUFFER, Math.max(expectedSize, 8192))];
+        long size = 0;
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+            hasher.update(buf, 0, n);
+            ByteBuffer chunk = ByteBuffer.wrap(buf, 0, n);
+            while (chunk.hasRemaining()) {
+                out.write(chunk);
+            }
+            size += n;
+        }
+        return size;
     }
 
     public Descriptor putBlob(String mediaType, byte[] bytes, String what) {

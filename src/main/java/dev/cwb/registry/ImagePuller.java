@@ -16,7 +16,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,6 +26,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * {@code pull}: the distribution-spec "Pull" workflow, step by step.
@@ -40,7 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ImagePuller {
     private static final Set<String> CONFIG_TYPES = Set.of(MediaTypes.OCI_CONFIG, MediaTypes.DOCKER_CONFIG);
 
-    private final ImageStore store;
+    private final Supplier<ImageStore> openStore;
     private final RegistrySettings settings;
     private final HttpTrace trace;
     private final PullListener listener;
@@ -48,7 +51,15 @@ public final class ImagePuller {
 
     /** @param threads how many blobs download at once (1 keeps an {@code --explain} trace in order) */
     public ImagePuller(ImageStore store, RegistrySettings settings, HttpTrace trace, PullListener listener, int threads) {
-        this.store = store;
+        this(() -> store, settings, trace, listener, threads);
+    }
+
+    /**
+     * @param openStore opens the store; called on another thread while the registry is asked for the
+     *              manifest, because a first opening (JSON set-up, index.json) takes as long as that
+     */
+    public ImagePuller(Supplier<ImageStore> openStore, RegistrySettings settings, HttpTrace trace, PullListener listener, int threads) {
+        this.openStore = openStore;
         this.settings = settings;
         this.trace = trace;
         this.listener = listener;
@@ -57,7 +68,48 @@ public final class ImagePuller {
 
     public PullResult pull(Reference ref, Platform platform) throws InterruptedException {
         listener.started(ref);
-        RegistryClient client = RegistryClient.forReference(settings, ref, "pull", trace);
+        HashWarmUp.startOnce();
+        CompletableFuture<ImageStore> opening = CompletableFuture.supplyAsync(openStore, task -> {
+            Thread t = new Thread(task, "cwb-open-store");
+            t.setDaemon(true);
+            t.start();
+        });
+        try (RegistryClient client = RegistryClient.forReference(settings, ref, "pull", trace)) {
+            return pull(client, ref, platform, opening);
+        } catch (CwbException e) {
+            // An unusable store is reported before any registry error, as when the store was opened first.
+            throw failureOf(opening).orElse(e);
+        }
+    }
+
+    private static ImageStore await(CompletableFuture<ImageStore> opening) throws InterruptedException {
+        try {
+            return opening.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static Optional<RuntimeException> failureOf(CompletableFuture<ImageStore> opening) {
+        try {
+            await(opening);
+            return Optional.empty();
+        } catch (RuntimeException e) {
+            return Optional.of(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    private PullResult pull(RegistryClient client, Reference ref, Platform platform, CompletableFuture<ImageStore> opening)
+            throws InterruptedException {
         client.ping();
         String what = "manifest " + ref.familiar();
         ManifestFetcher.Fetched top = ManifestFetcher.fetch(client, ref.digest() != null ? ref.digest().toString() : ref.tag(), ref.digest(), what);
@@ -81,7 +133,8 @@ public final class ImagePuller {
         List<Descriptor> blobs = new ArrayList<>();
         blobs.add(manifest.config());
         blobs.addAll(manifest.layers());
-        if (isUpToDate(ref, chosen.digest(), blobs)) {
+        ImageStore store = await(opening);
+        if (isUpToDate(store, ref, chosen.digest(), blobs)) {
             manifest.layers().forEach(l -> listener.layer(l, PullListener.LayerState.EXISTS));
             return new PullResult(ref, top.digest(), manifestDescriptor, true, 0, manifest.layers().size(), 0);
         }
@@ -110,7 +163,7 @@ public final class ImagePuller {
     }
 
     /** Docker's "Image is up to date": the tag already names this manifest and every blob is there. */
-    private boolean isUpToDate(Reference ref, Digest manifestDigest, List<Descriptor> blobs) {
+    private static boolean isUpToDate(ImageStore store, Reference ref, Digest manifestDigest, List<Descriptor> blobs) {
         for (ImageStore.ImageEntry e : store.list()) {
             if (e.reference().equals(ref) && e.descriptor().digest().equals(manifestDigest)) {
                 return store.hasBlob(manifestDigest) && blobs.stream().allMatch(b -> store.hasBlob(b.digest()));

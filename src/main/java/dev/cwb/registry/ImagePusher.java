@@ -63,7 +63,14 @@ public final class ImagePusher {
         } else {
             manifests.add(top);
         }
-        RegistryClient client = RegistryClient.forReference(settings, target, "pull,push", trace);
+        try (RegistryClient client = RegistryClient.forReference(settings, target, "pull,push", trace)) {
+            pushAll(client, top, manifests, entry, target);
+        }
+        return top;
+    }
+
+    private void pushAll(RegistryClient client, Descriptor top, List<Descriptor> manifests, ImageStore.ImageEntry entry, Reference target)
+            throws InterruptedException {
         client.ping();
         for (Descriptor m : manifests) {
             Manifest manifest = store.readJson(m, Manifest.class, "manifest of " + entry.reference().familiar());
@@ -77,7 +84,6 @@ public final class ImagePusher {
             }
         }
         putManifest(client, top, target.tag());
-        return top;
     }
 
     private void pushBlob(RegistryClient client, Descriptor blob) throws InterruptedException {

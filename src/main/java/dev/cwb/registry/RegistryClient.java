@@ -29,11 +29,12 @@ import java.util.function.Supplier;
  * </ul>
  * Every exchange is reported to an {@link HttpTrace}, which is what {@code --explain} prints.
  */
-public final class RegistryClient {
+public final class RegistryClient implements AutoCloseable {
     static final int MAX_ATTEMPTS = 4;
     static final int MAX_REDIRECTS = 5;
     static final Duration FIRST_BACKOFF = Duration.ofMillis(400);
     private static final int MAX_ERROR_BODY = 64 * 1024;
+    static final int READ_BUFFER = 256 * 1024;
 
     private final HttpClient http;
     private final RegistryEndpoint endpoint;
@@ -60,14 +61,76 @@ public final class RegistryClient {
     public static RegistryClient forReference(RegistrySettings settings, Reference ref, String actions, HttpTrace trace) {
         RegistryEndpoint endpoint = settings.endpointFor(ref.domain());
         Optional<Credentials> creds = new DockerCredentials(settings.dockerConfigDir()).lookup(ref.domain());
-        return new RegistryClient(newHttpClient(), endpoint, ref.path(), actions, creds, trace);
+        return new RegistryClient(newHttpClient(endpoint.plainHttp()), endpoint, ref.path(), actions, creds, trace);
     }
 
-    public static HttpClient newHttpClient() {
-        return HttpClient.newBuilder()
+    /**
+     * The JDK client as the registry code uses it: redirects are followed by hand (see {@link #exchange}).
+     * For a plain-HTTP registry, TLS is prepared only if an {@code https} address is ever reached
+     * ({@link DeferredTls}).
+     */
+    public static HttpClient newHttpClient(boolean plainHttp) {
+        widenReadBuffers();
+        HttpClient.Builder b = HttpClient.newBuilder()
                 .connectTimeout(Duration.ofSeconds(15))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+                .followRedirects(HttpClient.Redirect.NEVER);
+        if (plainHttp) {
+            b.sslContext(DeferredTls.context()).sslParameters(DeferredTls.PARAMETERS);
+        }
+        return b.build();
+    }
+
+    /**
+     * Ends the client's threads once the pull or push is over.
+     *
+     * <p>A JDK {@link HttpClient} keeps a selector thread waiting in {@code epoll_wait(2)} until the client
+     * is garbage-collected (Java 21 added {@code close()}). The JVM, before it exits, waits up to 300 ms
+     * for any thread that is inside native code like that, so a one-shot {@code cwb pull} used to sit
+     * for 0.3 s after printing its result. On Java 21 and later this calls {@code close()}; on Java 17
+     * it interrupts the selector thread, which ends the client the same way (the thread is named
+     * {@code HttpClient-ID-SelectorManager}, with the ID the client's {@code toString()} ends with, a
+     * convention the JDK's own tests rely on). Connections still open are closed.
+     */
+    @Override
+    public void close() {
+        if (http instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                // closing is a courtesy: the threads end with the JVM anyway
+            }
+            return;
+        }
+        String self = http.toString();
+        int open = self.lastIndexOf('(');
+        if (open < 0 || !self.endsWith(")")) {
+            return;
+        }
+        String selectorName = "HttpClient-" + self.substring(open + 1, self.length() - 1) + "-SelectorManager";
+        ThreadGroup root = Thread.currentThread().getThreadGroup();
+        while (root.getParent() != null) {
+            root = root.getParent();
+        }
+        Thread[] threads = new Thread[root.activeCount() + 8];
+        int n = root.enumerate(threads, true);
+        for (int i = 0; i < n; i++) {
+            if (threads[i].getName().equals(selectorName)) {
+                threads[i].interrupt();
+            }
+        }
+    }
+
+    /**
+     * The JDK client reads a socket {@value #READ_BUFFER} bytes at a time instead of its default 16 KiB
+     * ({@code jdk.httpclient.bufsize}, documented in the {@code java.net.http} module): each read is
+     * handed from the client's selector thread to the reader, so a layer of 100 MB in 16 KiB pieces
+     * spends more time in hand-overs than in copying. Read once, when the client's classes are first
+     * used; a value the user set on the command line wins.
+     */
+    private static void widenReadBuffers() {
+        if (System.getProperty("jdk.httpclient.bufsize") == null) {
+            System.setProperty("jdk.httpclient.bufsize", Integer.toString(READ_BUFFER));
+        }
     }
 
     public RegistryEndpoint endpoint() {
@@ -248,7 +311,7 @@ public final class RegistryClient {
             }
             HttpRequest request = b.build();
             trace.request(currentMethod, current, request.headers());
-            HttpResponse<InputStream> r = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> r = http.send(request, ReadAheadBody.HANDLER);
             trace.response(r.statusCode(), r.headers());
             int s = r.statusCode();
             Optional<String> location = r.headers().firstValue("Location");
