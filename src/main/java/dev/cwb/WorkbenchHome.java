@@ -13,6 +13,7 @@ import java.util.Map;
  *   images/   an OCI image layout (oci-layout, index.json, blobs/sha256/...)
  *   layers/   unpacked layers, one directory per diff_id, shared by all images (overlay lowerdirs)
  *   cache/    derived data that can always be rebuilt (layer statistics, ...)
+ *   pending/  one locked file per work directory being written elsewhere (for 'cleanup')
  *   history   the shell's command history
  * </pre>
  */
@@ -55,6 +56,10 @@ public record WorkbenchHome(Path root) {
 
     public Path layers() {
         return root.resolve("layers");
+    }
+
+    public Path pending() {
+        return root.resolve("pending");
     }
 
     public Path cache() {

@@ -35,6 +35,11 @@ public final class InUseMarker implements AutoCloseable {
         }
     }
 
+    /** Deletes the marker file of a directory whose work is finished (its lock may still be held: deleting is fine). */
+    public static void forget(Path dir) throws IOException {
+        Files.deleteIfExists(dir.resolve(FILE));
+    }
+
     /** True when some live process (this one included) holds {@code dir}'s marker. */
     public static boolean inUse(Path dir) {
         Path file = dir.resolve(FILE);

@@ -25,13 +25,21 @@ public final class Leftovers {
     }
 
     /** One leftover directory and its size. */
-    public record Leftover(Path path, String what, long bytes) {
+    /** @param pointer the pending/ file that named it, removed with it; {@code null} for directories inside CWB_HOME */
+    public record Leftover(Path path, String what, long bytes, Path pointer) {
     }
 
     public List<Leftover> find() throws IOException {
         List<Leftover> found = new ArrayList<>();
         collect(home.imageLayout().resolve("ingest"), "", "blobs staged by a load that did not finish", found);
         collect(home.layers(), ".tmp-", "a layer that was not completely unpacked", found);
+        for (PendingWork.Abandoned a : PendingWork.abandoned(home.pending())) {
+            if (Files.isDirectory(a.workDir())) {
+                found.add(new Leftover(a.workDir(), "a root filesystem that 'unpack --flat' did not finish", sizeOf(a.workDir()), a.pointer()));
+            } else {
+                Files.deleteIfExists(a.pointer()); // its directory is gone already: only the note is left
+            }
+        }
         return found;
     }
 
@@ -42,7 +50,7 @@ public final class Leftovers {
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.toList()) {
                 if (Files.isDirectory(p) && p.getFileName().toString().startsWith(prefix) && !InUseMarker.inUse(p)) {
-                    found.add(new Leftover(p, what, sizeOf(p)));
+                    found.add(new Leftover(p, what, sizeOf(p), null));
                 }
             }
         }
@@ -51,6 +59,9 @@ public final class Leftovers {
     /** Deletes one leftover (never following symlinks out of it). */
     public static void remove(Leftover leftover) throws IOException {
         dev.cwb.layer.LayerExtractor.deleteTree(leftover.path());
+        if (leftover.pointer() != null) {
+            Files.deleteIfExists(leftover.pointer());
+        }
     }
 
     private static long sizeOf(Path dir) throws IOException {

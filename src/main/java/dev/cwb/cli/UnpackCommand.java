@@ -48,7 +48,7 @@ public final class UnpackCommand extends WorkbenchCommand {
             }
             out().println("Applying " + img.layers().size() + " layers of " + img.reference().familiar() + " into " + dir + " (bottom first):");
             long start = System.nanoTime();
-            new FlatUnpacker(workbench.images(), root).unpack(img, dir, (i, n, layer, r, tarBytes, seconds) -> {
+            new FlatUnpacker(workbench.images(), root, workbench.home().pending()).unpack(img, dir, (i, n, layer, r, tarBytes, seconds) -> {
                 out().printf(Locale.ROOT, "  layer %d/%d  %s  %,d entries  %s  %d whiteouts%s  %.2fs%n", i, n, layer.digest().shortId(),
                         r.entries(), Sizes.human(r.fileBytes()), r.whiteouts(), r.opaques() > 0 ? " (" + r.opaques() + " opaque)" : "", seconds);
                 out().flush();

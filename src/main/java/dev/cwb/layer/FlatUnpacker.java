@@ -1,6 +1,7 @@
 package dev.cwb.layer;
 
 import dev.cwb.CwbException;
+import dev.cwb.cleanup.PendingWork;
 import dev.cwb.image.Descriptor;
 import dev.cwb.image.Image;
 import dev.cwb.image.ImageStore;
@@ -21,10 +22,13 @@ import java.util.stream.Stream;
 public final class FlatUnpacker {
     private final ImageStore store;
     private final boolean asRoot;
+    /** Where the hidden work directory is registered, so 'cleanup' finds it if this process is killed. */
+    private final Path pendingDir;
 
-    public FlatUnpacker(ImageStore store, boolean asRoot) {
+    public FlatUnpacker(ImageStore store, boolean asRoot, Path pendingDir) {
         this.store = store;
         this.asRoot = asRoot;
+        this.pendingDir = pendingDir;
     }
 
     /** Called after each layer is applied. */
@@ -36,6 +40,16 @@ public final class FlatUnpacker {
         checkTarget(target);
         Path parent = target.toAbsolutePath().getParent();
         Path tmp = parent.resolve("." + target.getFileName() + ".cwb-" + UUID.randomUUID());
+        try (PendingWork registered = PendingWork.register(pendingDir, tmp)) {
+            build(image, target, tmp, listener);
+        } catch (IOException e) {
+            throw new CwbException(CwbException.IO, "cannot register the work directory in " + pendingDir + ": " + e.getMessage(),
+                    "check the permissions of CWB_HOME", e);
+        }
+    }
+
+    /** Applies the layers into {@code tmp}, then renames it to {@code target}; on any failure deletes {@code tmp}. */
+    private void build(Image image, Path target, Path tmp, Listener listener) {
         boolean ok = false;
         try {
             Files.createDirectories(tmp);

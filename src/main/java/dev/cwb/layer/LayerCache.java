@@ -1,6 +1,7 @@
 package dev.cwb.layer;
 
 import dev.cwb.CwbException;
+import dev.cwb.cleanup.InUseMarker;
 import dev.cwb.image.Descriptor;
 import dev.cwb.image.Digest;
 import dev.cwb.image.Image;
@@ -84,7 +85,7 @@ public final class LayerCache {
         Files.createDirectories(fs);
         long start = System.nanoTime();
         boolean ok = false;
-        try (LayerSource source = new LayerSource(store, layer, diffId, what)) {
+        try (InUseMarker marker = InUseMarker.hold(tmp); LayerSource source = new LayerSource(store, layer, diffId, what)) {
             LayerExtractor.WhiteoutMode mode = asRoot ? LayerExtractor.WhiteoutMode.OVERLAY : LayerExtractor.WhiteoutMode.KEEP;
             LayerExtractor.Result r;
             try {
@@ -99,6 +100,7 @@ public final class LayerCache {
             Files.write(tmp.resolve("layer.json"), Json.bytes(info));
             try {
                 Files.move(tmp, done, StandardCopyOption.ATOMIC_MOVE);
+                InUseMarker.forget(done); // the marker moved along; the finished layer needs none
             } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
                 // another workbench unpacked the same layer meanwhile: same diff_id, same files
                 LayerExtractor.deleteTree(tmp);

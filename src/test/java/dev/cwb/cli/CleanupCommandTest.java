@@ -42,4 +42,24 @@ class CleanupCommandTest {
         assertEquals(0, cwb.run("cleanup"));
         assertTrue(cwb.out().startsWith("Nothing to clean up"), cwb.out());
     }
+
+    @Test
+    void findsAFlatUnpackAKilledSessionLeftOutsideTheHome(@TempDir Path elsewhere) throws IOException {
+        CommandHarness cwb = new CommandHarness(home);
+        Path orphan = Files.createDirectories(elsewhere.resolve(".rootfs.cwb-1234/etc"));
+        // what a killed 'unpack --flat' leaves: its note in pending/, no longer locked by anyone
+        Files.createDirectories(home.resolve("pending"));
+        Files.writeString(home.resolve("pending/note-1"), orphan.getParent().toString());
+        Path live = Files.createDirectories(elsewhere.resolve(".live.cwb-5678"));
+        try (dev.cwb.cleanup.PendingWork held = dev.cwb.cleanup.PendingWork.register(home.resolve("pending"), live)) {
+            assertEquals(0, cwb.run("cleanup", "--dry-run"));
+            assertTrue(cwb.out().contains("Would remove " + orphan.getParent()), cwb.out());
+            assertTrue(Files.exists(orphan), "a dry run removes nothing");
+            cwb.reset();
+            assertEquals(0, cwb.run("cleanup"));
+            assertFalse(Files.exists(orphan.getParent()));
+            assertFalse(Files.exists(home.resolve("pending/note-1")));
+            assertTrue(Files.exists(live), "work a live session still holds stays");
+        }
+    }
 }
