@@ -149,6 +149,31 @@ class LayerExtractorTest {
     }
 
     @Test
+    void theLastOfTwoEntriesForOnePathWinsEvenWhileTheFirstIsStillBeingWritten() throws IOException {
+        Layer layer = new Layer().dir("d");
+        for (int i = 0; i < 200; i++) {
+            layer.file("d/f" + i, "first " + i);
+        }
+        layer.file("d/f7", "second").file("d/f150", "second").dir("d/f9").file("d/f9/inside", "dir now");
+        extract(layer);
+        assertEquals("second", Files.readString(root.resolve("d/f7")));
+        assertEquals("second", Files.readString(root.resolve("d/f150")));
+        assertEquals("first 3", Files.readString(root.resolve("d/f3")));
+        assertEquals("dir now", Files.readString(root.resolve("d/f9/inside")));
+    }
+
+    @Test
+    void filesQueuedBeforeTheirDirectoryBecomesASymlinkStayInside() throws IOException {
+        Layer layer = new Layer().dir("a/b");
+        for (int i = 0; i < 100; i++) {
+            layer.file("a/b/f" + i, "x");
+        }
+        extract(layer.symlink("a", hostAbs()).file("a/b/after", "y"));
+        assertHostUntouched();
+        assertTrue(Files.isSymbolicLink(root.resolve("a")));
+    }
+
+    @Test
     void hardlinkInsideIsTheSameInode() throws IOException {
         extract(new Layer().file("a", "data").hardlink("b", "a"));
         assertEquals(Files.getAttribute(root.resolve("a"), "unix:ino"), Files.getAttribute(root.resolve("b"), "unix:ino"));

@@ -1,0 +1,130 @@
+package dev.cwb.layer;
+
+import dev.cwb.CwbException;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Creates small regular files on a few threads while the tar goes on being read. Unpacking an image is
+ * mostly open(2), write(2), close(2) and a few metadata calls per file — kernel time — and on two
+ * cores two threads making those calls finish sooner than one.
+ *
+ * <p>The extractor stays in charge of order: it asks {@link #conflicts} before touching a path, and
+ * calls {@link #drain} before anything that deletes, links or replaces (whiteouts, hardlinks, an entry
+ * whose path or a parent of it is still being written). Targets are host paths the extractor has
+ * already resolved inside the root, so the writers never resolve anything themselves.
+ */
+final class FileWriteQueue implements AutoCloseable {
+    /** Files larger than this are written by the reading thread itself: they would only fill memory. */
+    static final int MAX_QUEUED_FILE = 1 << 20;
+    private static final long MAX_QUEUED_BYTES = 32L << 20;
+
+    /** What to do to a file once its content is written (chown, chmod, times). */
+    interface Metadata {
+        void apply(Path file) throws IOException;
+    }
+
+    private final ExecutorService pool;
+    private final List<Future<?>> pending = new ArrayList<>();
+    private final Set<Path> pendingPaths = new HashSet<>();
+    /** Every directory above a queued file: replacing one of them would pull the ground from under a writer. */
+    private final Set<Path> pendingParents = new HashSet<>();
+    private long pendingBytes;
+
+    FileWriteQueue(int threads) {
+        pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "layer-write");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** True when {@code target}, a directory above it or a file below it is still being written. */
+    boolean conflicts(Path target) {
+        if (pendingPaths.isEmpty()) {
+            return false;
+        }
+        if (pendingParents.contains(target)) {
+            return true;
+        }
+        for (Path p = target; p != null; p = p.getParent()) {
+            if (pendingPaths.contains(p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Queues a new file ({@code target} must not exist) with its content and metadata. */
+    void submit(Path target, byte[] content, Metadata metadata, String failureLabel) throws IOException {
+        if (pendingBytes + content.length > MAX_QUEUED_BYTES) {
+            drain();
+        }
+        pendingPaths.add(target);
+        for (Path p = target.getParent(); p != null && pendingParents.add(p); p = p.getParent()) {
+            // each directory once
+        }
+        pendingBytes += content.length;
+        pending.add(pool.submit(() -> {
+            try {
+                try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS)) {
+                    out.write(content);
+                }
+                metadata.apply(target);
+            } catch (IOException e) {
+                throw CwbException.corrupt(failureLabel + ": " + e.getMessage(),
+                        "the layer is malformed or hostile; nothing was left in the layer cache");
+            }
+            return null;
+        }));
+    }
+
+    /** Waits until every queued file is written; the first failure is thrown. */
+    void drain() throws IOException {
+        try {
+            for (Future<?> f : pending) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("cancelled");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IOException(e.getCause());
+        } finally {
+            pending.clear();
+            pendingPaths.clear();
+            pendingParents.clear();
+            pendingBytes = 0;
+        }
+    }
+
+    /** Stops the writers and waits for them, so nobody writes into a directory the caller is about to delete. */
+    @Override
+    public void close() {
+        pool.shutdownNow();
+        try {
+            pool.awaitTermination(1, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
