@@ -50,6 +50,22 @@ public final class Kernel {
         }
     }
 
+    /**
+     * The calling thread's host name (gethostname(2)): the one of its UTS namespace. Untraced: a read-only
+     * query, which glibc answers with uname(2).
+     */
+    public static String gethostname() throws SyscallException {
+        byte[] buf = new byte[256];
+        if (LibC.gethostname(buf, buf.length) != 0) {
+            throw new SyscallException("gethostname", "", com.sun.jna.Native.getLastError());
+        }
+        int n = 0;
+        while (n < buf.length && buf[n] != 0) {
+            n++;
+        }
+        return new String(buf, 0, n, StandardCharsets.UTF_8);
+    }
+
     /** makedev(3): the dev_t glibc builds from a major and minor number. */
     public static long makedev(long major, long minor) {
         return ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8) | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);

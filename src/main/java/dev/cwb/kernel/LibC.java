@@ -3,14 +3,19 @@ package dev.cwb.kernel;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
+import com.sun.jna.Pointer;
 
 /**
  * The C library functions the workbench calls, bound with JNA's direct mapping (the fastest JNA calling
- * convention: no proxy, no reflection per call). Only {@link Kernel} uses this class; everything else
- * goes through {@code Kernel}, which decodes arguments and records each call.
+ * convention: no proxy, no reflection per call). Only {@link Kernel} (untraced bulk file work) and
+ * {@link Syscalls} (traced calls) use this class; nothing outside this package sees JNA.
  *
  * <p>Each function is the glibc wrapper of the system call of the same name; see its man page (section 2).
- * Failures throw {@link LastErrorException} carrying errno.
+ * The first group throws {@link LastErrorException} carrying errno. The traced group returns -1 and
+ * leaves errno for {@link Native#getLastError()}, which JNA saves right after the native call on the
+ * calling thread: building an exception inside the call would add microseconds to the measured duration.
+ * Strings of the traced group are NUL-terminated byte arrays that {@link Syscalls} encoded itself, so
+ * what it prints are the very bytes the kernel received.
  */
 final class LibC {
     static final boolean AVAILABLE;
@@ -57,4 +62,50 @@ final class LibC {
 
     /** geteuid(2). */
     static native int geteuid();
+
+    /** gethostname(2) (read-only; glibc answers it with uname(2)). */
+    static native int gethostname(byte[] name, long len);
+
+    // ---- traced through Syscalls: return -1 and leave errno in Native.getLastError() ----
+
+    static native int unshare(int flags);
+
+    static native int setns(int fd, int nstype);
+
+    static native int mount(Pointer source, Pointer target, Pointer fstype, long flags, Pointer data);
+
+    static native int umount2(byte[] target, int flags);
+
+    /** syscall(2) with two pointer arguments: pivot_root(2) has no glibc wrapper. */
+    static native long syscall(long number, byte[] arg1, byte[] arg2);
+
+    static native int sethostname(byte[] name, long len);
+
+    static native int setdomainname(byte[] name, long len);
+
+    static native int chroot(byte[] path);
+
+    static native int chdir(byte[] path);
+
+    static native int fchdir(int fd);
+
+    static native int openat(int dirfd, byte[] path, int flags, int mode);
+
+    static native int close(int fd);
+
+    static native int mkdirat(int dirfd, byte[] path, int mode);
+
+    static native int mknodat(int dirfd, byte[] path, int mode, long dev);
+
+    static native int symlinkat(byte[] target, int newdirfd, byte[] linkpath);
+
+    static native int fchmodat(int dirfd, byte[] path, int mode, int flags);
+
+    static native int fchownat(int dirfd, byte[] path, int uid, int gid, int flags);
+
+    static native int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
+    static native int kill(int pid, int sig);
+
+    static native int gettid();
 }
