@@ -1,0 +1,60 @@
+package dev.cwb.cgroup;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One control group, the same to its callers whether the host keeps it in the unified hierarchy
+ * ({@link UnifiedCgroup}, cgroup v2: one directory) or in v1 hierarchies ({@link LegacyCgroup}: one
+ * directory per controller). Limits apply to every process added and to everything they fork.
+ *
+ * <p>Every directory made and value written is recorded in {@link #writes()}, so a learner can see, and
+ * repeat by hand, exactly what the workbench did. Failures are {@link dev.cwb.CwbException}s naming the file
+ * and the errno.
+ */
+public interface Cgroup {
+    /** The group's name under the workbench's {@code cwb/} parent. */
+    String name();
+
+    /** Which kind of hierarchy holds it ({@link CgroupMode#UNIFIED} or {@link CgroupMode#LEGACY}). */
+    CgroupMode version();
+
+    /** Every directory that makes up this group (one in v2, one per v1 hierarchy). */
+    List<Path> directories();
+
+    /** Caps the memory (and, where the kernel accounts it, swap) the group may use; {@link CgroupLimits#UNLIMITED} lifts it. */
+    void setMemoryLimit(long bytes);
+
+    /** Caps how many processes and threads may exist in the group at once: a fork beyond it fails with EAGAIN. */
+    void setPidsLimit(long max);
+
+    /** Caps CPU time to {@code cpus} CPUs' worth per 100 ms period (0.5 = 50 ms of every 100 ms). */
+    void setCpuLimit(double cpus);
+
+    /** Moves a process (and from then on its children) into the group. */
+    void addProcess(long pid);
+
+    /** The pids inside right now. */
+    List<Long> processes();
+
+    CgroupUsage usage();
+
+    /** How many processes the OOM killer has killed in this group (0 when none, or when not accounted). */
+    default long oomKills() {
+        return usage().oomKills().orElse(0);
+    }
+
+    /** Things the learner should know about how far the limits reach on this host (e.g. swap), if any. */
+    default List<String> notes() {
+        return List.of();
+    }
+
+    /** What this group has written, in order. */
+    List<CgroupWrite> writes();
+
+    /**
+     * Kills whatever is still inside, waits until the group is empty and removes its directories. Works
+     * after an OOM kill too; removing a group that is already gone is not an error.
+     */
+    void remove();
+}

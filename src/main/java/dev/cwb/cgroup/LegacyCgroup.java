@@ -1,0 +1,258 @@
+package dev.cwb.cgroup;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A cgroup in v1 hierarchies (Documentation/admin-guide/cgroup-v1/): each controller is mounted as its own
+ * tree, so one logical group is one directory per hierarchy, e.g. {@code /sys/fs/cgroup/memory/cwb/NAME}
+ * and {@code /sys/fs/cgroup/pids/cwb/NAME}, and a process joins it by being written into the
+ * {@code cgroup.procs} of <em>each</em>. This is what hybrid hosts (systemd's default before v247 on many
+ * distributions) and older ones use.
+ */
+public final class LegacyCgroup implements Cgroup {
+    /** The controllers the workbench uses: cpuacct keeps the CPU time, cpu enforces the quota. */
+    static final List<String> CONTROLLERS = List.of("memory", "pids", "cpu", "cpuacct");
+
+    private final String name;
+    /** Controller to the group's directory in the hierarchy holding it (co-mounted controllers share one). */
+    private final Map<String, Path> dirs = new LinkedHashMap<>();
+    private final Map<Path, Set<String>> hierarchyControllers = new LinkedHashMap<>();
+    private final CgroupFiles files;
+    private final CgroupOwners owners;
+
+    private LegacyCgroup(List<CgroupHost.Hierarchy> hierarchies, String name, CgroupFiles files, CgroupOwners owners) {
+        this.name = CgroupNames.check(name);
+        this.files = files;
+        this.owners = owners;
+        for (String c : CONTROLLERS) {
+            hierarchies.stream().filter(h -> h.controllers().contains(c)).findFirst().ifPresent(h -> {
+                Path d = h.mountPoint().resolve(UnifiedCgroup.PARENT).resolve(name);
+                dirs.put(c, d);
+                hierarchyControllers.put(d, h.controllers());
+            });
+        }
+        if (dirs.isEmpty()) {
+            throw CgroupErrors.missingController("memory, pids or cpu", "no v1 hierarchy has any of them",
+                    "this host keeps its controllers elsewhere (see its cgroup mode)");
+        }
+    }
+
+    /** Makes {@code cwb/NAME} in every hierarchy that holds memory, pids, cpu or cpuacct. */
+    public static LegacyCgroup create(List<CgroupHost.Hierarchy> hierarchies, String name, CgroupTrace trace,
+            CgroupOwners owners) {
+        return create(hierarchies, name, new CgroupFiles(trace), owners);
+    }
+
+    static LegacyCgroup create(List<CgroupHost.Hierarchy> hierarchies, String name, CgroupFiles files,
+            CgroupOwners owners) {
+        LegacyCgroup g = new LegacyCgroup(hierarchies, name, files, owners);
+        g.make();
+        return g;
+    }
+
+    public static LegacyCgroup open(List<CgroupHost.Hierarchy> hierarchies, String name, CgroupTrace trace,
+            CgroupOwners owners) {
+        LegacyCgroup g = new LegacyCgroup(hierarchies, name, new CgroupFiles(trace), owners);
+        if (g.directories().stream().noneMatch(Files::isDirectory)) {
+            throw CgroupNames.noSuchGroup(name, g.directories().get(0));
+        }
+        return g;
+    }
+
+    private void make() {
+        for (Path d : directories()) {
+            if (Files.isDirectory(d)) {
+                throw CgroupNames.exists(name, d);
+            }
+        }
+        List<Path> made = new ArrayList<>();
+        try {
+            for (Path d : directories()) {
+                Set<String> controllers = hierarchyControllers.get(d);
+                files.mkdir(d.getParent());
+                prepareCpuset(d.getParent(), controllers);
+                if (files.mkdir(d)) {
+                    made.add(d);
+                }
+                prepareCpuset(d, controllers);
+            }
+        } catch (CgroupFiles.Failure f) {
+            // Nothing half-made: take back the directories of this group already created.
+            for (int i = made.size() - 1; i >= 0; i--) {
+                try {
+                    files.rmdir(made.get(i));
+                } catch (CgroupFiles.Failure ignored) {
+                    // the first failure is the one to report
+                }
+            }
+            throw CgroupErrors.of(f, CgroupMode.LEGACY);
+        }
+        if (owners != null) {
+            owners.claim(name);
+        }
+    }
+
+    /**
+     * A hierarchy that co-mounts cpuset starts each new group with no CPUs and no memory nodes, and no process
+     * may join it until both are set: copy the parent's (cgroup-v1/cpusets.rst).
+     */
+    private void prepareCpuset(Path group, Set<String> controllers) throws CgroupFiles.Failure {
+        if (!controllers.contains("cpuset")) {
+            return;
+        }
+        for (String f : List.of("cpuset.cpus", "cpuset.mems")) {
+            String mine = CgroupFiles.read(group.resolve(f)).orElse("").trim();
+            String parents = CgroupFiles.read(group.getParent().resolve(f)).orElse("").trim();
+            if (mine.isEmpty() && !parents.isEmpty()) {
+                files.write(group.resolve(f), parents);
+            }
+        }
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public CgroupMode version() {
+        return CgroupMode.LEGACY;
+    }
+
+    @Override
+    public List<Path> directories() {
+        return List.copyOf(new LinkedHashSet<>(dirs.values()));
+    }
+
+    /**
+     * Sets {@code memory.limit_in_bytes} and, when the kernel accounts swap, {@code memory.memsw.limit_in_bytes}
+     * (memory plus swap) to the same value, so paging out cannot carry a process past the limit. The kernel
+     * insists memsw &ge; memory at every moment, so the order depends on whether the limit goes up or down.
+     */
+    @Override
+    public void setMemoryLimit(long bytes) {
+        CgroupLimits.checkMemory(bytes);
+        Path mem = dir("memory");
+        String value = bytes == CgroupLimits.UNLIMITED ? "-1" : Long.toString(bytes);
+        Path limit = mem.resolve("memory.limit_in_bytes");
+        Path memsw = mem.resolve("memory.memsw.limit_in_bytes");
+        if (!Files.exists(memsw)) {
+            write(limit, value);
+            return;
+        }
+        long target = bytes == CgroupLimits.UNLIMITED ? Long.MAX_VALUE : bytes;
+        if (target > CgroupFiles.readLong(memsw).orElse(Long.MAX_VALUE)) {
+            write(memsw, value);
+            write(limit, value);
+        } else {
+            write(limit, value);
+            write(memsw, value);
+        }
+    }
+
+    /** Whether swap could carry a process past the memory limit here, in a sentence for the learner. */
+    @Override
+    public List<String> notes() {
+        Path mem = dirs.get("memory");
+        if (mem == null || Files.exists(mem.resolve("memory.memsw.limit_in_bytes"))) {
+            return List.of();
+        }
+        boolean swapOn = CgroupFiles.read(Path.of("/proc/swaps")).map(s -> s.trim().lines().count() > 1).orElse(false);
+        return List.of("memory.memsw.limit_in_bytes is missing: this kernel does not account swap per cgroup"
+                + " (boot option swapaccount=1), so the memory limit does not cover swap"
+                + (swapOn ? "; this host has swap, so a process can page out and exceed the limit"
+                        : "; this host has no swap active, so that cannot happen here"));
+    }
+
+    @Override
+    public void setPidsLimit(long max) {
+        CgroupLimits.checkPids(max);
+        write(dir("pids").resolve("pids.max"), max == CgroupLimits.UNLIMITED ? "max" : Long.toString(max));
+    }
+
+    /** CFS bandwidth control (scheduler/sched-bwc.rst): a quota of CPU time per period; -1 means none. */
+    @Override
+    public void setCpuLimit(double cpus) {
+        CgroupLimits.checkCpus(cpus);
+        Path cpu = dir("cpu");
+        write(cpu.resolve("cpu.cfs_period_us"), Long.toString(CgroupLimits.CPU_PERIOD_US));
+        write(cpu.resolve("cpu.cfs_quota_us"),
+                cpus == CgroupLimits.UNLIMITED ? "-1" : Long.toString(CgroupLimits.cpuQuotaMicros(cpus)));
+    }
+
+    @Override
+    public void addProcess(long pid) {
+        for (Path d : directories()) {
+            write(d.resolve("cgroup.procs"), Long.toString(pid));
+        }
+    }
+
+    @Override
+    public List<Long> processes() {
+        Set<Long> all = new TreeSet<>();
+        directories().forEach(d -> all.addAll(CgroupFiles.pids(d.resolve("cgroup.procs"))));
+        return List.copyOf(all);
+    }
+
+    @Override
+    public CgroupUsage usage() {
+        Path mem = dirs.get("memory");
+        Path pids = dirs.get("pids");
+        Path acct = dirs.get("cpuacct");
+        OptionalLong ns = acct == null ? OptionalLong.empty() : CgroupFiles.readLong(acct.resolve("cpuacct.usage"));
+        return new CgroupUsage(
+                mem == null ? OptionalLong.empty() : CgroupFiles.readLong(mem.resolve("memory.usage_in_bytes")),
+                mem == null ? OptionalLong.empty() : CgroupFiles.readLong(mem.resolve("memory.max_usage_in_bytes")),
+                pids == null ? OptionalLong.empty() : CgroupFiles.readLong(pids.resolve("pids.current")),
+                ns.isPresent() ? Optional.of(Duration.ofNanos(ns.getAsLong())) : Optional.empty(),
+                // oom_kill appeared in memory.oom_control with Linux 4.13.
+                mem == null ? OptionalLong.empty() : CgroupFiles.readKey(mem.resolve("memory.oom_control"), "oom_kill"));
+    }
+
+    @Override
+    public List<CgroupWrite> writes() {
+        return files.trace().writes();
+    }
+
+    /** v1 has no cgroup.kill: every pid listed in any hierarchy is killed one by one until none is left. */
+    @Override
+    public void remove() {
+        List<Path> procs = directories().stream().map(d -> d.resolve("cgroup.procs")).toList();
+        try {
+            CgroupRemoval.killWaitRemove(files, procs, () -> false, directories());
+        } catch (CgroupFiles.Failure f) {
+            throw CgroupErrors.of(f, CgroupMode.LEGACY);
+        }
+        if (owners != null) {
+            owners.release(name);
+        }
+    }
+
+    private Path dir(String controller) {
+        Path d = dirs.get(controller);
+        if (d == null) {
+            throw CgroupErrors.missingController(controller, "no v1 hierarchy has it attached (see /proc/self/mountinfo)",
+                    "this host cannot limit " + controller + " through cgroup v1");
+        }
+        return d;
+    }
+
+    private void write(Path file, String value) {
+        try {
+            files.write(file, value);
+        } catch (CgroupFiles.Failure f) {
+            throw CgroupErrors.of(f, CgroupMode.LEGACY);
+        }
+    }
+}

@@ -1,0 +1,231 @@
+package dev.cwb.cgroup;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A cgroup in the unified hierarchy (cgroup v2, Documentation/admin-guide/cgroup-v2.rst): one directory,
+ * {@code ROOT/cwb/NAME}, holding every controller's files.
+ *
+ * <p>Two rules shape it. A child only gets a controller its parent lists in {@code cgroup.subtree_control},
+ * so {@code +cpu +memory +pids} is written there at each level. And "no internal processes": a group that
+ * hands controllers down may not hold processes itself, which is why the workbench's groups sit under a
+ * parent {@code cwb/} that never gets a process of its own.
+ */
+public final class UnifiedCgroup implements Cgroup {
+    static final String PARENT = "cwb";
+    static final Set<String> CONTROLLERS = Set.of("cpu", "memory", "pids");
+
+    private final Path root;
+    private final String name;
+    private final Path dir;
+    private final CgroupFiles files;
+    private final CgroupOwners owners;
+
+    private UnifiedCgroup(Path root, String name, CgroupFiles files, CgroupOwners owners) {
+        this.root = root;
+        this.name = CgroupNames.check(name);
+        this.dir = root.resolve(PARENT).resolve(name);
+        this.files = files;
+        this.owners = owners;
+    }
+
+    /**
+     * Makes {@code ROOT/cwb/NAME}, first handing the controllers {@code ROOT} offers down to it.
+     *
+     * @param root   a cgroup2 directory: the mount itself as root, or a group delegated to this user
+     * @param owners where to record this process as the creator, or {@code null}
+     */
+    public static UnifiedCgroup create(Path root, String name, CgroupTrace trace, CgroupOwners owners) {
+        return create(root, name, new CgroupFiles(trace), owners);
+    }
+
+    static UnifiedCgroup create(Path root, String name, CgroupFiles files, CgroupOwners owners) {
+        UnifiedCgroup g = new UnifiedCgroup(root, name, files, owners);
+        g.make();
+        return g;
+    }
+
+    /** An existing group (for {@code show} and cleanup); fails when it does not exist. */
+    public static UnifiedCgroup open(Path root, String name, CgroupTrace trace, CgroupOwners owners) {
+        UnifiedCgroup g = new UnifiedCgroup(root, name, new CgroupFiles(trace), owners);
+        if (!Files.isDirectory(g.dir)) {
+            throw CgroupNames.noSuchGroup(name, g.dir);
+        }
+        return g;
+    }
+
+    private void make() {
+        if (Files.isDirectory(dir)) {
+            throw CgroupNames.exists(name, dir);
+        }
+        try {
+            Path parent = root.resolve(PARENT);
+            delegate(root);
+            files.mkdir(parent);
+            delegate(parent);
+            files.mkdir(dir);
+        } catch (CgroupFiles.Failure f) {
+            throw CgroupErrors.of(f, CgroupMode.UNIFIED);
+        }
+        if (owners != null) {
+            owners.claim(name);
+        }
+    }
+
+    /** Enables for {@code group}'s children the wanted controllers it has and has not enabled yet. */
+    private void delegate(Path group) throws CgroupFiles.Failure {
+        Set<String> offered = controllersOf(group);
+        offered.retainAll(CONTROLLERS);
+        offered.removeAll(words(CgroupFiles.read(group.resolve("cgroup.subtree_control")).orElse("")));
+        if (!offered.isEmpty()) {
+            List<String> plus = new ArrayList<>();
+            offered.forEach(c -> plus.add("+" + c));
+            files.write(group.resolve("cgroup.subtree_control"), String.join(" ", plus));
+        }
+    }
+
+    private static Set<String> controllersOf(Path group) {
+        return words(CgroupFiles.read(group.resolve("cgroup.controllers")).orElse(""));
+    }
+
+    private static Set<String> words(String s) {
+        Set<String> w = new TreeSet<>();
+        for (String x : s.trim().split("\\s+")) {
+            if (!x.isEmpty()) {
+                w.add(x);
+            }
+        }
+        return w;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public CgroupMode version() {
+        return CgroupMode.UNIFIED;
+    }
+
+    @Override
+    public List<Path> directories() {
+        return List.of(dir);
+    }
+
+    /** The controllers this group has (its {@code cgroup.controllers}). */
+    public Set<String> controllers() {
+        return controllersOf(dir);
+    }
+
+    @Override
+    public void setMemoryLimit(long bytes) {
+        CgroupLimits.checkMemory(bytes);
+        require("memory");
+        boolean unlimited = bytes == CgroupLimits.UNLIMITED;
+        write("memory.max", unlimited ? "max" : Long.toString(bytes));
+        // v2 counts swap separately: without memory.swap.max = 0 a process could page out and run past memory.max.
+        if (Files.exists(dir.resolve("memory.swap.max"))) {
+            write("memory.swap.max", unlimited ? "max" : "0");
+        }
+    }
+
+    @Override
+    public void setPidsLimit(long max) {
+        CgroupLimits.checkPids(max);
+        require("pids");
+        write("pids.max", max == CgroupLimits.UNLIMITED ? "max" : Long.toString(max));
+    }
+
+    @Override
+    public void setCpuLimit(double cpus) {
+        CgroupLimits.checkCpus(cpus);
+        require("cpu");
+        String quota = cpus == CgroupLimits.UNLIMITED ? "max" : Long.toString(CgroupLimits.cpuQuotaMicros(cpus));
+        write("cpu.max", quota + " " + CgroupLimits.CPU_PERIOD_US);
+    }
+
+    @Override
+    public void addProcess(long pid) {
+        write("cgroup.procs", Long.toString(pid));
+    }
+
+    @Override
+    public List<Long> processes() {
+        return CgroupFiles.pids(dir.resolve("cgroup.procs"));
+    }
+
+    @Override
+    public CgroupUsage usage() {
+        // cpu.stat's usage_usec is kept by the core even without the cpu controller.
+        Optional<Duration> cpu = optional(CgroupFiles.readKey(dir.resolve("cpu.stat"), "usage_usec"))
+                .map(us -> Duration.ofNanos(us * 1000));
+        return new CgroupUsage(CgroupFiles.readLong(dir.resolve("memory.current")),
+                CgroupFiles.readLong(dir.resolve("memory.peak")),
+                CgroupFiles.readLong(dir.resolve("pids.current")), cpu,
+                CgroupFiles.readKey(dir.resolve("memory.events"), "oom_kill"));
+    }
+
+    @Override
+    public List<CgroupWrite> writes() {
+        return files.trace().writes();
+    }
+
+    @Override
+    public void remove() {
+        try {
+            CgroupRemoval.killWaitRemove(files, List.of(dir.resolve("cgroup.procs")), this::killAll, List.of(dir));
+        } catch (CgroupFiles.Failure f) {
+            throw CgroupErrors.of(f, CgroupMode.UNIFIED);
+        }
+        if (owners != null) {
+            owners.release(name);
+        }
+    }
+
+    /** cgroup.kill (Linux 5.14): SIGKILL to every process in the group at once, forks in flight included. */
+    private boolean killAll() {
+        Path kill = dir.resolve("cgroup.kill");
+        if (!Files.exists(kill)) {
+            return false;
+        }
+        try {
+            files.write(kill, "1");
+            return true;
+        } catch (CgroupFiles.Failure f) {
+            return false; // fall back to killing pid by pid
+        }
+    }
+
+    private void require(String controller) {
+        if (!controllers().contains(controller)) {
+            Set<String> atRoot = controllersOf(root);
+            throw CgroupErrors.missingController(controller, dir.resolve("cgroup.controllers") + " does not list it ("
+                    + (atRoot.contains(controller) ? "it was not enabled for the group"
+                            : "the cgroup2 root " + root + " offers " + (atRoot.isEmpty() ? "no controllers"
+                                    : String.join(", ", atRoot)) + "; a controller attached to a v1 hierarchy"
+                                    + " cannot be used in v2 at the same time") + ")",
+                    atRoot.contains(controller) ? "remove the group and create it again"
+                            : "on a hybrid host, limits go through the v1 hierarchies");
+        }
+    }
+
+    private void write(String file, String value) {
+        try {
+            files.write(dir.resolve(file), value);
+        } catch (CgroupFiles.Failure f) {
+            throw CgroupErrors.of(f, CgroupMode.UNIFIED);
+        }
+    }
+
+    private static Optional<Long> optional(java.util.OptionalLong v) {
+        return v.isPresent() ? Optional.of(v.getAsLong()) : Optional.empty();
+    }
+}
