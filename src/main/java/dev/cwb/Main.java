@@ -24,7 +24,7 @@ import java.util.List;
  *   <li>{@code cwb --script FILE}, or commands piped on stdin: many commands, stopping at the first failure.</li>
  * </ul>
  * Global options come before the command: {@code --debug}, {@code --no-color}, {@code --script FILE},
- * {@code --keep-going}, {@code --version}, {@code --help}.
+ * {@code --keep-going}, {@code --demo N} and {@code --pace MS} (a lesson played for an audience), {@code --version}, {@code --help}.
  */
 public final class Main {
     public static final String VERSION = "0.1.0";
@@ -43,6 +43,8 @@ public final class Main {
         boolean color = System.console() != null && System.getenv("NO_COLOR") == null;
         boolean keepGoing = false;
         Path script = null;
+        String demo = null;
+        String pace = "";
         int i = 0;
         options:
         for (; i < args.length; i++) {
@@ -57,6 +59,17 @@ public final class Main {
                 case "--help", "-h" -> {
                     out.println(USAGE);
                     return 0;
+                }
+                case "--demo", "--pace" -> {
+                    if (i + 1 >= args.length || !args[i + 1].matches("\\d+")) {
+                        err.println("error: " + args[i] + " needs a number — usage: cwb --demo LESSON [--pace MILLISECONDS_PER_CHARACTER]");
+                        return CwbException.USAGE;
+                    }
+                    if (args[i].equals("--demo")) {
+                        demo = args[++i];
+                    } else {
+                        pace = " " + args[++i];
+                    }
                 }
                 case "--script" -> {
                     if (i + 1 >= args.length) {
@@ -76,6 +89,9 @@ public final class Main {
         workbench.setDebug(debug);
         workbench.setColor(color);
         try {
+            if (demo != null) {
+                return new WorkbenchShell(workbench).startingWith(List.of(":demo " + demo + pace)).run();
+            }
             if (!command.isEmpty()) {
                 if (System.console() != null) {
                     workbench.setTerminalWidth(dev.cwb.kernel.Kernel.terminalColumns(1));
@@ -105,6 +121,7 @@ public final class Main {
             Usage: cwb [--debug] [--no-color]                   open the workbench shell
                    cwb [--debug] COMMAND [ARGS...]              run one command and exit
                    cwb [--debug] [--keep-going] --script FILE   run the commands in FILE
+                   cwb --demo N [--pace MS]                     play lesson N for an audience (then the shell)
                    ... | cwb                                    run the commands piped on stdin
             Type 'cwb help' for the list of commands. Images live in $CWB_HOME
             (default /var/lib/cwb as root, ~/.local/share/cwb otherwise).""";

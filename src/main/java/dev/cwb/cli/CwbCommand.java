@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 CatCommand.class,
                 SamplesCommand.class,
                 CleanupCommand.class,
+                LessonsCommand.class,
                 HelpCommand.class,
         })
 public final class CwbCommand implements Runnable {

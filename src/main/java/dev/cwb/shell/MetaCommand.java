@@ -10,6 +10,16 @@ enum MetaCommand {
     HELP("the shell's keys and these commands", ":help"),
     HISTORY("the commands you typed, numbered", ":history"),
     CLEAR("clear the screen", ":clear"),
+    LESSONS("list the lessons with your progress (✓ done, • started)", ":lessons"),
+    LESSON("start or resume lesson N", ":lesson"),
+    NEXT("the next step of the lesson", ":next"),
+    BACK("the step before", ":back"),
+    HINT("a hint for this step", ":hint"),
+    CHECK("check this step: looks at the images and files it should have made", ":check"),
+    RUN("run this step's commands for you (also the $ lines of the host shell)", ":run"),
+    RESET("undo what this lesson made (its images, layer cache entries, files) and start it again", ":reset"),
+    DEMO("play lesson N for an audience: typed commands, Enter/PageDown to run, PageUp to go back", ":demo"),
+    RECORD("record the session to FILE as an asciicast (asciinema play FILE); ':record' alone stops", ":record"),
     QUIT("leave the workbench (also exit, quit, Ctrl-D)", ":quit", ":q", ":exit");
 
     private final String description;

@@ -15,12 +15,19 @@ final class MetaCommands {
     private final Terminal terminal;
     private final LineReader reader;
     private final Path historyFile;
+    private final PrintWriter screen;
+    private final LessonCommands lessons;
 
-    /** @param historyFile where history is kept, or {@code null} when it is kept in memory only */
-    MetaCommands(Terminal terminal, LineReader reader, Path historyFile) {
+    /**
+     * @param historyFile where history is kept, or {@code null} when it is kept in memory only
+     * @param screen      the terminal's writer (recorded while {@code :record} runs)
+     */
+    MetaCommands(Terminal terminal, LineReader reader, Path historyFile, PrintWriter screen, LessonCommands lessons) {
         this.terminal = terminal;
         this.reader = reader;
         this.historyFile = historyFile;
+        this.screen = screen;
+        this.lessons = lessons;
     }
 
     void run(String line, Workbench workbench) {
@@ -30,12 +37,19 @@ final class MetaCommands {
             Commands.printError(workbench, "unknown shell command '" + word + "' — type ':help' for the shell commands, 'help' for the workbench commands");
             return;
         }
-        PrintWriter out = terminal.writer();
-        switch (meta) {
-            case HELP -> help(out);
-            case HISTORY -> history(out);
-            case CLEAR -> clear();
-            case QUIT -> { } // the loop leaves before it gets here
+        PrintWriter out = screen;
+        String argument = line.strip().length() > word.length() ? line.strip().substring(word.length()).strip() : "";
+        try {
+            switch (meta) {
+                case HELP -> help(out);
+                case HISTORY -> history(out);
+                case CLEAR -> clear();
+                case QUIT -> { } // the loop leaves before it gets here
+                default -> lessons.run(meta, argument);
+            }
+        } catch (RuntimeException e) {
+            out.flush();
+            Commands.report(workbench, e); // one error line; the shell goes on
         }
         out.flush();
     }
@@ -53,7 +67,11 @@ final class MetaCommands {
                   Ctrl-D       leave (on an empty line)
                 Shell commands:""".stripTrailing());
         for (MetaCommand meta : MetaCommand.values()) {
-            out.printf("  %-12s %s%n", meta.primaryName(), meta.description());
+            out.printf("  %-12s %s%n", meta.primaryName() + switch (meta) {
+                case LESSON, DEMO -> " N";
+                case RECORD -> " FILE";
+                default -> "";
+            }, meta.description());
         }
         out.println("History is kept in " + (historyFile != null ? historyFile : "memory only, for this session") + ".");
         out.println("Type 'help' for the workbench commands, 'help COMMAND' for one of them.");

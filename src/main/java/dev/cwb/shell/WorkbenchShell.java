@@ -4,6 +4,9 @@ import dev.cwb.Main;
 import dev.cwb.Workbench;
 import dev.cwb.WorkbenchHome;
 import dev.cwb.cli.Commands;
+import dev.cwb.lesson.LessonLibrary;
+import dev.cwb.lesson.LessonSession;
+import dev.cwb.lesson.demo.RecordingWriter;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.History;
 import org.jline.reader.LineReader;
@@ -49,6 +52,7 @@ public final class WorkbenchShell {
     private final Workbench workbench;
     private final Terminal givenTerminal;
     private final CommandTree tree;
+    private List<String> initialLines = List.of();
 
     public WorkbenchShell(Workbench workbench) {
         this(workbench, null, () -> Commands.create(workbench));
@@ -59,6 +63,12 @@ public final class WorkbenchShell {
         this.workbench = workbench;
         this.givenTerminal = terminal;
         this.tree = new CommandTree(commands);
+    }
+
+    /** Lines to handle before the first prompt, as if typed ({@code cwb --demo 3} passes {@code :demo 3}). */
+    public WorkbenchShell startingWith(List<String> lines) {
+        this.initialLines = List.copyOf(lines);
+        return this;
     }
 
     /** Runs the shell until the learner leaves; returns 0, the exit code of a normal exit. */
@@ -80,7 +90,9 @@ public final class WorkbenchShell {
     }
 
     private int session(Terminal terminal) {
-        PrintWriter screen = terminal.writer();
+        RecordingWriter recording = new RecordingWriter(terminal.writer());
+        OutputCapture capture = new OutputCapture(recording);
+        PrintWriter screen = new PrintWriter(recording, true);
         if (!supportsColor(terminal)) {
             workbench.setColor(false); // a dumb terminal would print escape sequences literally
         }
@@ -89,14 +101,20 @@ public final class WorkbenchShell {
         ShellHistory history = new ShellHistory(screen);
         Path historyFile = history.usable(workbench.home().historyFile());
         LineReader reader = newReader(terminal, history, historyFile);
-        CancellableRunner runner = new CancellableRunner(terminal, screen, CANCEL_GRACE);
-        MetaCommands meta = new MetaCommands(terminal, reader, historyFile);
-        String prompt = prompt(terminal);
+        CancellableRunner runner = new CancellableRunner(terminal, capture, CANCEL_GRACE);
+        LessonSession lessons = new LessonSession(workbench, LessonLibrary::open);
+        MetaCommands meta = new MetaCommands(terminal, reader, historyFile, screen,
+                new LessonCommands(workbench, terminal, lessons, recording, screen));
         try {
+            for (String first : initialLines) {
+                handle(first, meta, runner, screen, lessons, capture);
+            }
             while (true) {
                 String line;
+                String prompt = prompt(terminal, lessons);
                 try {
                     line = reader.readLine(prompt);
+                    recording.recordOnly(prompt + line + "\n"); // the line editor echoed it straight to the terminal
                 } catch (UserInterruptException e) {
                     continue; // Ctrl-C while typing: drop the line, as bash does
                 } catch (EndOfFileException e) {
@@ -104,17 +122,19 @@ public final class WorkbenchShell {
                     return 0;
                 }
                 workbench.setTerminalWidth(terminal.getWidth()); // tables fit the window as it is now
-                if (!handle(line.strip(), meta, runner, screen)) {
+                if (!handle(line.strip(), meta, runner, screen, lessons, capture)) {
                     return 0;
                 }
             }
         } finally {
             saveHistory(history);
+            recording.stopRecording();
         }
     }
 
     /** Handles one typed line; returns false when the learner asked to leave. */
-    private boolean handle(String line, MetaCommands meta, CancellableRunner runner, PrintWriter screen) {
+    private boolean handle(String line, MetaCommands meta, CancellableRunner runner, PrintWriter screen, LessonSession lessons,
+                           OutputCapture capture) {
         if (line.isEmpty() || line.startsWith("#")) {
             return true;
         }
@@ -137,8 +157,10 @@ public final class WorkbenchShell {
             Commands.printError(workbench, "unknown command '" + words.get(0) + "' — " + guess + "type 'help' to list the commands");
             return true;
         }
+        capture.start();
         CancellableRunner.Outcome outcome = runner.run(words.get(0), (out, err) -> runCommand(words, out, err));
         workbench.setOutput(screen, screen);
+        lessons.commandRan(line, outcome.exitCode(), capture.stop());
         // the tty has usually echoed ^C already; the carriage return writes over it so it shows once either way
         switch (outcome.ending()) {
             case CANCELLED -> screen.println("\r^C cancelled");
@@ -192,11 +214,15 @@ public final class WorkbenchShell {
         screen.flush();
     }
 
-    private String prompt(Terminal terminal) {
+    /** {@code cwb> }, or inside a lesson {@code cwb [3·2/5]> }: lesson 3, step 2 of 5. */
+    private String prompt(Terminal terminal, LessonSession lessons) {
+        String tag = lessons.promptTag().map(t -> " [" + t + "]").orElse("");
         if (!workbench.color()) {
-            return "cwb> ";
+            return "cwb" + tag + "> ";
         }
-        return new AttributedString("cwb", AttributedStyle.BOLD.foreground(AttributedStyle.BLUE)).toAnsi(terminal) + "> ";
+        return new AttributedString("cwb", AttributedStyle.BOLD.foreground(AttributedStyle.BLUE)).toAnsi(terminal)
+                + (tag.isEmpty() ? "" : new AttributedString(tag, AttributedStyle.DEFAULT.foreground(AttributedStyle.YELLOW)).toAnsi(terminal))
+                + "> ";
     }
 
     private void saveHistory(ShellHistory history) {

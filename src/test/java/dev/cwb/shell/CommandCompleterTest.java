@@ -58,7 +58,8 @@ class CommandCompleterTest {
     void firstWordOffersEveryCommandAndColonOffersTheShellCommands() {
         Workbench workbench = workbench();
         assertTrue(offered(workbench, "").containsAll(Set.of("images", "inspect", "load", "save", "rmi", "help")));
-        assertEquals(Set.of(":help", ":history", ":clear", ":quit", ":q", ":exit"), offered(workbench, ":"));
+        assertEquals(Set.of(":help", ":history", ":clear", ":quit", ":q", ":exit", ":lessons", ":lesson", ":next", ":back", ":hint",
+                ":check", ":run", ":reset", ":demo", ":record"), offered(workbench, ":"));
     }
 
     @Test

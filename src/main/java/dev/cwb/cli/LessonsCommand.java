@@ -1,0 +1,93 @@
+package dev.cwb.cli;
+
+import dev.cwb.lesson.Lesson;
+import dev.cwb.lesson.LessonLibrary;
+import dev.cwb.lesson.LessonVerifier;
+import dev.cwb.lesson.LessonWorkspace;
+import dev.cwb.lesson.ProgressStore;
+import dev.cwb.lesson.check.CheckVocabulary;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * {@code lessons}: the course. {@code lessons list} shows each lesson with the learner's progress;
+ * {@code lessons verify [N]} plays one lesson (or all) headless, really running each step's commands and
+ * checks, and exits non-zero naming the first step that fails: how a teacher tests a lesson file and a lab
+ * machine before class. In the shell, {@code :lessons}, {@code :lesson N} and friends are the way to take them.
+ */
+@Command(name = "lessons", description = "List the lessons, or verify them by playing them headless.",
+        subcommands = {LessonsCommand.ListLessons.class, LessonsCommand.VerifyLessons.class})
+public final class LessonsCommand extends WorkbenchCommand {
+    @Option(names = "--dir", paramLabel = "DIR", description = "The lessons directory (default: $CWB_LESSONS, else lessons/ of the workbench).")
+    Path dir;
+
+    @Override
+    protected int run() {
+        return list(this);
+    }
+
+    static LessonLibrary library(Path dir) {
+        return dir == null ? LessonLibrary.open() : LessonLibrary.open(dir.toAbsolutePath().normalize(), CheckVocabulary.standard());
+    }
+
+    static int list(WorkbenchCommand command) {
+        Path dir = command instanceof LessonsCommand l ? l.dir : ((ListLessons) command).dir;
+        LessonLibrary library = library(dir);
+        ProgressStore progress = ProgressStore.open(new LessonWorkspace(command.workbench).progressFile());
+        command.out().println("Lessons in " + library.dir() + "  (✓ done, • started):");
+        for (Lesson lesson : library.all()) {
+            command.out().printf("  %s %2d  %-45s %d steps%s%n", progress.mark(lesson).symbol, lesson.number(), lesson.title(), lesson.stepCount(),
+                    lesson.needsRoot() ? "  (needs root)" : "");
+        }
+        command.out().println("In the shell: ':lesson N' starts or resumes one. Progress is kept in " + progress.file() + ".");
+        return 0;
+    }
+
+    @Command(name = "list", description = "List the lessons with your progress (✓ done, • started).")
+    static final class ListLessons extends WorkbenchCommand {
+        @Option(names = "--dir", paramLabel = "DIR", description = "The lessons directory.")
+        Path dir;
+
+        @Override
+        protected int run() {
+            return list(this);
+        }
+    }
+
+    @Command(name = "verify", description = "Play lesson N (default: all) headless: run each step's commands and checks; "
+            + "exit non-zero naming the first failing step.",
+            footer = {"", "Each lesson is reset first (:reset): its own directory, the images it creates and its layer cache entries."})
+    static final class VerifyLessons extends WorkbenchCommand {
+        @Parameters(arity = "0..1", paramLabel = "N", description = "The lesson's number.")
+        Integer number;
+
+        @Option(names = "--dir", paramLabel = "DIR", description = "The lessons directory.")
+        Path dir;
+
+        @Option(names = {"-v", "--verbose"}, description = "Show each command and its output.")
+        boolean verbose;
+
+        @Option(names = "--skip-step", paramLabel = "K", hidden = true,
+                description = "Do not run the commands of step K (its checks still run): shows that the checks see the state.")
+        int skipStep;
+
+        @Override
+        protected int run() {
+            LessonLibrary library = library(dir);
+            List<Lesson> lessons = number == null ? library.all() : List.of(library.get(number));
+            LessonVerifier verifier = new LessonVerifier(workbench, CheckVocabulary.standard(), out(), verbose);
+            for (Lesson lesson : lessons) {
+                LessonVerifier.Outcome outcome = verifier.verify(lesson, skipStep);
+                if (!outcome.passed()) {
+                    Commands.printError(workbench, outcome.message());
+                    return 1;
+                }
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,307 @@
+package dev.cwb.lesson;
+
+import dev.cwb.CwbException;
+import dev.cwb.lesson.check.CheckVocabulary;
+import dev.cwb.shell.LineSplitter;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+
+/**
+ * Reads a lesson file: Markdown a teacher writes, with a small structured part (docs/teachers.md).
+ *
+ * <pre>
+ * ---                       front matter: id, title, needs, images, creates-images, unpacks
+ * ## Goal / ## Concept      prose
+ * ## Steps
+ * ### Title                 one step: prose, ```cwb or ```sh blocks, check:, hint:, requires: lines
+ * ## Relevant documentation / ## Exercises
+ * &gt; instructor: ...         notes shown only in demo mode
+ * </pre>
+ *
+ * Every mistake is reported as one line naming the file and the line, before anything is shown to a learner.
+ */
+public final class LessonParser {
+    static final List<String> SECTIONS = List.of("goal", "concept", "steps", "relevant documentation", "exercises");
+    private static final List<String> KEYS = List.of("id", "title", "needs", "images", "creates-images", "unpacks");
+    private static final String INSTRUCTOR = "> instructor:";
+
+    private final CheckVocabulary vocabulary;
+    private Path file;
+    private String name;
+
+    public LessonParser(CheckVocabulary vocabulary) {
+        this.vocabulary = vocabulary;
+    }
+
+    public Lesson parse(Path file) {
+        try {
+            return parse(file, Files.readString(file, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new CwbException(CwbException.IO, "cannot read lesson file " + file + ": " + e.getMessage(), "check that it exists and is readable", e);
+        }
+    }
+
+    public Lesson parse(Path file, String content) {
+        this.file = file;
+        this.name = file.toString();
+        List<String> lines = Arrays.asList(content.replace("\r\n", "\n").split("\n", -1));
+        if (lines.isEmpty() || !lines.get(0).strip().equals("---")) {
+            throw error(1, "a lesson starts with front matter: a line '---', then 'id: N' and 'title: ...', then '---'");
+        }
+        Map<String, String> front = new LinkedHashMap<>();
+        int i = 1;
+        for (; i < lines.size() && !lines.get(i).strip().equals("---"); i++) {
+            String line = lines.get(i);
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            int colon = line.indexOf(':');
+            String key = colon < 0 ? line.strip() : line.substring(0, colon).strip().toLowerCase(Locale.ROOT);
+            if (colon < 0 || !KEYS.contains(key)) {
+                throw error(i + 1, "unknown front matter line '" + line.strip() + "' — the keys are " + String.join(", ", KEYS));
+            }
+            if (front.put(key, line.substring(colon + 1).replaceFirst("\\s+#.*$", "").strip()) != null) {
+                throw error(i + 1, "'" + key + "' is given twice");
+            }
+        }
+        if (i >= lines.size()) {
+            throw error(1, "the front matter is not closed — add a line '---' after the last key");
+        }
+        int bodyStart = i + 1;
+        return body(front, lines, bodyStart);
+    }
+
+    private Lesson body(Map<String, String> front, List<String> lines, int start) {
+        int number = number(front.get("id"), start);
+        String title = front.getOrDefault("title", "");
+        if (title.isBlank()) {
+            throw error(1, "the front matter has no 'title:'");
+        }
+        String needs = front.getOrDefault("needs", "none");
+        if (!needs.equals("none") && !needs.equals("root")) {
+            throw error(1, "'needs: " + needs + "' — write 'needs: none' or 'needs: root'");
+        }
+        Map<String, StringBuilder> sections = new LinkedHashMap<>();
+        List<String> notes = new ArrayList<>();
+        List<Step> steps = new ArrayList<>();
+        String section = null;
+        StepBuilder step = null;
+        for (int i = start; i < lines.size(); i++) {
+            String line = lines.get(i);
+            int lineNumber = i + 1;
+            if (line.startsWith("## ")) {
+                step = finish(step, steps);
+                section = line.substring(3).strip().toLowerCase(Locale.ROOT);
+                if (!SECTIONS.contains(section)) {
+                    throw error(lineNumber, "unknown section '" + line.strip() + "' — the sections are: "
+                            + String.join(", ", SECTIONS.stream().map(s -> "## " + capitalised(s)).toList()));
+                }
+                if (sections.containsKey(section)) {
+                    throw error(lineNumber, "section '" + line.strip() + "' appears twice");
+                }
+                sections.put(section, new StringBuilder());
+                continue;
+            }
+            if (line.startsWith("# ") && section == null) {
+                continue; // the title repeated as a heading, for readers of the Markdown
+            }
+            if ("steps".equals(section) && line.startsWith("### ")) {
+                step = finish(step, steps);
+                step = new StepBuilder(lineNumber, line.substring(4).strip().replaceFirst("^\\d+\\.\\s*", ""));
+                continue;
+            }
+            if (line.startsWith("```")) {
+                int end = closingFence(lines, i);
+                List<String> block = lines.subList(i + 1, end);
+                String language = line.substring(3).strip();
+                if (step != null && (language.equals("cwb") || language.equals("sh"))) {
+                    StepCommand.Kind kind = language.equals("cwb") ? StepCommand.Kind.WORKBENCH : StepCommand.Kind.HOST;
+                    for (int j = 0; j < block.size(); j++) {
+                        String command = block.get(j).strip();
+                        if (!command.isEmpty() && !command.startsWith("#")) {
+                            placeholders(command, i + 2 + j);
+                            step.commands.add(new StepCommand(kind, command));
+                        }
+                    }
+                } else if (language.equals("cwb") || language.equals("sh")) {
+                    throw error(lineNumber, "a ```" + language + " block outside a step — commands to type belong in a step (### under ## Steps)");
+                }
+                StringBuilder target = step != null ? step.text : section == null ? null : sections.get(section);
+                if (target != null) {
+                    target.append(String.join("\n", lines.subList(i, end + 1))).append('\n');
+                }
+                i = end;
+                continue;
+            }
+            if (line.startsWith(INSTRUCTOR)) {
+                StringBuilder note = new StringBuilder(line.substring(INSTRUCTOR.length()).strip());
+                while (i + 1 < lines.size() && lines.get(i + 1).startsWith(">")) {
+                    note.append(' ').append(lines.get(++i).substring(1).strip());
+                }
+                (step != null ? step.notes : notes).add(note.toString().strip());
+                continue;
+            }
+            if (step != null && directive(step, line, lineNumber)) {
+                continue;
+            }
+            if (section == null) {
+                if (!line.isBlank()) {
+                    throw error(lineNumber, "text before the first section — start with '## Goal'");
+                }
+                continue;
+            }
+            if (section.equals("steps") && step == null && !line.isBlank()) {
+                sections.get(section).append(line).append('\n');
+                continue;
+            }
+            (step != null ? step.text : sections.get(section)).append(line).append('\n');
+        }
+        finish(step, steps);
+        for (String required : List.of("goal", "steps")) {
+            if (!sections.containsKey(required)) {
+                throw error(start, "the lesson has no '## " + capitalised(required) + "' section");
+            }
+        }
+        if (steps.isEmpty()) {
+            throw error(start, "'## Steps' has no steps — each step starts with a '### Title' line");
+        }
+        return new Lesson(file, number, title, needs.equals("root"), words(front.get("images")), words(front.get("creates-images")),
+                words(front.get("unpacks")), text(sections, "goal"), text(sections, "concept"), List.copyOf(steps),
+                text(sections, "relevant documentation"), text(sections, "exercises"), List.copyOf(notes));
+    }
+
+    /** Handles a {@code check:}, {@code hint:} or {@code requires:} line; false when the line is prose. */
+    private boolean directive(StepBuilder step, String line, int lineNumber) {
+        if (line.startsWith("check:")) {
+            List<String> words;
+            try {
+                words = LineSplitter.split(line.substring(6).strip());
+            } catch (IllegalArgumentException e) {
+                throw error(lineNumber, e.getMessage());
+            }
+            if (words.isEmpty()) {
+                throw error(lineNumber, "'check:' with nothing after it — e.g. 'check: image-present busybox'");
+            }
+            String problem = vocabulary.problemWith(words.get(0), words.size() - 1);
+            if (problem != null) {
+                throw error(lineNumber, problem);
+            }
+            for (String arg : words.subList(1, words.size())) {
+                placeholders(arg, lineNumber);
+            }
+            step.checks.add(new Step.CheckLine(lineNumber, words.get(0), List.copyOf(words.subList(1, words.size()))));
+            return true;
+        }
+        if (line.startsWith("hint:")) {
+            step.hint = (step.hint == null ? "" : step.hint + " ") + line.substring(5).strip();
+            return true;
+        }
+        if (line.startsWith("requires:")) {
+            step.requires.addAll(words(line.substring(9)));
+            return true;
+        }
+        return false;
+    }
+
+    private Step finishStep(StepBuilder b) {
+        if (b.checks.isEmpty()) {
+            throw error(b.line, "step '" + b.title + "' has no 'check:' line — every step needs at least one, so progress rests on what is really there");
+        }
+        if (b.hint == null || b.hint.isBlank()) {
+            throw error(b.line, "step '" + b.title + "' has no 'hint:' line — say what to try when the check fails");
+        }
+        if (b.title.isBlank()) {
+            throw error(b.line, "a step without a title — write '### What this step does'");
+        }
+        return new Step(b.line, b.title, b.text.toString().strip(), List.copyOf(b.commands), List.copyOf(b.checks), b.hint,
+                List.copyOf(b.requires), List.copyOf(b.notes));
+    }
+
+    private StepBuilder finish(StepBuilder step, List<Step> steps) {
+        if (step != null) {
+            steps.add(finishStep(step));
+        }
+        return null;
+    }
+
+    private int closingFence(List<String> lines, int open) {
+        for (int j = open + 1; j < lines.size(); j++) {
+            if (lines.get(j).strip().equals("```")) {
+                return j;
+            }
+        }
+        throw error(open + 1, "this ``` block is never closed — add a line ``` after its last line");
+    }
+
+    /** Refuses a misspelt placeholder in a command or check, where it would otherwise be typed literally. */
+    private void placeholders(String text, int lineNumber) {
+        Matcher m = Placeholders.PATTERN.matcher(text);
+        while (m.find()) {
+            String problem = Placeholders.problemWith(m.group(1), m.group(2));
+            if (problem != null) {
+                throw error(lineNumber, problem);
+            }
+        }
+    }
+
+    private int number(String id, int line) {
+        if (id == null) {
+            throw error(1, "the front matter has no 'id:' — the lesson's number, e.g. 'id: 3'");
+        }
+        try {
+            int n = Integer.parseInt(id);
+            if (n < 1 || n > 999) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw error(2, "'id: " + id + "' is not a lesson number from 1 to 999");
+        }
+    }
+
+    private static List<String> words(String value) {
+        if (value == null || value.isBlank()) {
+            return List.of();
+        }
+        return List.of(value.strip().split("[\\s,]+"));
+    }
+
+    private static String text(Map<String, StringBuilder> sections, String key) {
+        StringBuilder b = sections.get(key);
+        return b == null ? "" : b.toString().strip();
+    }
+
+    private static String capitalised(String s) {
+        return Character.toUpperCase(s.charAt(0)) + s.substring(1);
+    }
+
+    private CwbException error(int line, String message) {
+        return CwbException.badInput(name + " line " + line + ": " + message, "fix the lesson file (the format is in docs/teachers.md)");
+    }
+
+    private static final class StepBuilder {
+        final int line;
+        final String title;
+        final StringBuilder text = new StringBuilder();
+        final List<StepCommand> commands = new ArrayList<>();
+        final List<Step.CheckLine> checks = new ArrayList<>();
+        final List<String> requires = new ArrayList<>();
+        final List<String> notes = new ArrayList<>();
+        String hint;
+
+        StepBuilder(int line, String title) {
+            this.line = line;
+            this.title = title;
+        }
+    }
+}

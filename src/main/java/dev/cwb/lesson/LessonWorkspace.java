@@ -1,0 +1,141 @@
+package dev.cwb.lesson;
+
+import dev.cwb.CwbException;
+import dev.cwb.Workbench;
+import dev.cwb.image.Digest;
+import dev.cwb.image.Image;
+import dev.cwb.image.ImageStore;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What a lesson may make, and how {@code :reset} undoes it. A lesson writes files only into its own
+ * directory, {@code $CWB_HOME/lessons/work/N} ({@code {work}} in lesson files); it names the images it
+ * creates ({@code creates-images:}) and the images it unpacks into the layer cache ({@code unpacks:}).
+ * Reset removes exactly those, and nothing else: never a path outside the lesson's directory, never an image
+ * the lesson starts from, never a layer directory that is mounted (a container may be using it).
+ */
+public final class LessonWorkspace {
+    private final Workbench workbench;
+
+    public LessonWorkspace(Workbench workbench) {
+        this.workbench = workbench;
+    }
+
+    public Path root() {
+        return workbench.home().root().resolve("lessons");
+    }
+
+    /** The lesson's own directory ({@code {work}}); created on first use. */
+    public Path work(Lesson lesson) {
+        return root().resolve("work").resolve(String.valueOf(lesson.number()));
+    }
+
+    public Path progressFile() {
+        return root().resolve("progress.json");
+    }
+
+    public Placeholders placeholders(Lesson lesson) {
+        return new Placeholders(workbench, work(lesson));
+    }
+
+    /** Undoes what the lesson made; returns a line per thing removed or kept (and why). */
+    public List<String> reset(Lesson lesson) {
+        List<String> report = new ArrayList<>();
+        ImageStore store = workbench.images();
+        Set<Digest> layers = new LinkedHashSet<>();
+        for (String name : lesson.unpacks()) {
+            try {
+                Image image = store.image(store.find(name));
+                layers.addAll(image.config().diffIds());
+            } catch (CwbException e) {
+                // not in the store: nothing of it can be in the cache under a name we can find
+            }
+        }
+        for (String name : lesson.createsImages()) {
+            if (lesson.images().contains(name)) {
+                report.add("kept image " + name + ": the lesson starts from it");
+                continue;
+            }
+            try {
+                store.find(name);
+            } catch (CwbException e) {
+                continue;
+            }
+            store.remove(name, false);
+            report.add("removed image " + name);
+        }
+        String mounts = mounts();
+        for (Digest diffId : layers) {
+            Path dir = workbench.home().layers().resolve(diffId.encoded());
+            if (!Files.exists(dir)) {
+                continue;
+            }
+            if (mounts.contains(dir.toString())) {
+                report.add("kept layer " + diffId.shortId() + " in the cache: it is mounted (" + dir + ")");
+                continue;
+            }
+            delete(dir);
+            report.add("removed layer " + diffId.shortId() + " from the layer cache");
+        }
+        Path work = work(lesson);
+        if (Files.exists(work)) {
+            if (!work.normalize().startsWith(root().normalize())) {
+                throw new IllegalStateException("lesson directory outside " + root() + ": " + work);
+            }
+            delete(work);
+            report.add("emptied " + work);
+        }
+        return report;
+    }
+
+    private static String mounts() {
+        try {
+            return Files.readString(Path.of("/proc/self/mountinfo"));
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    /** Deletes a tree without following symlinks (a link in an unpacked image may point anywhere on the host). */
+    static void delete(Path dir) {
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
+                    if (!Files.isWritable(d)) {
+                        d.toFile().setWritable(true, true); // a read-only directory from an image must still go
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.delete(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                    if (e != null) {
+                        throw e;
+                    }
+                    Files.delete(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw new CwbException(CwbException.IO, "cannot remove " + dir + ": " + e.getMessage(),
+                    "remove it by hand (it may belong to root: sudo rm -rf " + dir + ")", e);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package dev.cwb.lesson;
+
+import dev.cwb.CwbException;
+import dev.cwb.Workbench;
+import dev.cwb.image.Digest;
+import dev.cwb.image.Image;
+import dev.cwb.image.ImageStore;
+import dev.cwb.layer.LayerCache;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The names a lesson may write in braces in its commands and checks, replaced when the step is shown or
+ * run. Digests differ from one machine to the next (each builds its busybox from its own host's binary),
+ * so a lesson never writes one out: it writes {@code {manifest:busybox}} and the learner sees this
+ * machine's value.
+ *
+ * <pre>
+ * {work}              this lesson's own directory, $CWB_HOME/lessons/work/N (:reset empties it)
+ * {home}              $CWB_HOME
+ * {manifest:IMAGE}    the hex of IMAGE's manifest digest (the blob's file name in blobs/sha256)
+ * {config:IMAGE}      the hex of IMAGE's config digest (the image id)
+ * {diff-id:IMAGE:N}   the hex of layer N's diff_id
+ * {layer-dir:IMAGE:N} the layer cache directory of layer N (…/layers/DIFF_ID/fs)
+ * </pre>
+ */
+public final class Placeholders {
+    static final Pattern PATTERN = Pattern.compile("\\{([a-z-]+)((?::[^}:]+)*)}");
+    private static final List<String> NAMES = List.of("work", "home", "manifest", "config", "diff-id", "layer-dir");
+
+    private final Workbench workbench;
+    private final Path work;
+
+    public Placeholders(Workbench workbench, Path work) {
+        this.workbench = workbench;
+        this.work = work;
+    }
+
+    /** Null when {@code {name args}} is a placeholder written correctly, else what is wrong with it. */
+    static String problemWith(String name, String args) {
+        int count = args.isEmpty() ? 0 : args.substring(1).split(":").length;
+        int wanted = switch (name) {
+            case "work", "home" -> 0;
+            case "manifest", "config" -> 1;
+            case "diff-id", "layer-dir" -> 2;
+            default -> -1;
+        };
+        if (wanted < 0) {
+            return "unknown placeholder '{" + name + args + "}' — the placeholders are {work}, {home}, {manifest:IMAGE}, {config:IMAGE}, "
+                    + "{diff-id:IMAGE:N}, {layer-dir:IMAGE:N}";
+        }
+        if (count != wanted) {
+            return "placeholder '{" + name + args + "}' takes " + wanted + " value" + (wanted == 1 ? "" : "s") + " after '" + name + "'";
+        }
+        return null;
+    }
+
+    /** {@code text} with every placeholder replaced; a placeholder naming a missing image is an error saying so. */
+    public String expand(String text) {
+        Matcher m = PATTERN.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            if (!NAMES.contains(m.group(1))) {
+                continue; // not ours (parsing refuses these in commands and checks; prose may hold JSON)
+            }
+            String[] args = m.group(2).isEmpty() ? new String[0] : m.group(2).substring(1).split(":");
+            m.appendReplacement(out, Matcher.quoteReplacement(value(m.group(1), args)));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    /** {@link #expand}, but prose with a placeholder that cannot be filled in now is shown as written. */
+    public String expandQuietly(String text) {
+        try {
+            return expand(text);
+        } catch (CwbException e) {
+            return text;
+        }
+    }
+
+    public List<String> expand(List<String> texts) {
+        return texts.stream().map(this::expand).toList();
+    }
+
+    private String value(String name, String[] args) {
+        return switch (name) {
+            case "work" -> work.toString();
+            case "home" -> workbench.home().root().toString();
+            case "manifest" -> image(args[0]).manifestDescriptor().digest().encoded();
+            case "config" -> image(args[0]).id().encoded();
+            case "diff-id" -> diffId(args[0], args[1]).encoded();
+            case "layer-dir" -> new LayerCache(workbench.images(), workbench.home().layers(), false).fsOf(diffId(args[0], args[1])).toString();
+            default -> throw new IllegalStateException(name);
+        };
+    }
+
+    private Image image(String name) {
+        ImageStore store = workbench.images();
+        try {
+            return store.image(store.find(name));
+        } catch (CwbException e) {
+            throw CwbException.notFound("this step names image " + name + ", which is not in the store",
+                    "build the samples with 'samples build', or go back a step (:back) to make it");
+        }
+    }
+
+    private Digest diffId(String name, String layer) {
+        List<Digest> ids = image(name).config().diffIds();
+        int n;
+        try {
+            n = Integer.parseInt(layer);
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 1 || n > ids.size()) {
+            throw CwbException.badInput("this step names layer " + layer + " of " + name + ", which has " + ids.size() + " layers", null);
+        }
+        return ids.get(n - 1);
+    }
+}

@@ -1,0 +1,127 @@
+package dev.cwb.lesson;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.cwb.image.Json;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * A learner's progress: per lesson, the step they are on and the steps whose checks passed. Kept in
+ * {@code $CWB_HOME/lessons/progress.json}, beside the images the checks look at: progress only means
+ * something together with that store (root's /var/lib/cwb and a user's ~/.local/share/cwb are different
+ * stores, and so are different progress files), a lab gives each student a CWB_HOME and so a progress file
+ * the instructor can collect, and deleting CWB_HOME starts everything afresh. Written by an atomic rename,
+ * so a killed session never leaves half a file.
+ */
+public final class ProgressStore {
+    /** One lesson's progress. {@code step} is 0-based; {@code passed} holds 0-based step indexes. */
+    public record Entry(@JsonProperty("step") int step, @JsonProperty("passed") TreeSet<Integer> passed,
+                        @JsonProperty("completed") boolean completed) {
+        public Entry {
+            passed = passed == null ? new TreeSet<>() : new TreeSet<>(passed);
+        }
+    }
+
+    /** How a lesson shows in a list: done (✓), started (•) or not yet. */
+    public enum Mark {
+        DONE("✓"), STARTED("•"), NONE(" ");
+
+        public final String symbol;
+
+        Mark(String symbol) {
+            this.symbol = symbol;
+        }
+    }
+
+    private final Path file;
+    private final Map<Integer, Entry> entries;
+
+    private ProgressStore(Path file, Map<Integer, Entry> entries) {
+        this.file = file;
+        this.entries = entries;
+    }
+
+    public static ProgressStore open(Path file) {
+        Map<Integer, Entry> entries = new TreeMap<>();
+        if (Files.isRegularFile(file)) {
+            try {
+                entries.putAll(Json.MAPPER.readValue(file.toFile(), new TypeReference<Map<Integer, Entry>>() { }));
+            } catch (IOException e) {
+                // A damaged progress file must not lock a learner out of the lessons: start afresh, keep the old one aside.
+                try {
+                    Files.move(file, file.resolveSibling(file.getFileName() + ".damaged"), StandardCopyOption.REPLACE_EXISTING);
+                } catch (IOException ignored) {
+                    // left as it is; it is rewritten on the next save
+                }
+            }
+        }
+        return new ProgressStore(file, entries);
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public Entry get(int lesson) {
+        return entries.getOrDefault(lesson, new Entry(0, new TreeSet<>(), false));
+    }
+
+    public Mark mark(Lesson lesson) {
+        Entry e = entries.get(lesson.number());
+        if (e == null) {
+            return Mark.NONE;
+        }
+        return e.completed() ? Mark.DONE : Mark.STARTED;
+    }
+
+    public void at(Lesson lesson, int step) {
+        Entry e = get(lesson.number());
+        put(lesson.number(), new Entry(step, e.passed(), e.completed()));
+    }
+
+    public void passed(Lesson lesson, int step) {
+        Entry e = get(lesson.number());
+        TreeSet<Integer> passed = new TreeSet<>(e.passed());
+        passed.add(step);
+        put(lesson.number(), new Entry(e.step(), passed, passed.size() >= lesson.stepCount() || e.completed()));
+    }
+
+    public void forget(Lesson lesson) {
+        entries.remove(lesson.number());
+        save();
+    }
+
+    public List<Integer> started() {
+        return List.copyOf(entries.keySet());
+    }
+
+    private void put(int lesson, Entry entry) {
+        entries.put(lesson, entry);
+        save();
+    }
+
+    private void save() {
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(tmp, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(entries));
+            try {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new dev.cwb.CwbException(dev.cwb.CwbException.IO, "cannot save lesson progress to " + file + ": " + e.getMessage(),
+                    "check that CWB_HOME is writable");
+        }
+    }
+}
