@@ -3,8 +3,10 @@ package dev.cwb.cli;
 import dev.cwb.CwbException;
 import dev.cwb.Workbench;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
+import java.util.List;
 
 /**
  * Builds the picocli command tree for a session and runs one command line in it, turning every failure
@@ -17,12 +19,46 @@ public final class Commands {
     /** Exit code of a command stopped by Ctrl-C (128 + SIGINT, as shells report it). */
     public static final int CANCELLED = 130;
 
+    /** Every command, in the order 'help' lists them. */
+    static final List<Class<? extends WorkbenchCommand>> COMMANDS = List.of(
+            ImagesCommand.class,
+            InspectCommand.class,
+            HistoryCommand.class,
+            LoadCommand.class,
+            PullCommand.class,
+            PushCommand.class,
+            SaveCommand.class,
+            RmiCommand.class,
+            UnpackCommand.class,
+            DiffCommand.class,
+            CatCommand.class,
+            SamplesCommand.class,
+            CleanupCommand.class,
+            LessonsCommand.class,
+            HelpCommand.class);
+
     private Commands() {
     }
 
-    /** A fresh command tree printing to the workbench's current writers. */
+    /** A fresh command tree with every command, printing to the workbench's current writers. */
     public static CommandLine create(Workbench workbench) {
-        CommandLine cmd = new CommandLine(new CwbCommand(), new CommandFactory(workbench));
+        return create(workbench, null);
+    }
+
+    /**
+     * A fresh command tree; with {@code only} naming a command, the tree holds just that one. picocli reads
+     * each command class's annotations when the tree is built, and a one-shot {@code ./cwb pull ...} need
+     * not pay for fourteen commands it will not run.
+     */
+    static CommandLine create(Workbench workbench, String only) {
+        CommandFactory factory = new CommandFactory(workbench);
+        CommandLine cmd = new CommandLine(new CwbCommand(), factory);
+        for (Class<? extends WorkbenchCommand> c : COMMANDS) {
+            String name = c.getAnnotation(Command.class).name();
+            if (only == null || only.equals(name)) {
+                cmd.addSubcommand(name, c);
+            }
+        }
         cmd.setOut(workbench.out());
         cmd.setErr(workbench.err());
         cmd.setColorScheme(CommandLine.Help.defaultColorScheme(workbench.color() ? CommandLine.Help.Ansi.ON : CommandLine.Help.Ansi.OFF));
@@ -40,11 +76,24 @@ public final class Commands {
     /** Runs one command line (already split into words) and returns its exit code. */
     public static int run(Workbench workbench, String... args) {
         try {
-            return create(workbench).execute(args);
+            return create(workbench, knownCommand(args)).execute(args);
         } finally {
             workbench.out().flush();
             workbench.err().flush();
         }
+    }
+
+    /** The command the words start with, when it is one that needs no other command ('help' needs them all). */
+    private static String knownCommand(String... args) {
+        if (args.length == 0 || args[0].equals("help")) {
+            return null;
+        }
+        for (Class<? extends WorkbenchCommand> c : COMMANDS) {
+            if (c.getAnnotation(Command.class).name().equals(args[0])) {
+                return args[0];
+            }
+        }
+        return null;
     }
 
     /** Prints an exception as one line (and its stack trace with --debug); returns the exit code it maps to. */
