@@ -2,7 +2,7 @@ package dev.cwb.lesson;
 
 import dev.cwb.CwbException;
 import dev.cwb.lesson.check.CheckVocabulary;
-import dev.cwb.shell.LineSplitter;
+import dev.cwb.cli.LineSplitter;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

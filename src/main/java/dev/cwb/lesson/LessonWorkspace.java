@@ -7,11 +7,8 @@ import dev.cwb.image.Image;
 import dev.cwb.image.ImageStore;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -109,30 +106,7 @@ public final class LessonWorkspace {
     /** Deletes a tree without following symlinks (a link in an unpacked image may point anywhere on the host). */
     static void delete(Path dir) {
         try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-                    if (!Files.isWritable(d)) {
-                        d.toFile().setWritable(true, true); // a read-only directory from an image must still go
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                    if (e != null) {
-                        throw e;
-                    }
-                    Files.delete(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            dev.cwb.layer.LayerExtractor.deleteTree(dir); // never follows a symlink out; empties read-only directories too
         } catch (IOException e) {
             throw new CwbException(CwbException.IO, "cannot remove " + dir + ": " + e.getMessage(),
                     "remove it by hand (it may belong to root: sudo rm -rf " + dir + ")", e);

@@ -4,7 +4,7 @@ import dev.cwb.CwbException;
 import dev.cwb.Workbench;
 import dev.cwb.cli.Commands;
 import dev.cwb.lesson.check.CheckContext.LastCommand;
-import dev.cwb.shell.LineSplitter;
+import dev.cwb.cli.LineSplitter;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,6 @@
 package dev.cwb.shell;
 
+import dev.cwb.cli.LineSplitter;
 import dev.cwb.Workbench;
 import dev.cwb.cli.Commands;
 

@@ -1,4 +1,4 @@
-package dev.cwb.shell;
+package dev.cwb.cli;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.cwb.shell;
+package dev.cwb.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
