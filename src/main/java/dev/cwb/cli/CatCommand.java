@@ -10,6 +10,7 @@ import dev.cwb.layer.LayerFile;
 import dev.cwb.layer.LayerReader;
 import dev.cwb.layer.LayerSelector;
 import dev.cwb.view.ContentKinds;
+import dev.cwb.view.Printable;
 import dev.cwb.view.Sizes;
 import dev.cwb.view.Table;
 import picocli.CommandLine.Command;
@@ -78,7 +79,7 @@ public final class CatCommand extends WorkbenchCommand {
             LayerFile file = found.file();
             if (file.isDirectory()) {
                 if (hops != null) {
-                    out().println(hops);
+                    out().println(Printable.of(hops));
                 }
                 return listDirectory(finder, found, name, top, top == reader.count() ? name : name + "@" + top);
             }
@@ -100,26 +101,26 @@ public final class CatCommand extends WorkbenchCommand {
         String what = where + " (layer " + layer + " of " + name + ")";
         boolean refused = output == null && !hex && ContentKinds.isBinary(head);
         if (hops != null && refused) {
-            out().println(hops);
+            out().println(Printable.of(hops));
         } else if (hops != null) {
-            workbench.err().println(hops);
+            workbench.err().println(Printable.of(hops));
             workbench.err().flush();
         }
         if (output != null) {
             save(content, output);
-            workbench.err().println("wrote " + content.size() + " bytes of " + what + " to " + output + ": " + ContentKinds.describe(head));
+            workbench.err().println("wrote " + content.size() + " bytes of " + Printable.of(what) + " to " + output + ": " + ContentKinds.describe(head));
             workbench.err().flush();
             return 0;
         }
         if (hex) {
             out().print(ContentKinds.hexDump(head, HEX_BYTES));
             if (content.size() > HEX_BYTES) {
-                out().println("(first " + HEX_BYTES + " of " + content.size() + " bytes of " + what + "; -o FILE saves all of it)");
+                out().println("(first " + HEX_BYTES + " of " + content.size() + " bytes of " + Printable.of(what) + "; -o FILE saves all of it)");
             }
             return 0;
         }
         if (refused) {
-            out().println(what + ": " + ContentKinds.describe(head) + ", " + Sizes.human(content.size()) + " (" + content.size() + " bytes).");
+            out().println(Printable.of(what) + ": " + ContentKinds.describe(head) + ", " + Sizes.human(content.size()) + " (" + content.size() + " bytes).");
             out().println("Binary content is not printed to the terminal: '-o FILE' saves its exact bytes, '--hex' shows the first "
                     + HEX_BYTES + ".");
             return 0;
@@ -147,7 +148,7 @@ public final class CatCommand extends WorkbenchCommand {
 
     private int listDirectory(FileFinder finder, FileFinder.Found dir, String name, int top, String imageAtLayer) {
         List<Map.Entry<String, FilesystemView.Node>> children = finder.list(dir);
-        out().println("/" + dir.path() + (dir.path().isEmpty() ? "" : "/") + " is a directory in " + name + " after layer " + top + "; "
+        out().println("/" + Printable.of(dir.path()) + (dir.path().isEmpty() ? "" : "/") + " is a directory in " + name + " after layer " + top + "; "
                 + (children.isEmpty() ? "it is empty." : "it holds " + children.size() + " entr" + (children.size() == 1 ? "y" : "ies") + ":"));
         if (children.isEmpty()) {
             return 0;

@@ -114,7 +114,9 @@ public final class Commands {
         return INTERNAL_ERROR;
     }
 
-    public static void printError(Workbench workbench, String line) {
+    public static void printError(Workbench workbench, String message) {
+        // names in messages may come from an image (a tar entry, a tag): never let them drive the terminal
+        String line = dev.cwb.view.Printable.of(message);
         PrintWriter err = workbench.err();
         err.println(workbench.color() ? "\u001b[1;31merror:\u001b[0m " + line : "error: " + line);
         err.flush();

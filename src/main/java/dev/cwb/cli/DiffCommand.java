@@ -14,6 +14,7 @@ import dev.cwb.layer.LayerReader;
 import dev.cwb.layer.LayerSelector;
 import dev.cwb.layer.TarPaths;
 import dev.cwb.view.FileTree;
+import dev.cwb.view.Printable;
 import dev.cwb.view.Sizes;
 import dev.cwb.view.Table;
 import picocli.CommandLine.Command;
@@ -183,7 +184,7 @@ public final class DiffCommand extends WorkbenchCommand {
             out().println(Json.pretty(m));
             return 0;
         }
-        out().println("Layer " + layer + " of " + img.layers().size() + " of " + name + ": " + createdBy(img).get(layer - 1));
+        out().println("Layer " + layer + " of " + img.layers().size() + " of " + name + ": " + Printable.of(createdBy(img).get(layer - 1)));
         out().println("  " + listing.entries().size() + " tar entries, " + Sizes.human(listing.fileBytes()) + " of file content; "
                 + diff.count(LayerDiff.Mark.ADDED) + " added, " + diff.count(LayerDiff.Mark.MODIFIED) + " modified, "
                 + diff.count(LayerDiff.Mark.DELETED) + " deleted (paths)");

@@ -6,6 +6,7 @@ import dev.cwb.image.Image;
 import dev.cwb.image.ImageConfig;
 import dev.cwb.image.ImageStore;
 import dev.cwb.image.Json;
+import dev.cwb.view.Printable;
 import dev.cwb.view.Sizes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,32 +61,32 @@ public final class InspectCommand extends WorkbenchCommand {
         out.println("Manifest " + md.digest() + "   " + Sizes.human(md.size()));
         note(out, "The table of contents. It names the config and each layer by digest; its own digest is the");
         note(out, "most exact name the image has (alpine@sha256:...).");
-        field(out, "Media type", md.mediaType(), mediaTypeNote(md.mediaType()));
+        field(out, "Media type", Printable.of(md.mediaType()), mediaTypeNote(md.mediaType()));
         field(out, "Config", img.manifest().config().digest() + "  " + Sizes.human(img.manifest().config().size()),
                 img.manifest().config().mediaType());
         field(out, "Layers", img.layers().size() + " (bottom first)", "see 'inspect layers " + image + "'");
         out.println();
         out.println("Config " + img.manifest().config().digest());
         note(out, "How to run the image, what it was built for, and how it was built.");
-        field(out, "Platform", config.platform().toString(), "the OS and CPU the programs in the layers were built for");
-        field(out, "Created", orNone(config.created()), "when the last step ran");
+        field(out, "Platform", Printable.of(config.platform().toString()), "the OS and CPU the programs in the layers were built for");
+        field(out, "Created", Printable.of(orNone(config.created())), "when the last step ran");
         field(out, "Entrypoint", list(run.entrypoint()), "the program a container always starts (CMD becomes its arguments)");
         field(out, "Cmd", list(run.cmd()), "the default command, replaced by what you type after the image name");
-        field(out, "Env", run.env() == null || run.env().isEmpty() ? "(none)" : String.join("\n" + " ".repeat(16), run.env()),
+        field(out, "Env", run.env() == null || run.env().isEmpty() ? "(none)" : String.join("\n" + " ".repeat(16), run.env().stream().map(Printable::of).toList()),
                 "variables every process in the container starts with");
-        field(out, "WorkingDir", run.workingDir() == null || run.workingDir().isEmpty() ? "/ (default)" : run.workingDir(),
+        field(out, "WorkingDir", run.workingDir() == null || run.workingDir().isEmpty() ? "/ (default)" : Printable.of(run.workingDir()),
                 "the directory the command starts in");
-        field(out, "User", run.user() == null || run.user().isEmpty() ? "root (default)" : run.user(),
+        field(out, "User", run.user() == null || run.user().isEmpty() ? "root (default)" : Printable.of(run.user()),
                 "the user (and group) the command runs as");
         if (run.exposedPorts() != null && !run.exposedPorts().isEmpty()) {
-            field(out, "ExposedPorts", String.join(" ", run.exposedPorts().keySet()), "documentation only: publishing a port is a run-time choice");
+            field(out, "ExposedPorts", Printable.of(String.join(" ", run.exposedPorts().keySet())), "documentation only: publishing a port is a run-time choice");
         }
         if (run.volumes() != null && !run.volumes().isEmpty()) {
-            field(out, "Volumes", String.join(" ", run.volumes().keySet()), "paths meant to be mounted from outside");
+            field(out, "Volumes", Printable.of(String.join(" ", run.volumes().keySet())), "paths meant to be mounted from outside");
         }
         if (run.labels() != null && !run.labels().isEmpty()) {
             StringBuilder labels = new StringBuilder();
-            run.labels().forEach((k, v) -> labels.append(labels.length() == 0 ? "" : "\n" + " ".repeat(16)).append(k).append('=').append(v));
+            run.labels().forEach((k, v) -> labels.append(labels.length() == 0 ? "" : "\n" + " ".repeat(16)).append(Printable.of(k)).append('=').append(Printable.of(v)));
             field(out, "Labels", labels.toString(), "free-form metadata");
         }
         field(out, "History", config.history().size() + " steps", "see 'history " + image + "'");

@@ -70,7 +70,7 @@ public final class Table {
         for (List<String> row : rows) {
             Object[] cells = new Object[row.size()];
             for (int i = 0; i < cells.length; i++) {
-                cells[i] = escape(truncate(row.get(i), limits[i], unicode));
+                cells[i] = escape(truncate(Printable.of(row.get(i)), limits[i], unicode));
             }
             var r = t.addRow(cells);
             r.setTextAlignment(TextAlignment.LEFT);
@@ -94,7 +94,7 @@ public final class Table {
         for (int i = 0; i < n; i++) {
             w[i] = header.get(i).length();
             for (List<String> row : rows) {
-                w[i] = Math.max(w[i], row.get(i).length());
+                w[i] = Math.max(w[i], Printable.of(row.get(i)).length());
             }
             if (maxCell > 0) {
                 w[i] = Math.min(w[i], Math.max(maxCell, header.get(i).length()));
@@ -141,8 +141,8 @@ public final class Table {
         return s.substring(0, max - 1) + (unicode ? "…" : "~");
     }
 
-    /** AsciiTable treats some sequences as markup ("<br>" as a line break); show text as it is. */
+    /** AsciiTable reads "<br>" as a line break; break it up so text shows as it is. */
     private static String escape(String s) {
-        return s.replace("<br>", "<br >").replace("\n", " ").replace("\t", " ");
+        return s.replace("<br>", "<br >");
     }
 }

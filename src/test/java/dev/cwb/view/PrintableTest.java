@@ -1,0 +1,29 @@
+package dev.cwb.view;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+class PrintableTest {
+    @Test
+    void controlCharactersFromAnImageCannotDriveTheTerminal() {
+        assertEquals("RUN x \\x1b[2J\\x1b[31mred", Printable.of("RUN x \u001b[2J\u001b[31mred"));
+        assertEquals("new\\nline\\ttab\\r", Printable.of("new\nline\ttab\r"));
+        assertEquals("evil\\u202etxt.exe", Printable.of("evil\u202etxt.exe"));
+        assertEquals("\\x7f\\u009b", Printable.of("\u007f\u009b"));
+    }
+
+    @Test
+    void ordinaryTextIsUntouched() {
+        String text = "héllo wörld ☃ /usr/bin/awk -> busybox │";
+        assertSame(text, Printable.of(text));
+    }
+
+    @Test
+    void tablesShowEscapesNotControlCharacters() {
+        String table = new Table("CREATED BY").row("echo \u001b[2J\nboom").render(true, 0);
+        assertEquals(-1, table.indexOf('\u001b'));
+        assertEquals(true, table.contains("echo \\x1b[2J\\nboom"));
+    }
+}
