@@ -120,6 +120,14 @@ public final class ImageStore {
                     return e;
                 }
             }
+            if (ref.digest() != null) {
+                // name@sha256:...: the manifest with that digest, stored under that name (any tag)
+                for (ImageEntry e : entries) {
+                    if (e.reference().name().equals(ref.name()) && e.descriptor().digest().equals(ref.digest())) {
+                        return e;
+                    }
+                }
+            }
         }
         String hex = text.startsWith("sha256:") ? text.substring(7) : text;
         if (hex.length() >= 4 && hex.matches("[a-f0-9]+")) {

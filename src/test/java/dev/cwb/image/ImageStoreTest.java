@@ -50,6 +50,7 @@ class ImageStoreTest {
         assertEquals(2, image.layers().size());
         assertEquals(image.id(), store.image(image.id().encoded().substring(0, 8)).id());
         assertEquals(image.id(), store.image("docker.io/library/demo:1").id());
+        assertEquals(image.id(), store.image("demo@" + image.manifestDescriptor().digest()).id(), "name@digest finds the manifest");
         String ref = store.index().manifests().get(0).annotation(Descriptor.REF_NAME);
         assertEquals("docker.io/library/demo:1", ref);
     }
