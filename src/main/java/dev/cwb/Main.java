@@ -86,6 +86,10 @@ public final class Main {
         List<String> command = new ArrayList<>(Arrays.asList(args).subList(i, args.length));
 
         Workbench workbench = new Workbench(WorkbenchHome.fromEnvironment(), out, err);
+        if (!workbench.unicode()) {
+            // a C/POSIX locale: the few symbols we print become ASCII rather than mojibake
+            workbench.setOutput(new PrintWriter(new dev.cwb.view.AsciiWriter(out), true), new PrintWriter(new dev.cwb.view.AsciiWriter(err), true));
+        }
         workbench.setDebug(debug);
         workbench.setColor(color);
         try {

@@ -90,8 +90,20 @@ public final class WorkbenchShell {
         }
     }
 
+    /** True when the terminal's encoding is UTF-8 (and the locale agrees): box drawing and arrows show. */
+    private boolean unicodeTerminal(Terminal terminal) {
+        java.nio.charset.Charset cs = terminal.encoding();
+        boolean utf8 = cs != null && cs.name().toUpperCase(java.util.Locale.ROOT).contains("UTF");
+        if (!utf8) {
+            workbench.setUnicode(false);
+        }
+        return utf8 && workbench.unicode();
+    }
+
     private int session(Terminal terminal) {
-        RecordingWriter recording = new RecordingWriter(terminal.writer());
+        // a terminal that cannot show Unicode gets ASCII look-alikes of the few symbols we print
+        java.io.Writer terminalOut = unicodeTerminal(terminal) ? terminal.writer() : new dev.cwb.view.AsciiWriter(terminal.writer());
+        RecordingWriter recording = new RecordingWriter(terminalOut);
         OutputCapture capture = new OutputCapture(recording);
         PrintWriter screen = new PrintWriter(recording, true);
         if (!supportsColor(terminal)) {
