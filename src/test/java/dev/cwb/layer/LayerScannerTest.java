@@ -38,6 +38,17 @@ class LayerScannerTest {
     }
 
     @Test
+    void zstdLayersAreReadAndVerified() throws java.io.IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (com.github.luben.zstd.ZstdOutputStream z = new com.github.luben.zstd.ZstdOutputStream(out)) {
+            z.write(TAR);
+        }
+        LayerScanner.ScannedLayer s = LayerScanner.scan(blob(out.toByteArray()), MediaTypes.OCI_LAYER_ZSTD, Digest.sha256(TAR), "layer 1");
+        assertEquals(Digest.sha256(TAR), s.diffId());
+        assertEquals(5, s.entries().size());
+    }
+
+    @Test
     void uncompressedLayerUnderAGzipMediaTypeIsStillRead() {
         LayerScanner.ScannedLayer s = LayerScanner.scan(blob(TAR), MediaTypes.DOCKER_LAYER_GZIP, Digest.sha256(TAR), "layer 1");
         assertEquals(5, s.entries().size());
