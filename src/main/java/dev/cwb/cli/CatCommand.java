@@ -126,7 +126,10 @@ public final class CatCommand extends WorkbenchCommand {
             return 0;
         }
         try (Reader text = new InputStreamReader(content.open(), StandardCharsets.UTF_8)) {
-            text.transferTo(out());
+            // shown, not replayed: escape sequences in the file appear as \x1b..., '-o FILE' keeps the exact bytes
+            java.io.Writer shown = Printable.textWriter(out());
+            text.transferTo(shown);
+            shown.flush();
         }
         out().flush();
         return 0;

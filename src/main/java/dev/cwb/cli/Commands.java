@@ -77,6 +77,8 @@ public final class Commands {
     public static int run(Workbench workbench, String... args) {
         try {
             return create(workbench, knownCommand(args)).execute(args);
+        } catch (OutOfMemoryError e) {
+            return report(workbench, e); // picocli lets Errors through; this one still gets its one line
         } finally {
             workbench.out().flush();
             workbench.err().flush();
@@ -105,6 +107,11 @@ public final class Commands {
                 || ex instanceof java.nio.channels.ClosedByInterruptException) {
             printError(workbench, "cancelled");
             return CANCELLED;
+        }
+        if (ex instanceof OutOfMemoryError) {
+            printError(workbench, "out of memory: the input is too large or crafted to exhaust memory; nothing was kept"
+                    + " — give Java more heap (CWB_JAVA_OPTS=-Xmx4g) only if you trust the input");
+            return INTERNAL_ERROR;
         }
         if (ex instanceof CwbException c) {
             printError(workbench, c.oneLine());

@@ -63,7 +63,7 @@ public final class InspectCommand extends WorkbenchCommand {
         note(out, "most exact name the image has (alpine@sha256:...).");
         field(out, "Media type", Printable.of(md.mediaType()), mediaTypeNote(md.mediaType()));
         field(out, "Config", img.manifest().config().digest() + "  " + Sizes.human(img.manifest().config().size()),
-                img.manifest().config().mediaType());
+                Printable.of(img.manifest().config().mediaType()));
         field(out, "Layers", img.layers().size() + " (bottom first)", "see 'inspect layers " + image + "'");
         out.println();
         out.println("Config " + img.manifest().config().digest());
@@ -111,7 +111,7 @@ public final class InspectCommand extends WorkbenchCommand {
     }
 
     private static String list(List<String> values) {
-        return values == null || values.isEmpty() ? "(none)" : Json.pretty(values).replaceAll("\\s*\\n\\s*", " ");
+        return values == null || values.isEmpty() ? "(none)" : Printable.of(Json.pretty(values).replaceAll("\\s*\\n\\s*", " "));
     }
 
     private static String orNone(String s) {

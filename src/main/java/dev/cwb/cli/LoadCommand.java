@@ -1,5 +1,6 @@
 package dev.cwb.cli;
 
+import dev.cwb.view.Printable;
 import dev.cwb.CwbException;
 import dev.cwb.image.Descriptor;
 import dev.cwb.image.Digest;
@@ -36,7 +37,7 @@ public final class LoadCommand extends WorkbenchCommand {
         ImageStore store = workbench.images();
         LoadResult result = new ArchiveLoader(store).load(path, name, new ProgressPrinter(out));
         for (String note : result.notes()) {
-            out.println("note: " + note);
+            out.println("note: " + Printable.of(note));
         }
         for (LoadResult.Loaded loaded : result.images()) {
             out.println("Loaded image: " + loaded.reference().familiar() + " (" + imageId(store, loaded) + ")");

@@ -54,7 +54,8 @@ public final class UnpackCommand extends WorkbenchCommand {
                 out().flush();
             });
             out().printf(Locale.ROOT, "Done in %.2fs: %s is the root filesystem of %s.%s%n", (System.nanoTime() - start) / 1e9, dir,
-                    img.reference().familiar(), root ? "" : " (not root: owners and device nodes were not kept)");
+                    img.reference().familiar(), root ? " Its top directory is mode 0700: set-uid programs and device nodes"
+                            + " inside it are root's alone." : " (not root: owners and device nodes were not kept)");
             return 0;
         }
         LayerCache cache = new LayerCache(workbench.images(), workbench.home().layers(), root);

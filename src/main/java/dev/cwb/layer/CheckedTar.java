@@ -19,7 +19,7 @@ final class CheckedTar {
     private final String what;
 
     CheckedTar(InputStream tarStream, String what) {
-        this.tar = new TarArchiveInputStream(tarStream);
+        this.tar = new BoundedTarInputStream(tarStream);
         this.what = what;
     }
 

@@ -22,6 +22,8 @@ import java.util.stream.Stream;
 public final class FlatUnpacker {
     private final ImageStore store;
     private final boolean asRoot;
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_ONLY =
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------");
     /** Where the hidden work directory is registered, so 'cleanup' finds it if this process is killed. */
     private final Path pendingDir;
 
@@ -53,6 +55,7 @@ public final class FlatUnpacker {
         boolean ok = false;
         try {
             Files.createDirectories(tmp);
+            Files.setPosixFilePermissions(tmp, OWNER_ONLY);
             for (int i = 0; i < image.layers().size(); i++) {
                 Descriptor layer = image.layers().get(i);
                 String what = "layer " + (i + 1) + " of " + image.reference().familiar() + " (blob " + layer.digest() + ")";
@@ -70,6 +73,11 @@ public final class FlatUnpacker {
                     long tarBytes = source.verify();
                     listener.layerApplied(i + 1, image.layers().size(), layer, r, tarBytes, (System.nanoTime() - start) / 1e9);
                 }
+            }
+            if (asRoot) {
+                // The layers' owners, set-uid bits and device nodes are kept; like umoci's bundle, the tree is
+                // reachable by root only, or any local user could run its set-uid-root programs.
+                Files.setPosixFilePermissions(tmp, OWNER_ONLY);
             }
             if (Files.isDirectory(target)) {
                 Files.delete(target); // checked empty above

@@ -80,6 +80,11 @@ public final class LayerCache {
             return new Unpacked(index, done.resolve("fs"), Json.parse(Files.readAllBytes(infoFile), Info.class, infoFile.toString()), true);
         }
         Files.createDirectories(dir);
+        if (asRoot) {
+            // Layers keep their owners, set-uid bits and device nodes: only root may walk into the cache,
+            // or any local user could run a layer's set-uid-root program or open its 0666 disk node.
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
         Path tmp = dir.resolve(".tmp-" + UUID.randomUUID());
         Path fs = tmp.resolve("fs");
         Files.createDirectories(fs);

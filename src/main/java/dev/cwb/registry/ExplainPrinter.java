@@ -1,5 +1,6 @@
 package dev.cwb.registry;
 
+import dev.cwb.view.Printable;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpHeaders;
@@ -38,7 +39,7 @@ public final class ExplainPrinter implements HttpTrace {
         out.println("< " + status + " " + reason(status));
         for (String name : SHOWN) {
             for (String v : headers.allValues(name)) {
-                out.println("<   " + name + ": " + v);
+                out.println("<   " + name + ": " + Printable.of(v));
             }
         }
         out.flush();
@@ -46,7 +47,7 @@ public final class ExplainPrinter implements HttpTrace {
 
     @Override
     public synchronized void note(String text) {
-        out.println("# " + text);
+        out.println("# " + Printable.of(text));
         out.flush();
     }
 

@@ -29,6 +29,38 @@ public final class Printable {
         return out == null ? text : out.toString();
     }
 
+    /**
+     * A writer for showing a text file: like {@link #of} but line breaks and tabs stay as they are, so the
+     * file reads normally while an escape sequence in it shows as {@code \x1b[2J} instead of clearing the screen.
+     */
+    public static java.io.Writer textWriter(java.io.Writer out) {
+        return new java.io.FilterWriter(out) {
+            @Override
+            public void write(int c) throws java.io.IOException {
+                String e = c == '\n' || c == '\t' ? null : escape((char) c);
+                if (e == null) {
+                    out.write(c);
+                } else {
+                    out.write(e);
+                }
+            }
+
+            @Override
+            public void write(char[] buf, int off, int len) throws java.io.IOException {
+                for (int i = off; i < off + len; i++) {
+                    write(buf[i]);
+                }
+            }
+
+            @Override
+            public void write(String str, int off, int len) throws java.io.IOException {
+                for (int i = off; i < off + len; i++) {
+                    write(str.charAt(i));
+                }
+            }
+        };
+    }
+
     private static String escape(char c) {
         switch (c) {
             case '\n':

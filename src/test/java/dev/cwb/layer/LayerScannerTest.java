@@ -38,6 +38,20 @@ class LayerScannerTest {
     }
 
     @Test
+    void aHugeLongNameOrPaxHeaderIsRefusedBeforeItIsRead() {
+        for (byte type : new byte[] {'L', 'x'}) {
+            org.apache.commons.compress.archivers.tar.TarArchiveEntry header =
+                    new org.apache.commons.compress.archivers.tar.TarArchiveEntry("././@LongLink", type);
+            header.setSize(1_500_000_000L); // would be read into memory whole
+            byte[] tar = new byte[512 * 4];
+            header.writeEntryHeader(tar);
+            CwbException e = assertThrows(CwbException.class,
+                    () -> LayerScanner.scan(blob(tar), MediaTypes.OCI_LAYER, Digest.sha256(tar), "layer 1"));
+            assertTrue(e.getMessage().contains("claims 1500000000 bytes"), e.getMessage());
+        }
+    }
+
+    @Test
     void zstdLayersAreReadAndVerified() throws java.io.IOException {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         try (com.github.luben.zstd.ZstdOutputStream z = new com.github.luben.zstd.ZstdOutputStream(out)) {

@@ -15,6 +15,15 @@ class PrintableTest {
     }
 
     @Test
+    void shownTextFilesKeepTheirLinesButNotTheirEscapes() throws java.io.IOException {
+        java.io.StringWriter sink = new java.io.StringWriter();
+        try (java.io.Writer w = Printable.textWriter(sink)) {
+            w.write("line 1\n\tindented \u001b]52;c;evil\u0007\n");
+        }
+        assertEquals("line 1\n\tindented \\x1b]52;c;evil\\x07\n", sink.toString());
+    }
+
+    @Test
     void ordinaryTextIsUntouched() {
         String text = "héllo wörld ☃ /usr/bin/awk -> busybox │";
         assertSame(text, Printable.of(text));

@@ -28,7 +28,16 @@ final class LayoutDirectorySource implements ArchiveSource {
 
     @Override
     public String canonical(String name) {
-        return Files.isRegularFile(dir.resolve(name), LinkOption.NOFOLLOW_LINKS) ? name : null;
+        Path file = dir.resolve(name);
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        try {
+            // a symlinked parent (blobs/ -> elsewhere) must not pull files in from outside the layout
+            return file.toRealPath().startsWith(dir.toRealPath()) ? name : null;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     @Override

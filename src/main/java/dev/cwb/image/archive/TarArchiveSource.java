@@ -74,7 +74,7 @@ final class TarArchiveSource implements ArchiveSource {
 
     private void catalogue() throws IOException {
         long kept = 0;
-        try (TarArchiveInputStream tar = new TarArchiveInputStream(openDecompressed(file))) {
+        try (TarArchiveInputStream tar = new dev.cwb.layer.BoundedTarInputStream(openDecompressed(file))) {
             int ordinal = 0;
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
@@ -173,7 +173,7 @@ final class TarArchiveSource implements ArchiveSource {
             wanted.put(entries.get(name).ordinal(), name);
         }
         Set<String> seen = new HashSet<>();
-        try (TarArchiveInputStream tar = new TarArchiveInputStream(openDecompressed(file))) {
+        try (TarArchiveInputStream tar = new dev.cwb.layer.BoundedTarInputStream(openDecompressed(file))) {
             int ordinal = 0;
             while (seen.size() < wanted.size() && tar.getNextEntry() != null) {
                 ordinal++;

@@ -124,7 +124,7 @@ public final class FileChecks {
             String wanted = entry.replaceFirst("^(\\./)+", "");
             int count = 0;
             try (InputStream in = new BufferedInputStream(Files.newInputStream(tar));
-                 TarArchiveInputStream entries = new TarArchiveInputStream(in)) {
+                 TarArchiveInputStream entries = new dev.cwb.layer.BoundedTarInputStream(in)) {
                 for (TarArchiveEntry e; (e = entries.getNextEntry()) != null; count++) {
                     if (e.getName().replaceFirst("^(\\./)+", "").replaceFirst("/$", "").equals(wanted.replaceFirst("/$", ""))) {
                         return CheckResult.pass(tar + " has " + e.getName());
