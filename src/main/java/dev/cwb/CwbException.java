@@ -44,6 +44,37 @@ public class CwbException extends RuntimeException {
         return new CwbException(CORRUPT, message, hint);
     }
 
+    /**
+     * An I/O failure as one line: {@code what} failed, and the operating system's reason ("permission
+     * denied", "is a directory", ...), which Java keeps apart from the path in a {@link java.nio.file.FileSystemException}.
+     */
+    public static CwbException io(String what, java.io.IOException e, String hint) {
+        return new CwbException(IO, what + ": " + reason(e), hint, e);
+    }
+
+    /** The operating system's reason for an I/O failure, in words. */
+    public static String reason(java.io.IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException n) {
+            return "no such file or directory (" + n.getFile() + ")";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException a) {
+            return "permission denied (" + a.getFile() + ")";
+        }
+        if (e instanceof java.nio.file.FileAlreadyExistsException f) {
+            return "it already exists (" + f.getFile() + ")";
+        }
+        if (e instanceof java.nio.file.NotDirectoryException d) {
+            return "not a directory (" + d.getFile() + ")";
+        }
+        if (e instanceof java.nio.file.DirectoryNotEmptyException d) {
+            return "directory not empty (" + d.getFile() + ")";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason().toLowerCase(java.util.Locale.ROOT) + " (" + f.getFile() + ")";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
     /** What to do next, or {@code null} when the message says it all. */
     public String hint() {
         return hint;

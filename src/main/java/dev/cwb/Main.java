@@ -100,14 +100,19 @@ public final class Main {
                 if (System.console() != null) {
                     workbench.setTerminalWidth(dev.cwb.kernel.Kernel.terminalColumns(1));
                 }
-                return Commands.run(workbench, command.toArray(String[]::new));
+                CtrlC ctrlC = CtrlC.interruptThisThread();
+                int code = Commands.run(workbench, command.toArray(String[]::new));
+                return ctrlC.pressed() ? Commands.CANCELLED : code;
             }
             if (script != null) {
                 try (InputStream in = Files.newInputStream(script)) {
+                    CtrlC.interruptThisThread();
                     return new ScriptRunner(workbench, keepGoing).run(in, script.toString());
                 } catch (NoSuchFileException e) {
                     err.println("error: no such script file '" + script + "' — check the path");
                     return CwbException.NOT_FOUND;
+                } catch (IOException e) {
+                    return Commands.report(workbench, CwbException.io("cannot read the script " + script, e, "give --script a text file of commands"));
                 }
             }
             if (System.console() == null) {
@@ -118,6 +123,35 @@ public final class Main {
             return Commands.report(workbench, new CwbException(CwbException.IO, e.getMessage(), null, e));
         } catch (RuntimeException e) {
             return Commands.report(workbench, e);
+        }
+    }
+
+    /**
+     * Ctrl-C in one-shot and script mode. Java's default answer to SIGINT is to exit at once, which would
+     * skip the clean-up of a half-done load or unpack. Instead the first Ctrl-C interrupts the command (which
+     * rolls back, as it does in the shell) and a second one exits immediately.
+     */
+    static final class CtrlC {
+        private final java.util.concurrent.atomic.AtomicInteger presses = new java.util.concurrent.atomic.AtomicInteger();
+
+        static CtrlC interruptThisThread() {
+            CtrlC ctrlC = new CtrlC();
+            Thread command = Thread.currentThread();
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal("INT"), signal -> {
+                    if (ctrlC.presses.incrementAndGet() > 1) {
+                        Runtime.getRuntime().halt(Commands.CANCELLED);
+                    }
+                    command.interrupt();
+                });
+            } catch (IllegalArgumentException | UnsupportedOperationException e) {
+                // no SIGINT here (not a POSIX system): Java's default stays
+            }
+            return ctrlC;
+        }
+
+        boolean pressed() {
+            return presses.get() > 0;
         }
     }
 

@@ -137,8 +137,16 @@ public final class CatCommand extends WorkbenchCommand {
 
     /** Writes beside the target, then renames: an interrupted or failed write leaves no half file. */
     private static void save(ContentBuffer content, Path output) throws IOException {
+        if (Files.isDirectory(output)) {
+            throw CwbException.badInput(output + " is a directory", "give -o the name of a file to write, e.g. " + output.resolve("file"));
+        }
         Path dir = output.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, ".cwb-cat", ".tmp");
+        Path tmp;
+        try {
+            tmp = Files.createTempFile(dir, ".cwb-cat", ".tmp");
+        } catch (IOException e) {
+            throw CwbException.io("cannot write " + output, e, "choose a file in a directory that exists and that you may write to");
+        }
         try {
             try (InputStream in = content.open(); OutputStream out = Files.newOutputStream(tmp)) {
                 in.transferTo(out);

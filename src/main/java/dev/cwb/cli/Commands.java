@@ -64,6 +64,14 @@ public final class Commands {
         cmd.setColorScheme(CommandLine.Help.defaultColorScheme(workbench.color() ? CommandLine.Help.Ansi.ON : CommandLine.Help.Ansi.OFF));
         cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> report(workbench, ex));
         cmd.setParameterExceptionHandler((ex, args) -> {
+            if (ex instanceof CommandLine.UnmatchedArgumentException u && ex.getCommandLine() == cmd && args.length > 0
+                    && !args[0].startsWith("-")) {
+                // a mistyped command in one-shot or script mode: the same help the shell gives
+                String guess = u.getSuggestions().isEmpty() ? "" : "did you mean '" + u.getSuggestions().get(0) + "'? ";
+                String word = args[0].startsWith(":") ? "'" + args[0] + "' is a shell command (open the shell with ./cwb)" : "unknown command '" + args[0] + "'";
+                printError(workbench, word + " — " + guess + "type 'help' to list the commands");
+                return CwbException.USAGE;
+            }
             // "cwb inspect layers" -> "inspect layers": the words 'help' takes
             String name = ex.getCommandLine().getCommandSpec().qualifiedName(" ").replaceFirst("^cwb ?", "");
             String help = ex.getCommandLine() == cmd ? "type 'help' to list the commands" : "type 'help " + name + "' for its usage";

@@ -37,6 +37,21 @@ public final class UnpackCommand extends WorkbenchCommand {
     @Option(names = "--flat", description = "Apply all layers into DIR as one merged root filesystem (whiteouts applied).")
     boolean flat;
 
+    /** DIR gets numbered links: it must not hold anything of the learner's that a link would replace. */
+    private static void requireEmptyOrNew(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        if (!Files.isDirectory(dir)) {
+            throw CwbException.badInput(dir + " exists and is not a directory", "choose a new directory name");
+        }
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            if (s.findAny().isPresent()) {
+                throw CwbException.badInput(dir + " is not empty", "choose a new or empty directory, so nothing of yours is replaced");
+            }
+        }
+    }
+
     @Override
     protected int run() throws IOException {
         Image img = workbench.images().image(image);
@@ -46,6 +61,7 @@ public final class UnpackCommand extends WorkbenchCommand {
                 throw new CwbException(CwbException.USAGE, "unpack --flat needs a directory to unpack into",
                         "for example: unpack --flat " + image + " ./rootfs");
             }
+            requireEmptyOrNew(dir);
             out().println("Applying " + img.layers().size() + " layers of " + img.reference().familiar() + " into " + dir + " (bottom first):");
             long start = System.nanoTime();
             new FlatUnpacker(workbench.images(), root, workbench.home().pending()).unpack(img, dir, (i, n, layer, r, tarBytes, seconds) -> {
@@ -57,6 +73,9 @@ public final class UnpackCommand extends WorkbenchCommand {
                     img.reference().familiar(), root ? " Its top directory is mode 0700: set-uid programs and device nodes"
                             + " inside it are root's alone." : " (not root: owners and device nodes were not kept)");
             return 0;
+        }
+        if (dir != null) {
+            requireEmptyOrNew(dir);
         }
         LayerCache cache = new LayerCache(workbench.images(), workbench.home().layers(), root);
         out().println("Unpacking " + img.layers().size() + " layers of " + img.reference().familiar() + " into the layer cache " + cache.dir() + ":");
@@ -72,9 +91,7 @@ public final class UnpackCommand extends WorkbenchCommand {
         if (dir != null) {
             Files.createDirectories(dir);
             for (LayerCache.Unpacked u : layers) {
-                Path link = dir.resolve(String.valueOf(u.index()));
-                Files.deleteIfExists(link);
-                Files.createSymbolicLink(link, u.fs());
+                Files.createSymbolicLink(dir.resolve(String.valueOf(u.index())), u.fs());
             }
             out().println("Linked as " + dir + "/1 .. " + dir + "/" + layers.size() + " (bottom first).");
         }

@@ -58,8 +58,9 @@ public final class ImageStore {
                 writeAtomically(store.indexFile(), Json.bytes(ImageIndex.of(List.of())));
             }
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot create the image store at " + root + ": " + e.getMessage(),
-                    "set CWB_HOME to a directory you can write, or run with sudo", e);
+            throw new CwbException(CwbException.IO, "cannot create the image store at " + root + ": " + CwbException.reason(e),
+                    dev.cwb.WorkbenchHome.isRoot() ? "set CWB_HOME to a directory on a writable file system"
+                            : "set CWB_HOME to a directory you can write, or run with sudo", e);
         }
         return store;
     }
@@ -85,7 +86,7 @@ public final class ImageStore {
         try {
             return Json.parse(Files.readAllBytes(indexFile()), ImageIndex.class, indexFile().toString());
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot read " + indexFile() + ": " + e.getMessage(), null, e);
+            throw new CwbException(CwbException.IO, "cannot read " + indexFile() + ": " + CwbException.reason(e), null, e);
         }
     }
 
@@ -226,7 +227,7 @@ public final class ImageStore {
             throw CwbException.corrupt(name + " is missing from the store at " + path,
                     "the store is incomplete: remove the image with 'rmi' and load it again");
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot open " + name + ": " + e.getMessage(), null, e);
+            throw new CwbException(CwbException.IO, "cannot open " + name + ": " + CwbException.reason(e), null, e);
         }
     }
 
@@ -237,7 +238,7 @@ public final class ImageStore {
             Files.createDirectories(staging);
             return new StoreTransaction(this, staging, dev.cwb.cleanup.InUseMarker.hold(staging));
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot write to the image store at " + root + ": " + e.getMessage(),
+            throw new CwbException(CwbException.IO, "cannot write to the image store at " + root + ": " + CwbException.reason(e),
                     "check the permissions of " + root + " (CWB_HOME), or run with sudo", e);
         }
     }
@@ -301,7 +302,7 @@ public final class ImageStore {
                 }
             }
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot clean the blobs in " + dir + ": " + e.getMessage(), null, e);
+            throw new CwbException(CwbException.IO, "cannot clean the blobs in " + dir + ": " + CwbException.reason(e), null, e);
         }
         return deleted;
     }
@@ -331,7 +332,7 @@ public final class ImageStore {
         try {
             writeAtomically(indexFile(), Json.bytes(index));
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot write " + indexFile() + ": " + e.getMessage(), null, e);
+            throw new CwbException(CwbException.IO, "cannot write " + indexFile() + ": " + CwbException.reason(e), null, e);
         }
     }
 
@@ -342,7 +343,8 @@ public final class ImageStore {
              FileLock ignored = ch.lock()) {
             return action.get();
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot lock the image store " + root + ": " + e.getMessage(), null, e);
+            throw new CwbException(CwbException.IO, "cannot lock the image store " + root + ": " + CwbException.reason(e),
+                    "only the store's owner can change it: run as that user (sudo for /var/lib/cwb), or use your own CWB_HOME", e);
         }
     }
 

@@ -34,7 +34,7 @@ public final class Json {
             throw CwbException.corrupt("malformed JSON in " + what + where + ": " + e.getOriginalMessage(),
                     "the file is damaged or is not what its name says");
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot read " + what + ": " + e.getMessage(), null, e);
+            throw new CwbException(CwbException.IO, "cannot read " + what + ": " + CwbException.reason(e), null, e);
         }
     }
 

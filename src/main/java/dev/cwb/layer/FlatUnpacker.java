@@ -45,7 +45,7 @@ public final class FlatUnpacker {
         try (PendingWork registered = PendingWork.register(pendingDir, tmp)) {
             build(image, target, tmp, listener);
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot register the work directory in " + pendingDir + ": " + e.getMessage(),
+            throw new CwbException(CwbException.IO, "cannot register the work directory in " + pendingDir + ": " + CwbException.reason(e),
                     "check the permissions of CWB_HOME", e);
         }
     }
@@ -87,7 +87,7 @@ public final class FlatUnpacker {
         } catch (java.io.InterruptedIOException e) {
             throw new CwbException(CwbException.IO, "cancelled; nothing was written to " + target, null);
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot unpack into " + target + ": " + e.getMessage(),
+            throw new CwbException(CwbException.IO, "cannot unpack into " + target + ": " + CwbException.reason(e),
                     "check the free space and permissions there", e);
         } finally {
             if (!ok && Files.exists(tmp)) {
@@ -112,7 +112,7 @@ public final class FlatUnpacker {
                 throw CwbException.badInput(target + " is not empty", "choose a new or empty directory, so nothing of yours is overwritten");
             }
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot read " + target + ": " + e.getMessage(), null, e);
+            throw new CwbException(CwbException.IO, "cannot read " + target + ": " + CwbException.reason(e), null, e);
         }
     }
 }

@@ -47,7 +47,7 @@ public final class LessonParser {
         try {
             return parse(file, Files.readString(file, StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot read lesson file " + file + ": " + e.getMessage(), "check that it exists and is readable", e);
+            throw new CwbException(CwbException.IO, "cannot read lesson file " + file + ": " + CwbException.reason(e), "check that it exists and is readable", e);
         }
     }
 

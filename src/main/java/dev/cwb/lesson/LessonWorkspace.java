@@ -108,7 +108,7 @@ public final class LessonWorkspace {
         try {
             dev.cwb.layer.LayerExtractor.deleteTree(dir); // never follows a symlink out; empties read-only directories too
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot remove " + dir + ": " + e.getMessage(),
+            throw new CwbException(CwbException.IO, "cannot remove " + dir + ": " + CwbException.reason(e),
                     "remove it by hand (it may belong to root: sudo rm -rf " + dir + ")", e);
         }
     }

@@ -92,7 +92,20 @@ public final class ProgressStore {
         Entry e = get(lesson.number());
         TreeSet<Integer> passed = new TreeSet<>(e.passed());
         passed.add(step);
-        put(lesson.number(), new Entry(e.step(), passed, passed.size() >= lesson.stepCount() || e.completed()));
+        put(lesson.number(), new Entry(e.step(), passed, allRequiredPassed(lesson, passed) || e.completed()));
+    }
+
+    /**
+     * A lesson is done when every step that needs nothing special has passed: a step with {@code requires:}
+     * (a registry, a program, root) can be impossible on a lab machine, so it never holds a learner back.
+     */
+    private static boolean allRequiredPassed(Lesson lesson, java.util.Set<Integer> passed) {
+        for (int i = 0; i < lesson.stepCount(); i++) {
+            if (!passed.contains(i) && lesson.step(i).requires().isEmpty()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public void forget(Lesson lesson) {

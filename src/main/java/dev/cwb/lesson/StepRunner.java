@@ -36,7 +36,7 @@ public final class StepRunner {
         try {
             Files.createDirectories(work);
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot create the lesson directory " + work + ": " + e.getMessage(), "check that CWB_HOME is writable", e);
+            throw new CwbException(CwbException.IO, "cannot create the lesson directory " + work + ": " + CwbException.reason(e), "check that CWB_HOME is writable", e);
         }
         return command.kind() == StepCommand.Kind.WORKBENCH ? workbench(command.text(), screen) : host(command.text(), work, screen);
     }

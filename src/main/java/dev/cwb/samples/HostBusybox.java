@@ -40,7 +40,7 @@ public record HostBusybox(Path path, byte[] bytes, String version, List<String> 
         try {
             bytes = Files.readAllBytes(path);
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot read " + path + ": " + e.getMessage(), null, e);
+            throw new CwbException(CwbException.IO, "cannot read " + path + ": " + CwbException.reason(e), null, e);
         }
         if (!ElfInfo.isElf(bytes)) {
             throw CwbException.badInput(path + " is not an ELF program", "apt-get install busybox-static");
@@ -84,7 +84,7 @@ public record HostBusybox(Path path, byte[] bytes, String version, List<String> 
             }
             return new String(out, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot run " + busybox + ": " + e.getMessage(), null, e);
+            throw new CwbException(CwbException.IO, "cannot run " + busybox + ": " + CwbException.reason(e), null, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CwbException(CwbException.IO, "interrupted while asking " + busybox + " for its applets", null, e);

@@ -39,7 +39,7 @@ public final class RecipeBook {
                 }
             }
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot list the recipes in " + dir + ": " + e.getMessage(), null, e);
+            throw new CwbException(CwbException.IO, "cannot list the recipes in " + dir + ": " + CwbException.reason(e), null, e);
         }
         if (recipes.isEmpty()) {
             throw CwbException.notFound("no recipes in " + dir + " (a recipe is DIR/NAME/recipe)",

@@ -39,7 +39,7 @@ public final class RecipeParser {
         } catch (NoSuchFileException e) {
             throw CwbException.notFound("no recipe file " + file, "a sample is a directory holding a file named 'recipe'");
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot read recipe " + file + ": " + e.getMessage(), null, e);
+            throw new CwbException(CwbException.IO, "cannot read recipe " + file + ": " + CwbException.reason(e), null, e);
         }
         return parse(file, text);
     }

@@ -316,7 +316,7 @@ public final class SampleBuilder {
         try (Stream<Path> walk = Files.walk(sourceDir)) {
             paths = walk.filter(p -> !p.equals(sourceDir)).sorted().toList();
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot read " + sourceDir + ": " + e.getMessage(), null, e);
+            throw new CwbException(CwbException.IO, "cannot read " + sourceDir + ": " + CwbException.reason(e), null, e);
         }
         for (Path p : paths) {
             String rel = sourceDir.relativize(p).toString().replace('\\', '/');
@@ -351,7 +351,7 @@ public final class SampleBuilder {
         try {
             return Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot read " + file + ": " + e.getMessage(), null, e);
+            throw new CwbException(CwbException.IO, "cannot read " + file + ": " + CwbException.reason(e), null, e);
         }
     }
 }

@@ -49,6 +49,8 @@ public final class ScriptRunner {
             if (code != 0) {
                 lastFailure = code;
                 if (!keepGoing) {
+                    workbench.err().println("  (" + sourceName + ", line " + lineNumber + "; the lines after it were not run)");
+                    workbench.err().flush();
                     return code;
                 }
             }

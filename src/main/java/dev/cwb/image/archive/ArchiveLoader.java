@@ -55,7 +55,7 @@ public final class ArchiveLoader {
             notes.addAll(plan.notes);
             return new LoadResult(format, execute(source, plan, listener), List.copyOf(notes));
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot read " + path + ": " + e.getMessage(), null, e);
+            throw new CwbException(CwbException.IO, "cannot read " + path + ": " + CwbException.reason(e), null, e);
         }
     }
 

@@ -82,7 +82,7 @@ public final class ArchiveSaver {
             }
             return result;
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot write " + file + ": " + e.getMessage(), null, e);
+            throw new CwbException(CwbException.IO, "cannot write " + file + ": " + CwbException.reason(e), null, e);
         } finally {
             try {
                 Files.deleteIfExists(tmp);

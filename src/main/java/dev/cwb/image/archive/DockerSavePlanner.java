@@ -180,7 +180,7 @@ final class DockerSavePlanner {
             try {
                 compression = CompressionSniffer.sniff(in);
             } catch (IOException e) {
-                throw new CwbException(CwbException.IO, "cannot read " + what + ": " + e.getMessage(), null, e);
+                throw new CwbException(CwbException.IO, "cannot read " + what + ": " + CwbException.reason(e), null, e);
             }
             if (compression == Compression.NONE) {
                 if (namedDigest != null && !namedDigest.equals(diffId)) {

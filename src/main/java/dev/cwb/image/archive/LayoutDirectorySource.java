@@ -45,7 +45,7 @@ final class LayoutDirectorySource implements ArchiveSource {
         try {
             return Files.size(dir.resolve(canonicalName));
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot read " + dir.resolve(canonicalName) + ": " + e.getMessage(), null, e);
+            throw new CwbException(CwbException.IO, "cannot read " + dir.resolve(canonicalName) + ": " + CwbException.reason(e), null, e);
         }
     }
 
@@ -59,7 +59,7 @@ final class LayoutDirectorySource implements ArchiveSource {
         try {
             return Files.readAllBytes(dir.resolve(canonicalName));
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot read " + dir.resolve(canonicalName) + ": " + e.getMessage(), null, e);
+            throw new CwbException(CwbException.IO, "cannot read " + dir.resolve(canonicalName) + ": " + CwbException.reason(e), null, e);
         }
     }
 

@@ -48,7 +48,7 @@ public final class AsciicastRecorder implements Closeable {
             writer.write('\n');
             writer.flush();
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot write the recording " + file + ": " + e.getMessage(), "choose a writable path", e);
+            throw new CwbException(CwbException.IO, "cannot write the recording " + file + ": " + CwbException.reason(e), "choose a writable path", e);
         }
         this.start = nanoClock.getAsLong();
     }

@@ -72,6 +72,10 @@ public final class DemoMode {
         BindingReader keys = new BindingReader(terminal.reader());
         KeyMap<Key> keyMap = keyMap();
         Attributes saved = terminal.enterRawMode();
+        // Ctrl-C must reach the key map as a key (it leaves the demo), not as SIGINT, which nothing here handles
+        Attributes keysOnly = terminal.getAttributes();
+        keysOnly.setLocalFlag(Attributes.LocalFlag.ISIG, false);
+        terminal.setAttributes(keysOnly);
         try {
             title(lesson);
             if (read(keys, keyMap) == Key.QUIT) {
