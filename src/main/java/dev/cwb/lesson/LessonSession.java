@@ -98,11 +98,12 @@ public final class LessonSession {
     public void next(PrintWriter out) {
         Lesson l = requireLesson();
         if (step + 1 >= l.stepCount()) {
-            out.println("That was the last step of lesson " + l.number() + ".");
+            out.println("That was the last step of lesson " + l.number() + "."
+                    + (progress().mark(l) == ProgressStore.Mark.DONE ? " Lesson " + l.number() + " is done: ':lessons' shows what comes next." : ""));
             if (!l.exercises().isBlank()) {
                 out.println();
                 out.println(bold("Exercises"));
-                out.println(l.exercises());
+                out.println(workspace.placeholders(l).expandQuietly(l.exercises()));
             }
             if (!l.documentation().isBlank()) {
                 out.println();

@@ -65,7 +65,8 @@ final class LessonCommands {
         try {
             return Integer.parseInt(text.strip());
         } catch (NumberFormatException e) {
-            throw new CwbException(CwbException.USAGE, "'" + text.strip() + "' is not a number", "usage: " + usage);
+            throw new CwbException(CwbException.USAGE, text.isBlank() ? "a lesson number is missing" : "'" + text.strip() + "' is not a number",
+                    "usage: " + usage + " (':lessons' lists them)");
         }
     }
 }

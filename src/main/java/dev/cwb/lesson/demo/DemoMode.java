@@ -122,7 +122,7 @@ public final class DemoMode {
             if (!lesson.exercises().isBlank()) {
                 screen.println();
                 screen.println("Exercises");
-                screen.println(lesson.exercises());
+                screen.println(placeholders.expandQuietly(lesson.exercises()));
             }
             screen.flush();
         } finally {
