@@ -18,7 +18,8 @@ import java.util.List;
  * shell. Reading the words before the cursor it finds which command (and subcommand) is being typed, which
  * positional parameter the cursor is on, and whether the previous word was an option waiting for a value.
  * What a value may be is read from the parameter's label: {@code IMAGE} completes image names from the
- * store, {@code PATH}, {@code FILE} and {@code DIR} complete file names, {@code COMMAND} completes command
+ * store, {@code PATH}, {@code FILE} and {@code DIR} complete file names (for {@code cat}, PATH is a path
+ * inside the image: {@link ImagePaths}), {@code COMMAND} completes command
  * names (for {@code help}).
  */
 final class CommandCompleter implements Completer {
@@ -27,11 +28,13 @@ final class CommandCompleter implements Completer {
 
     private final CommandTree tree;
     private final ImageNames images;
+    private final ImagePaths imagePaths;
     private final Completer files = new Completers.FileNameCompleter();
 
-    CommandCompleter(CommandTree tree, ImageNames images) {
+    CommandCompleter(CommandTree tree, ImageNames images, ImagePaths imagePaths) {
         this.tree = tree;
         this.images = images;
+        this.imagePaths = imagePaths;
     }
 
     @Override
@@ -75,7 +78,14 @@ final class CommandCompleter implements Completer {
         String label = arg.paramLabel().replaceAll("[<>.\\[\\]]", "");
         switch (label) {
             case "IMAGE" -> images.addTo(candidates);
-            case "PATH", "FILE", "DIR", "DIRECTORY" -> files.complete(reader, line, candidates);
+            case "PATH" -> {
+                if (position.command().name().equals("cat") && !position.positionals().isEmpty()) {
+                    imagePaths.complete(position.positionals().get(0), line.word(), candidates); // a path inside the image
+                } else {
+                    files.complete(reader, line, candidates);
+                }
+            }
+            case "FILE", "DIR", "DIRECTORY" -> files.complete(reader, line, candidates);
             case "COMMAND" -> addHelpTopics(position, candidates);
             default -> {
                 if (arg.completionCandidates() != null) {

@@ -207,7 +207,7 @@ public final class WorkbenchShell {
                 .terminal(terminal)
                 .parser(parser)
                 .history(history)
-                .completer(new CommandCompleter(tree, new ImageNames(workbench)))
+                .completer(new CommandCompleter(tree, new ImageNames(workbench), new ImagePaths(workbench)))
                 .highlighter(new CommandHighlighter(tree, workbench.color()))
                 .variable(LineReader.HISTORY_FILE, historyFile) // null keeps the history in memory only
                 .variable(LineReader.HISTORY_SIZE, 1000)

@@ -46,7 +46,8 @@ class CommandCompleterTest {
     }
 
     private Set<String> offered(Workbench workbench, String line) {
-        CommandCompleter completer = new CommandCompleter(new CommandTree(() -> Commands.create(workbench)), new ImageNames(workbench));
+        CommandCompleter completer = new CommandCompleter(new CommandTree(() -> Commands.create(workbench)), new ImageNames(workbench),
+                new ImagePaths(workbench));
         List<Candidate> candidates = new ArrayList<>();
         completer.complete(reader, new DefaultParser().parse(line, line.length()), candidates);
         Set<String> values = new TreeSet<>();
@@ -60,6 +61,18 @@ class CommandCompleterTest {
         assertTrue(offered(workbench, "").containsAll(Set.of("images", "inspect", "load", "save", "rmi", "help")));
         assertEquals(Set.of(":help", ":history", ":clear", ":quit", ":q", ":exit", ":lessons", ":lesson", ":next", ":back", ":hint",
                 ":check", ":run", ":reset", ":demo", ":record"), offered(workbench, ":"));
+    }
+
+    @Test
+    void catCompletesPathsInsideTheImageNotOnTheHost() {
+        Workbench workbench = workbench();
+        new dev.cwb.image.TestImages()
+                .layer("base", new dev.cwb.image.TestImages.Layer().dir("etc").file("etc/passwd", "root\n").file("etc/motd", "hi\n").dir("bin"))
+                .layer("rm motd", new dev.cwb.image.TestImages.Layer().whiteout("etc/motd").file("etc/group", "root\n"))
+                .store(workbench.images(), "box");
+        assertEquals(Set.of("/bin/", "/etc/"), offered(workbench, "cat box /"));
+        assertEquals(Set.of("/etc/group", "/etc/passwd"), offered(workbench, "cat box /etc/"), "the whited-out motd is gone");
+        assertEquals(Set.of("/etc/motd", "/etc/passwd"), offered(workbench, "cat box@1 /etc/"), "as layer 1 left it");
     }
 
     @Test
