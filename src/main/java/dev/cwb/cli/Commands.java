@@ -59,6 +59,9 @@ public final class Commands {
                 cmd.addSubcommand(name, c);
             }
         }
+        if (workbench.terminalWidth() > 0) {
+            cmd.setUsageHelpWidth(Math.max(55, Math.min(workbench.terminalWidth(), 120))); // picocli's floor is 55
+        }
         cmd.setOut(workbench.out());
         cmd.setErr(workbench.err());
         cmd.setColorScheme(CommandLine.Help.defaultColorScheme(workbench.color() ? CommandLine.Help.Ansi.ON : CommandLine.Help.Ansi.OFF));

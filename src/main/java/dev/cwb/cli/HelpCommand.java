@@ -10,6 +10,21 @@ public final class HelpCommand extends WorkbenchCommand {
     @Parameters(arity = "0..2", paramLabel = "COMMAND", description = "The command (and subcommand) to explain.")
     String[] topic = new String[0];
 
+    /** One command per entry, its description wrapped at the terminal's width under itself. */
+    private void printWrapped(String name, String description) {
+        int width = workbench.terminalWidth() > 40 ? workbench.terminalWidth() : Integer.MAX_VALUE;
+        String indent = " ".repeat(13);
+        StringBuilder line = new StringBuilder(String.format("  %-10s", name));
+        for (String word : description.split(" ")) {
+            if (line.length() + 1 + word.length() > width && line.length() > indent.length()) {
+                out().println(line);
+                line = new StringBuilder(indent.substring(1));
+            }
+            line.append(' ').append(word);
+        }
+        out().println(line);
+    }
+
     @Override
     protected int run() {
         CommandLine target = spec.parent().commandLine();
@@ -24,7 +39,7 @@ public final class HelpCommand extends WorkbenchCommand {
             out().println("Commands (type 'help COMMAND' for details; ':help' for the shell's own commands):");
             for (var e : target.getSubcommands().entrySet()) {
                 String[] desc = e.getValue().getCommandSpec().usageMessage().description();
-                out().printf("  %-10s %s%n", e.getKey(), desc.length > 0 ? desc[0] : "");
+                printWrapped(e.getKey(), desc.length > 0 ? desc[0] : "");
             }
         } else {
             target.usage(out(), spec.commandLine().getColorScheme());

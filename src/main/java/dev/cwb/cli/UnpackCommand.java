@@ -24,8 +24,8 @@ import java.util.Locale;
  * are applied one over the other into DIR, whiteouts and all: the root filesystem a container sees.
  */
 @Command(name = "unpack", description = "Unpack an image's layers: each into the shared layer cache, or --flat into one root filesystem.",
-        footer = {"", "Without root, files keep your uid, device nodes are skipped and whiteouts stay as .wh. marker files;",
-                "run with sudo to unpack exactly (owners, devices, overlayfs whiteouts)."})
+        footer = {"", "Without root, files keep your uid, device nodes are skipped and whiteouts stay as .wh. marker files.",
+                "Run with sudo to unpack exactly (owners, devices, overlayfs whiteouts)."})
 public final class UnpackCommand extends WorkbenchCommand {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "The image (name:tag or image id).")
     String image;
