@@ -34,8 +34,10 @@ public final class Leftovers {
         collect(home.imageLayout().resolve("ingest"), "", "blobs staged by a load that did not finish", found);
         collect(home.layers(), ".tmp-", "a layer that was not completely unpacked", found);
         for (PendingWork.Abandoned a : PendingWork.abandoned(home.pending())) {
-            if (Files.isDirectory(a.workDir())) {
+            if (Files.isDirectory(a.workDir(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 found.add(new Leftover(a.workDir(), "a root filesystem that 'unpack --flat' did not finish", sizeOf(a.workDir()), a.pointer()));
+            } else if (Files.isRegularFile(a.workDir(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                found.add(new Leftover(a.workDir(), "an archive that 'save' did not finish", Files.size(a.workDir()), a.pointer()));
             } else {
                 Files.deleteIfExists(a.pointer()); // its directory is gone already: only the note is left
             }

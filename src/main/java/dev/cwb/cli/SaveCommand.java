@@ -29,7 +29,7 @@ public final class SaveCommand extends WorkbenchCommand {
 
     @Override
     protected int run() throws IOException {
-        ArchiveSaver saver = new ArchiveSaver(workbench.images());
+        ArchiveSaver saver = new ArchiveSaver(workbench.images(), workbench.home().pending());
         if (file.equals("-")) {
             return saveToStdout(saver);
         }

@@ -50,6 +50,8 @@ class CleanupCommandTest {
         // what a killed 'unpack --flat' leaves: its note in pending/, no longer locked by anyone
         Files.createDirectories(home.resolve("pending"));
         Files.writeString(home.resolve("pending/note-1"), orphan.getParent().toString());
+        Path halfSaved = Files.writeString(elsewhere.resolve(".image.tar.1234.tmp"), "half a tar");
+        Files.writeString(home.resolve("pending/note-2"), halfSaved.toString());
         Path live = Files.createDirectories(elsewhere.resolve(".live.cwb-5678"));
         try (dev.cwb.cleanup.PendingWork held = dev.cwb.cleanup.PendingWork.register(home.resolve("pending"), live)) {
             assertEquals(0, cwb.run("cleanup", "--dry-run"));
@@ -58,6 +60,7 @@ class CleanupCommandTest {
             cwb.reset();
             assertEquals(0, cwb.run("cleanup"));
             assertFalse(Files.exists(orphan.getParent()));
+            assertFalse(Files.exists(halfSaved), "an unfinished save's temporary file is found too");
             assertFalse(Files.exists(home.resolve("pending/note-1")));
             assertTrue(Files.exists(live), "work a live session still holds stays");
         }

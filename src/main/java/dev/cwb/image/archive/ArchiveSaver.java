@@ -45,9 +45,16 @@ public final class ArchiveSaver {
     private static final String CONTAINERD_NAME = "io.containerd.image.name";
 
     private final ImageStore store;
+    /** Where the hidden temporary file is noted while it is written, so 'cleanup' finds it after a kill; or null. */
+    private final Path pendingDir;
 
     public ArchiveSaver(ImageStore store) {
+        this(store, null);
+    }
+
+    public ArchiveSaver(ImageStore store, Path pendingDir) {
         this.store = store;
+        this.pendingDir = pendingDir;
     }
 
     /** What was written: the image, how many blobs and bytes. */
@@ -70,7 +77,7 @@ public final class ArchiveSaver {
             throw CwbException.notFound("the directory " + dir + " does not exist", "create it first, or save somewhere else");
         }
         Path tmp = dir.resolve("." + file.getFileName() + "." + UUID.randomUUID() + ".tmp");
-        try {
+        try (dev.cwb.cleanup.PendingWork noted = pendingDir == null ? null : dev.cwb.cleanup.PendingWork.register(pendingDir, tmp)) {
             SaveResult result;
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 result = write(imageName, out);
@@ -82,7 +89,8 @@ public final class ArchiveSaver {
             }
             return result;
         } catch (IOException e) {
-            throw new CwbException(CwbException.IO, "cannot write " + file + ": " + CwbException.reason(e), null, e);
+            throw new CwbException(CwbException.IO, "cannot write " + file + ": " + CwbException.reason(e),
+                    "check that you may write in " + dir + " and that it has space", e);
         } finally {
             try {
                 Files.deleteIfExists(tmp);
