@@ -94,6 +94,7 @@ public final class Main {
         workbench.setColor(color);
         try {
             if (demo != null) {
+                dev.cwb.lesson.LessonLibrary.open().get(Integer.parseInt(demo)); // a missing lesson is one error line, before any screen is cleared
                 return new WorkbenchShell(workbench).startingWith(List.of(":demo " + demo + pace)).run();
             }
             if (!command.isEmpty()) {
