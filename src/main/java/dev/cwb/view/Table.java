@@ -62,7 +62,10 @@ public final class Table {
      * widest columns are shortened first (with an ellipsis), down to a few characters each.
      */
     public String render(boolean unicode, int maxCell, int width) {
-        int[] limits = columnLimits(maxCell, width);
+        // When shortening the free-text columns is not enough, the cells lose their padding before any
+        // other column (a digest, a number) is shortened.
+        int padding = width > 0 && total(columnLimits(maxCell, width, 1, false), 1) > width ? 0 : 1;
+        int[] limits = columnLimits(maxCell, width, padding, true);
         AsciiTable t = new AsciiTable();
         t.addRule();
         t.addRow(header.toArray()).setTextAlignment(TextAlignment.LEFT);
@@ -83,12 +86,21 @@ public final class Table {
         t.addRule();
         t.getRenderer().setCWC(new CWC_LongestLine());
         t.getContext().setGrid(unicode ? U8_Grids.borderLight() : A7_Grids.minusBarPlus());
-        t.setPaddingLeftRight(1);
+        t.setPaddingLeftRight(padding);
         return t.render();
     }
 
+    /** The table's width: the columns, and per column a border and {@code padding} spaces on each side. */
+    private static int total(int[] widths, int padding) {
+        int total = 1;
+        for (int w : widths) {
+            total += w + 1 + 2 * padding;
+        }
+        return total;
+    }
+
     /** The longest each column's cells may be so the table fits in {@code width}. */
-    private int[] columnLimits(int maxCell, int width) {
+    private int[] columnLimits(int maxCell, int width, int padding, boolean shrinkAll) {
         int n = header.size();
         int[] w = new int[n];
         for (int i = 0; i < n; i++) {
@@ -101,12 +113,11 @@ public final class Table {
             }
         }
         if (width > 0) {
-            int frame = 3 * n + 1; // "│ " before each cell, " " after, and the closing "│"
-            int total = frame;
-            for (int x : w) {
-                total += x;
-            }
+            int total = total(w, padding);
             total = shrink(w, shrinkFirst, total, width);
+            if (!shrinkAll) {
+                return w;
+            }
             int[] all = new int[n];
             for (int i = 0; i < n; i++) {
                 all[i] = i;
