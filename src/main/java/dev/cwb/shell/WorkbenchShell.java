@@ -221,8 +221,8 @@ public final class WorkbenchShell {
         screen.println("Container Workbench " + Main.VERSION + " — type 'help' for the commands, ':help' for the shell's keys. "
                 + "Images are kept in " + workbench.home().imageLayout());
         if (!WorkbenchHome.isRoot()) {
-            screen.println("You are not root: the image commands work, but the kernel steps (namespaces, mounts, cgroups) "
-                    + "will need 'sudo ./cwb'.");
+            screen.println("You are not root: every image command works; 'unpack' keeps your uid and skips device nodes "
+                    + "('sudo ./cwb' keeps them).");
         }
         screen.flush();
     }
