@@ -1,5 +1,6 @@
 package dev.cwb.shell;
 
+import dev.cwb.cli.EditDistance;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -60,7 +61,7 @@ final class CommandTree {
         String best = null;
         int bestDistance = 3;
         for (String name : commandNames()) {
-            int distance = name.startsWith(word) ? 0 : editDistance(word, name);
+            int distance = name.startsWith(word) ? 0 : EditDistance.between(word, name);
             if (distance < bestDistance) {
                 best = name;
                 bestDistance = distance;
@@ -69,25 +70,6 @@ final class CommandTree {
         return Optional.ofNullable(best);
     }
 
-    /** Levenshtein distance, the classic two-row dynamic programme. */
-    static int editDistance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] row = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            row[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int change = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                row[j] = Math.min(change, Math.min(previous[j], row[j - 1]) + 1);
-            }
-            int[] swap = previous;
-            previous = row;
-            row = swap;
-        }
-        return previous[b.length()];
-    }
 
     /** Builds the cached tree on a background thread so the first Tab or keystroke does not wait for it. */
     void warmUpInBackground() {

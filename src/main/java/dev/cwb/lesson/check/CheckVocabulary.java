@@ -1,5 +1,6 @@
 package dev.cwb.lesson.check;
 
+import dev.cwb.cli.EditDistance;
 import dev.cwb.CwbException;
 
 import java.util.Collection;
@@ -64,8 +65,8 @@ public final class CheckVocabulary {
         Definition definition = definitions.get(name);
         if (definition == null) {
             String closest = definitions.keySet().stream()
-                    .min(Comparator.comparingInt(known -> distance(known, name)))
-                    .filter(known -> distance(known, name) <= 3)
+                    .min(Comparator.comparingInt(known -> EditDistance.between(known, name)))
+                    .filter(known -> EditDistance.between(known, name) <= 3)
                     .map(known -> "did you mean '" + known + "'? ").orElse("");
             return "unknown check '" + name + "' — " + closest + "the checks are: " + String.join(", ", definitions.keySet());
         }
@@ -90,21 +91,4 @@ public final class CheckVocabulary {
         return definition.factory().apply(args);
     }
 
-    private static int distance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] row = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            row[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                row[j] = Math.min(previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1), Math.min(previous[j], row[j - 1]) + 1);
-            }
-            int[] swap = previous;
-            previous = row;
-            row = swap;
-        }
-        return previous[b.length()];
-    }
 }
