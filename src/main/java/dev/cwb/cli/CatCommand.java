@@ -55,6 +55,9 @@ public final class CatCommand extends WorkbenchCommand {
     @Parameters(index = "1", paramLabel = "PATH", description = "The path inside the image, e.g. /etc/passwd.")
     String path;
 
+    @Option(names = {"-f", "--force"}, description = "With -o: replace FILE if it exists.")
+    boolean force;
+
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write the file's exact bytes to FILE (binary or not).")
     Path output;
 
@@ -107,7 +110,7 @@ public final class CatCommand extends WorkbenchCommand {
             workbench.err().flush();
         }
         if (output != null) {
-            save(content, output);
+            save(content, output, force);
             workbench.err().println("wrote " + content.size() + " bytes of " + Printable.of(what) + " to " + output + ": " + ContentKinds.describe(head));
             workbench.err().flush();
             return 0;
@@ -136,9 +139,12 @@ public final class CatCommand extends WorkbenchCommand {
     }
 
     /** Writes beside the target, then renames: an interrupted or failed write leaves no half file. */
-    private static void save(ContentBuffer content, Path output) throws IOException {
+    private static void save(ContentBuffer content, Path output, boolean force) throws IOException {
         if (Files.isDirectory(output)) {
             throw CwbException.badInput(output + " is a directory", "give -o the name of a file to write, e.g. " + output.resolve("file"));
+        }
+        if (Files.exists(output, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !force) {
+            throw CwbException.badInput(output + " already exists", "choose another file name, or add --force to replace it");
         }
         Path dir = output.toAbsolutePath().getParent();
         Path tmp;

@@ -192,6 +192,11 @@ class DiffCatCommandsTest {
         assertEquals(0, cwb.run("cat", "-o", saved.toString(), "lab:1", "/bin/sh"));
         assertArrayEquals(BINARY.getBytes(StandardCharsets.UTF_8), Files.readAllBytes(saved));
         cwb.reset();
+        assertEquals(4, cwb.run("cat", "-o", saved.toString(), "lab:1", "/etc/passwd"), "an existing file is not replaced");
+        assertTrue(cwb.err().contains("already exists") && cwb.err().contains("--force"), cwb.err());
+        assertArrayEquals(BINARY.getBytes(StandardCharsets.UTF_8), Files.readAllBytes(saved));
+        assertEquals(0, cwb.run("cat", "-f", "-o", saved.toString(), "lab:1", "/bin/sh"));
+        cwb.reset();
         assertEquals(0, cwb.run("cat", "--hex", "lab:1", "/bin/sh"));
         assertTrue(cwb.out().startsWith("00000000: 7f45 4c46"), cwb.out());
     }
