@@ -13,7 +13,8 @@ import java.util.zip.GZIPInputStream;
  * Turns a layer blob into the tar stream it carries. A layer's media type says how it is compressed
  * (OCI image-spec "Image Layer Filesystem Changeset"); the first bytes are checked too, because Docker's
  * {@code docker save} tars hold uncompressed layers under a gzip media type name, and some tools do the
- * reverse. Magic numbers: gzip {@code 1f 8b} (RFC 1952), zstd {@code 28 b5 2f fd} (RFC 8878).
+ * reverse; archives given to {@code load} are told apart the same way, never by their file name.
+ * Magic numbers: gzip {@code 1f 8b} (RFC 1952 §2.3.1), zstd {@code 28 b5 2f fd} (RFC 8878 §3.1.1).
  */
 public final class LayerStreams {
     private static final int BUFFER = 1 << 17;

@@ -178,7 +178,7 @@ final class DockerSavePlanner {
             BufferedInputStream in = new BufferedInputStream(content, 1 << 16);
             Compression compression;
             try {
-                compression = CompressionSniffer.sniff(in);
+                compression = dev.cwb.layer.LayerStreams.sniff(in);
             } catch (IOException e) {
                 throw new CwbException(CwbException.IO, "cannot read " + what + ": " + CwbException.reason(e), null, e);
             }

@@ -1,6 +1,8 @@
 package dev.cwb.image.archive;
 
 import dev.cwb.CwbException;
+import dev.cwb.image.MediaTypes.Compression;
+import dev.cwb.layer.LayerStreams;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -69,7 +71,7 @@ final class TarArchiveSource implements ArchiveSource {
     private static InputStream openDecompressed(Path file) throws IOException {
         BufferedInputStream raw = new BufferedInputStream(
                 new InterruptibleInputStream(new FileInputStream(file.toFile())), 1 << 16);
-        return CompressionSniffer.decompressed(raw);
+        return LayerStreams.uncompressed(raw, Compression.NONE); // gzip or zstd told apart by their first bytes
     }
 
     private void catalogue() throws IOException {
