@@ -46,6 +46,15 @@ public final class InUseMarker implements AutoCloseable {
         if (!Files.exists(file)) {
             return false;
         }
+        try {
+            return locked(file);
+        } catch (IOException e) {
+            return true; // cannot tell: leave it alone
+        }
+    }
+
+    /** True when a live process (this one included) holds the lock on {@code file}; probing takes it only for a moment. */
+    static boolean locked(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             FileLock probe = ch.tryLock();
             if (probe == null) {
@@ -55,8 +64,6 @@ public final class InUseMarker implements AutoCloseable {
             return false;
         } catch (OverlappingFileLockException e) {
             return true; // this JVM holds it
-        } catch (IOException e) {
-            return true; // cannot tell: leave it alone
         }
     }
 

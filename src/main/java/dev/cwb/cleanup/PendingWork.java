@@ -3,7 +3,6 @@ package dev.cwb.cleanup;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,15 +57,8 @@ public final class PendingWork implements AutoCloseable {
         }
         try (Stream<Path> s = Files.list(pendingDir)) {
             for (Path pointer : s.toList()) {
-                try (FileChannel ch = FileChannel.open(pointer, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                    FileLock probe = ch.tryLock();
-                    if (probe == null) {
-                        continue; // a live workbench holds it
-                    }
-                    probe.release();
+                if (!InUseMarker.locked(pointer)) { // locked: a live workbench is still writing there
                     found.add(new Abandoned(pointer, Path.of(Files.readString(pointer, StandardCharsets.UTF_8).strip())));
-                } catch (OverlappingFileLockException e) {
-                    // this JVM holds it
                 }
             }
         }
