@@ -37,21 +37,6 @@ public final class UnpackCommand extends WorkbenchCommand {
     @Option(names = "--flat", description = "Apply all layers into DIR as one merged root filesystem (whiteouts applied).")
     boolean flat;
 
-    /** DIR gets numbered links: it must not hold anything of the learner's that a link would replace. */
-    private static void requireEmptyOrNew(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        if (!Files.isDirectory(dir)) {
-            throw CwbException.badInput(dir + " exists and is not a directory", "choose a new directory name");
-        }
-        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
-            if (s.findAny().isPresent()) {
-                throw CwbException.badInput(dir + " is not empty", "choose a new or empty directory, so nothing of yours is replaced");
-            }
-        }
-    }
-
     @Override
     protected int run() throws IOException {
         Image img = workbench.images().image(image);
@@ -61,7 +46,7 @@ public final class UnpackCommand extends WorkbenchCommand {
                 throw new CwbException(CwbException.USAGE, "unpack --flat needs a directory to unpack into",
                         "for example: unpack --flat " + image + " ./rootfs");
             }
-            requireEmptyOrNew(dir);
+            FlatUnpacker.requireEmptyOrNew(dir); // DIR gets the tree or numbered links: nothing of the learner's may be replaced
             out().println("Applying " + img.layers().size() + " layers of " + img.reference().familiar() + " into " + dir + " (bottom first):");
             long start = System.nanoTime();
             new FlatUnpacker(workbench.images(), root, workbench.home().pending()).unpack(img, dir, (i, n, layer, r, tarBytes, seconds) -> {
@@ -75,7 +60,7 @@ public final class UnpackCommand extends WorkbenchCommand {
             return 0;
         }
         if (dir != null) {
-            requireEmptyOrNew(dir);
+            FlatUnpacker.requireEmptyOrNew(dir); // DIR gets the tree or numbered links: nothing of the learner's may be replaced
         }
         LayerCache cache = new LayerCache(workbench.images(), workbench.home().layers(), root);
         out().println("Unpacking " + img.layers().size() + " layers of " + img.reference().familiar() + " into the layer cache " + cache.dir() + ":");

@@ -39,7 +39,7 @@ public final class FlatUnpacker {
     }
 
     public void unpack(Image image, Path target, Listener listener) {
-        checkTarget(target);
+        requireEmptyOrNew(target);
         Path parent = target.toAbsolutePath().getParent();
         Path tmp = parent.resolve("." + target.getFileName() + ".cwb-" + UUID.randomUUID());
         try (PendingWork registered = PendingWork.register(pendingDir, tmp)) {
@@ -100,7 +100,8 @@ public final class FlatUnpacker {
         }
     }
 
-    private static void checkTarget(Path target) {
+    /** {@code target} must not exist yet, or be an empty directory: nothing of the learner's may be replaced. */
+    public static void requireEmptyOrNew(Path target) {
         if (!Files.exists(target)) {
             return;
         }
