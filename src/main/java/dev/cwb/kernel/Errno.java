@@ -8,6 +8,9 @@ import java.util.Map;
  */
 public final class Errno {
     public static final int EPERM = 1;
+    public static final int EINTR = 4;
+    public static final int ECHILD = 10;
+    public static final int ENOMEM = 12;
     public static final int ENOENT = 2;
     public static final int EBADF = 9;
     public static final int EEXIST = 17;

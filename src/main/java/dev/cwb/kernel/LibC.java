@@ -108,4 +108,37 @@ final class LibC {
     static native int kill(int pid, int sig);
 
     static native int gettid();
+
+    /** syscall(2) with six integer arguments (pointers passed as addresses): every traced call goes through here. */
+    static native long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
+
+    // ---- talking to cwb-init: return -1 and leave errno in Native.getLastError() ----
+
+    static native long read(int fd, byte[] buf, long count);
+
+    static native long write(int fd, byte[] buf, long count);
+
+    /** socketpair(2): {@code fds} receives the two ends. */
+    static native int socketpair(int domain, int type, int protocol, int[] fds);
+
+    /** sendmsg(2) with a {@code struct msghdr} the caller laid out. */
+    static native long sendmsg(int fd, Pointer msghdr, int flags);
+
+    /** pipe2(2). */
+    static native int pipe2(int[] fds, int flags);
+
+    /** waitpid(2) (for cwb-init itself, a child of this JVM). */
+    static native int waitpid(int pid, int[] status, int options);
+
+    /** tcsetpgrp(3): which process group the terminal sends Ctrl-C to. */
+    static native int tcsetpgrp(int fd, int pgrp);
+
+    /** getpgrp(2). */
+    static native int getpgrp();
+
+    /** isatty(3). */
+    static native int isatty(int fd);
+
+    /** signal(2): here only to ignore SIGTTOU (a long holds the handler: SIG_IGN is 1). */
+    static native long signal(int sig, long handler);
 }

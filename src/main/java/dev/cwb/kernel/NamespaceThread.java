@@ -121,7 +121,7 @@ public final class NamespaceThread implements AutoCloseable {
     private void run(Syscalls syscalls) {
         try {
             syscalls.unshare(CloneFlags.CLONE_FS);
-            started.complete(syscalls.tid());
+            started.complete((int) syscalls.tid());
         } catch (Throwable e) {
             started.completeExceptionally(e);
             return;

@@ -12,6 +12,13 @@ public final class SyscallException extends java.io.IOException {
         this.errno = errno;
     }
 
+    /** A failure around a call rather than of it (cwb-init went away): no errno. */
+    public SyscallException(String message) {
+        super(message);
+        this.call = "";
+        this.errno = 0;
+    }
+
     public String call() {
         return call;
     }

@@ -1,17 +1,16 @@
 package dev.cwb.kernel;
 
-import com.sun.jna.Memory;
-import com.sun.jna.Native;
-import com.sun.jna.Pointer;
-
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * The traced door to the kernel: the calls that build a container, each made through libc on the calling
- * thread and reported to a {@link SyscallListener} as a {@link SyscallRecord} (decoded arguments, result,
+ * The traced door to the kernel: the calls that build a container, each made through a {@link SyscallPort}
+ * — the calling thread ({@link SyscallPort#HERE}) or a container's cwb-init ({@link InitProcess}) — and reported to a {@link SyscallListener} as a {@link SyscallRecord} (decoded arguments, result,
  * errno, duration, thread id) whether it succeeded or not. A failed call then throws a
  * {@link SyscallException} naming the call, its arguments and the errno.
  *
@@ -24,9 +23,10 @@ import java.util.Objects;
  * descriptor it holds. Strings are encoded to bytes here (UTF-8) and those bytes are what is both passed
  * and printed. Compare with {@code strace -f -s 4096}.
  *
- * <p><b>Threads.</b> Namespaces, the root and the working directory belong to the calling <em>thread</em>
- * (the kernel's task). Make the namespace calls only on a {@link NamespaceThread}; never on a shared pool
- * thread, and never on a virtual thread, whose carrier thread changes under it.
+ * <p><b>Who makes the call.</b> Namespaces, the root, the working directory and credentials belong to the
+ * calling <em>task</em>. Calls that shape a container are made by its cwb-init process; on this JVM, only
+ * on a {@link NamespaceThread}, never on a shared pool thread or a virtual thread, whose carrier changes.
+ * Every call goes through syscall(2) with the number of this processor ({@link SyscallNumber}).
  *
  * <p>The bulk file work of layer extraction stays untraced in {@link Kernel}: thousands of lines would bury
  * the few calls a learner watches.
@@ -34,16 +34,35 @@ import java.util.Objects;
 public final class Syscalls {
     /** prctl(2) option: this thread and its children can never gain privileges through execve(2). */
     public static final int PR_SET_NO_NEW_PRIVS = 38;
+    /** prctl(2) option: the signal this process gets when the thread that created it ends. */
+    public static final int PR_SET_PDEATHSIG = 1;
     /** fchownat(2) flag: act on a symbolic link itself. */
     public static final int AT_SYMLINK_NOFOLLOW = 0x100;
-
-    /** Each thread's kernel id, learnt by its first traced call (a task's id never changes). */
-    private static final ThreadLocal<Integer> TID = new ThreadLocal<>();
+    /** unlinkat(2) flag: remove a directory. */
+    public static final int AT_REMOVEDIR = 0x200;
+    /** close_range(2) flag: mark the descriptors close-on-exec instead of closing them. */
+    public static final int CLOSE_RANGE_CLOEXEC = 4;
+    /** recvmsg(2) flag: received descriptors are close-on-exec. */
+    public static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    /** ioctl(2) request: make this terminal the caller's controlling terminal. */
+    public static final int TIOCSCTTY = 0x540E;
+    /** wait4(2) option: return at once if no child has changed state. */
+    public static final int WNOHANG = 1;
+    /** The signal a clone's child sends its parent when it ends (the {@code flags} low byte). */
+    public static final int SIGCHLD = 17;
 
     private final SyscallListener listener;
+    private final SyscallPort port;
 
+    /** Calls made on the calling thread of this JVM. */
     public Syscalls(SyscallListener listener) {
+        this(listener, SyscallPort.HERE);
+    }
+
+    /** Calls made through {@code port}. */
+    public Syscalls(SyscallListener listener, SyscallPort port) {
         this.listener = Objects.requireNonNull(listener, "listener");
+        this.port = Objects.requireNonNull(port, "port");
     }
 
     /** True on Linux with libc at hand and a processor whose system call numbers we know. */
@@ -51,82 +70,82 @@ public final class Syscalls {
         return LibC.AVAILABLE && Arch.known();
     }
 
-    /** unshare(2): give the calling thread new namespaces ({@link CloneFlags}). */
-    public void unshare(int flags) throws SyscallException {
-        invoke("unshare", List.of(CloneFlags.unshare(flags)), () -> LibC.unshare(flags));
+    /** Where these calls are made. */
+    public SyscallPort port() {
+        return port;
     }
 
-    /** setns(2): move the calling thread into the namespace {@code fd} refers to. */
+    /** The same calls made through another port, reported to the same listener. */
+    public Syscalls through(SyscallPort other) {
+        return new Syscalls(listener, other);
+    }
+
+    /** unshare(2): give the caller new namespaces ({@link CloneFlags}). */
+    public void unshare(int flags) throws SyscallException {
+        invoke(SyscallNumber.UNSHARE, List.of(CloneFlags.unshare(flags)), (long) flags);
+    }
+
+    /** setns(2): move the caller into the namespace {@code fd} refers to. */
     public void setns(int fd, int nstype) throws SyscallException {
-        invoke("setns", List.of(Integer.toString(fd), CloneFlags.setns(nstype)), () -> LibC.setns(fd, nstype));
+        invoke(SyscallNumber.SETNS, List.of(Integer.toString(fd), CloneFlags.setns(nstype)), (long) fd, (long) nstype);
     }
 
     /**
      * mount(2). {@code source}, {@code fstype} and {@code data} may be null. For bind, move and propagation
-     * changes the kernel ignores {@code fstype} and {@code data}, and strace prints their addresses, as this
-     * record does: pass null to see {@code NULL}.
+     * changes the kernel ignores {@code fstype} and {@code data}, and strace then prints their addresses:
+     * pass null to see {@code NULL}.
      */
     public void mount(String source, String target, String fstype, long flags, String data) throws SyscallException {
-        try (Memory src = cString(source); Memory tgt = cString(target); Memory type = cString(fstype);
-             Memory dat = cString(data)) {
-            List<String> args = List.of(
-                    quote(source), quote(target),
-                    MountFlags.ignoresType(flags) ? address(type) : quote(fstype),
-                    MountFlags.mount(flags),
-                    MountFlags.ignoresData(flags) ? address(dat) : quote(data));
-            invoke("mount", args, () -> LibC.mount(src, tgt, type, flags, dat));
-        }
+        Object src = cString(source);
+        Object type = cString(fstype);
+        Object dat = cString(data);
+        List<String> args = List.of(quote(source), quote(target),
+                MountFlags.ignoresType(flags) && fstype != null ? "0x..." : quote(fstype),
+                MountFlags.mount(flags),
+                MountFlags.ignoresData(flags) && data != null ? "0x..." : quote(data));
+        invoke(SyscallNumber.MOUNT, args, src, cString(target), type, flags, dat);
     }
 
     /** umount2(2) with {@link MountFlags#MNT_DETACH} and friends. */
     public void umount2(String target, int flags) throws SyscallException {
-        byte[] t = bytes(target);
-        invoke("umount2", List.of(StraceText.quote(chars(t)), MountFlags.umount(flags)), () -> LibC.umount2(t, flags));
+        invoke(SyscallNumber.UMOUNT2, List.of(quote(target), MountFlags.umount(flags)), cString(target), (long) flags);
     }
 
     /**
-     * pivot_root(2): make {@code newRoot} the thread's root and put the old root at {@code putOld}.
+     * pivot_root(2): make {@code newRoot} the caller's root and put the old root at {@code putOld}.
      * {@code pivot_root(".", ".")} stacks the old root on top of the new one, to be detached right after.
-     * glibc has no wrapper, so this goes through syscall(2) with this processor's number.
      */
     public void pivotRoot(String newRoot, String putOld) throws SyscallException {
-        requireKnownArch();
-        byte[] n = bytes(newRoot);
-        byte[] o = bytes(putOld);
-        long number = Arch.current().sysPivotRoot;
-        invoke("pivot_root", List.of(StraceText.quote(chars(n)), StraceText.quote(chars(o))),
-                () -> LibC.syscall(number, n, o));
+        invoke(SyscallNumber.PIVOT_ROOT, List.of(quote(newRoot), quote(putOld)), cString(newRoot), cString(putOld));
     }
 
-    /** sethostname(2): the host name of the thread's UTS namespace. */
+    /** sethostname(2): the host name of the caller's UTS namespace. */
     public void sethostname(String name) throws SyscallException {
         byte[] b = Objects.requireNonNull(name, "name").getBytes(StandardCharsets.UTF_8);
-        invoke("sethostname", List.of(StraceText.quote(b), Integer.toString(b.length)),
-                () -> LibC.sethostname(b, b.length));
+        invoke(SyscallNumber.SETHOSTNAME, List.of(StraceText.quote(b), Integer.toString(b.length)), Block.of(b),
+                (long) b.length);
     }
 
-    /** setdomainname(2): the NIS domain name of the thread's UTS namespace. */
+    /** setdomainname(2): the NIS domain name of the caller's UTS namespace. */
     public void setdomainname(String name) throws SyscallException {
         byte[] b = Objects.requireNonNull(name, "name").getBytes(StandardCharsets.UTF_8);
-        invoke("setdomainname", List.of(StraceText.quote(b), Integer.toString(b.length)),
-                () -> LibC.setdomainname(b, b.length));
+        invoke(SyscallNumber.SETDOMAINNAME, List.of(StraceText.quote(b), Integer.toString(b.length)), Block.of(b),
+                (long) b.length);
     }
 
     /** chroot(2). */
     public void chroot(String path) throws SyscallException {
-        byte[] p = bytes(path);
-        invoke("chroot", List.of(StraceText.quote(chars(p))), () -> LibC.chroot(p));
+        invoke(SyscallNumber.CHROOT, List.of(quote(path)), cString(path));
     }
 
     /** chdir(2). */
     public void chdir(String path) throws SyscallException {
-        byte[] p = bytes(path);
-        invoke("chdir", List.of(StraceText.quote(chars(p))), () -> LibC.chdir(p));
+        invoke(SyscallNumber.CHDIR, List.of(quote(path)), cString(path));
     }
 
     /** fchdir(2): change to the directory a descriptor (often O_PATH) refers to. */
     public void fchdir(int fd) throws SyscallException {
-        invoke("fchdir", List.of(Integer.toString(fd)), () -> LibC.fchdir(fd));
+        invoke(SyscallNumber.FCHDIR, List.of(Integer.toString(fd)), (long) fd);
     }
 
     /** open(2), made as {@code openat(AT_FDCWD, ...)}; returns the new descriptor. */
@@ -139,16 +158,15 @@ public final class Syscalls {
      * Returns the new descriptor; the caller closes it with {@link #close}.
      */
     public int openat(int dirfd, String path, int flags, int mode) throws SyscallException {
-        byte[] p = bytes(path);
         List<String> args = OpenFlags.takesMode(flags)
-                ? List.of(StraceText.dirfd(dirfd), StraceText.quote(chars(p)), OpenFlags.format(flags), StraceText.octal(mode))
-                : List.of(StraceText.dirfd(dirfd), StraceText.quote(chars(p)), OpenFlags.format(flags));
-        return (int) invoke("openat", args, () -> LibC.openat(dirfd, p, flags, mode));
+                ? List.of(StraceText.dirfd(dirfd), quote(path), OpenFlags.format(flags), StraceText.octal(mode))
+                : List.of(StraceText.dirfd(dirfd), quote(path), OpenFlags.format(flags));
+        return (int) invoke(SyscallNumber.OPENAT, args, (long) dirfd, cString(path), (long) flags, (long) mode);
     }
 
     /** close(2). */
     public void close(int fd) throws SyscallException {
-        invoke("close", List.of(Integer.toString(fd)), () -> LibC.close(fd));
+        invoke(SyscallNumber.CLOSE, List.of(Integer.toString(fd)), (long) fd);
     }
 
     /** mkdir(2), made as {@code mkdirat(AT_FDCWD, ...)}. */
@@ -158,9 +176,8 @@ public final class Syscalls {
 
     /** mkdirat(2). The umask still applies to {@code mode}. */
     public void mkdirat(int dirfd, String path, int mode) throws SyscallException {
-        byte[] p = bytes(path);
-        invoke("mkdirat", List.of(StraceText.dirfd(dirfd), StraceText.quote(chars(p)), StraceText.octal(mode)),
-                () -> LibC.mkdirat(dirfd, p, mode));
+        invoke(SyscallNumber.MKDIRAT, List.of(StraceText.dirfd(dirfd), quote(path), StraceText.octal(mode)),
+                (long) dirfd, cString(path), (long) mode);
     }
 
     /**
@@ -168,34 +185,30 @@ public final class Syscalls {
      * ({@link Kernel#S_IFCHR}...) and permissions; {@code dev} comes from {@link Kernel#makedev}.
      */
     public void mknod(String path, int mode, long dev) throws SyscallException {
-        byte[] p = bytes(path);
         int type = mode & 0170000;
         List<String> args = type == Kernel.S_IFCHR || type == Kernel.S_IFBLK
-                ? List.of("AT_FDCWD", StraceText.quote(chars(p)), StraceText.fileMode(mode), StraceText.device(dev))
-                : List.of("AT_FDCWD", StraceText.quote(chars(p)), StraceText.fileMode(mode));
-        invoke("mknodat", args, () -> LibC.mknodat(StraceText.AT_FDCWD, p, mode, dev));
+                ? List.of("AT_FDCWD", quote(path), StraceText.fileMode(mode), StraceText.device(dev))
+                : List.of("AT_FDCWD", quote(path), StraceText.fileMode(mode));
+        invoke(SyscallNumber.MKNODAT, args, (long) StraceText.AT_FDCWD, cString(path), (long) mode, dev);
     }
 
     /** symlink(2), made as {@code symlinkat(target, AT_FDCWD, linkpath)}: {@code linkpath} will point at {@code target}. */
     public void symlink(String target, String linkpath) throws SyscallException {
-        byte[] t = bytes(target);
-        byte[] l = bytes(linkpath);
-        invoke("symlinkat", List.of(StraceText.quote(chars(t)), "AT_FDCWD", StraceText.quote(chars(l))),
-                () -> LibC.symlinkat(t, StraceText.AT_FDCWD, l));
+        invoke(SyscallNumber.SYMLINKAT, List.of(quote(target), "AT_FDCWD", quote(linkpath)),
+                cString(target), (long) StraceText.AT_FDCWD, cString(linkpath));
     }
 
     /** chmod(2), made as {@code fchmodat(AT_FDCWD, path, mode)}: all twelve mode bits, umask not applied. */
     public void chmod(String path, int mode) throws SyscallException {
-        byte[] p = bytes(path);
-        invoke("fchmodat", List.of("AT_FDCWD", StraceText.quote(chars(p)), StraceText.octal(mode)),
-                () -> LibC.fchmodat(StraceText.AT_FDCWD, p, mode, 0));
+        invoke(SyscallNumber.FCHMODAT, List.of("AT_FDCWD", quote(path), StraceText.octal(mode)),
+                (long) StraceText.AT_FDCWD, cString(path), (long) mode);
     }
 
     /** lchown(2), made as {@code fchownat(AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW)}; -1 keeps an id. */
     public void lchown(String path, int uid, int gid) throws SyscallException {
-        byte[] p = bytes(path);
-        invoke("fchownat", List.of("AT_FDCWD", StraceText.quote(chars(p)), Integer.toString(uid), Integer.toString(gid),
-                "AT_SYMLINK_NOFOLLOW"), () -> LibC.fchownat(StraceText.AT_FDCWD, p, uid, gid, AT_SYMLINK_NOFOLLOW));
+        invoke(SyscallNumber.FCHOWNAT, List.of("AT_FDCWD", quote(path), Integer.toString(uid), Integer.toString(gid),
+                "AT_SYMLINK_NOFOLLOW"), (long) StraceText.AT_FDCWD, cString(path), (long) uid, (long) gid,
+                (long) AT_SYMLINK_NOFOLLOW);
     }
 
     /**
@@ -203,98 +216,212 @@ public final class Syscalls {
      * capabilities are ignored). Irreversible, inherited by children; runc sets it before exec.
      */
     public void setNoNewPrivs() throws SyscallException {
-        invoke("prctl", List.of("PR_SET_NO_NEW_PRIVS", "1", "0", "0", "0"),
-                () -> LibC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+        invoke(SyscallNumber.PRCTL, List.of("PR_SET_NO_NEW_PRIVS", "1", "0", "0", "0"),
+                (long) PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L);
+    }
+
+    /** prctl(PR_SET_PDEATHSIG, sig): the caller gets {@code sig} when the thread that created it ends. */
+    public void setParentDeathSignal(int sig) throws SyscallException {
+        invoke(SyscallNumber.PRCTL, List.of("PR_SET_PDEATHSIG", StraceText.signal(sig)), (long) PR_SET_PDEATHSIG,
+                (long) sig);
     }
 
     /** kill(2): send {@code sig} to a process (or, with a negative pid, a process group). */
     public void kill(int pid, int sig) throws SyscallException {
-        invoke("kill", List.of(Integer.toString(pid), StraceText.signal(sig)), () -> LibC.kill(pid, sig));
+        invoke(SyscallNumber.KILL, List.of(Integer.toString(pid), StraceText.signal(sig)), (long) pid, (long) sig);
     }
 
     /** gettid(2): the calling thread's id, the number /proc/PID/task/ lists it under. */
     public int gettid() throws SyscallException {
-        return (int) invoke("gettid", List.of(), LibC::gettid);
+        if (port instanceof LocalPort) {
+            long start = System.nanoTime();
+            long t = port.make(SyscallNumber.GETTID.number(), new Object[0]);
+            long end = System.nanoTime();
+            LocalPort.learnTid(t);
+            listener.called(new SyscallRecord("gettid", List.of(), t, 0, Duration.ofNanos(end - start), t));
+            return (int) t;
+        }
+        return (int) invoke(SyscallNumber.GETTID, List.of());
+    }
+
+    /** getpid(2): the caller's process id, as its own PID namespace numbers it. */
+    public int getpid() throws SyscallException {
+        return (int) invoke(SyscallNumber.GETPID, List.of());
     }
 
     /**
-     * The calling thread's id, asked of the kernel once per thread: the first traced call on a thread is
-     * preceded by a recorded {@code gettid()}, so the trace shows every call that was made.
+     * The id of whoever makes these calls: cwb-init's process id, or this thread's id, asked of the kernel
+     * once per thread with a recorded gettid(2) so the trace shows every call that was made.
      */
-    public int tid() throws SyscallException {
-        Integer tid = TID.get();
-        if (tid == null) {
-            long start = System.nanoTime();
-            int t = LibC.gettid();
-            long end = System.nanoTime();
-            TID.set(t);
-            listener.called(new SyscallRecord("gettid", List.of(), t, 0, Duration.ofNanos(end - start), t));
-            return t;
-        }
-        return tid;
+    public long tid() throws SyscallException {
+        long id = port.callerId();
+        return id != 0 ? id : gettid();
     }
 
-    /** A native call returning the kernel's result, -1 with errno set on failure. */
-    @FunctionalInterface
-    private interface NativeCall {
-        long call();
+    /** setsid(2): a new session and process group, led by the caller, with no controlling terminal. */
+    public void setsid() throws SyscallException {
+        invoke(SyscallNumber.SETSID, List.of());
     }
 
-    private long invoke(String name, List<String> args, NativeCall call) throws SyscallException {
-        if (!LibC.AVAILABLE) {
-            throw new SyscallException(name, String.join(", ", args), Errno.ENOSYS);
+    /** setpgid(2); {@code setpgid(0, 0)} makes the caller lead a process group of its own. */
+    public void setpgid(int pid, int pgid) throws SyscallException {
+        invoke(SyscallNumber.SETPGID, List.of(Integer.toString(pid), Integer.toString(pgid)), (long) pid, (long) pgid);
+    }
+
+    /** ioctl(fd, TIOCSCTTY, 0): make the terminal on {@code fd} the caller's controlling terminal. */
+    public void setControllingTerminal(int fd) throws SyscallException {
+        invoke(SyscallNumber.IOCTL, List.of(Integer.toString(fd), "TIOCSCTTY", "0"), (long) fd, (long) TIOCSCTTY, 0L);
+    }
+
+    /** dup3(2): {@code newfd} becomes a copy of {@code oldfd} (closing what it was). */
+    public void dup3(int oldfd, int newfd) throws SyscallException {
+        invoke(SyscallNumber.DUP3, List.of(Integer.toString(oldfd), Integer.toString(newfd), "0"), (long) oldfd,
+                (long) newfd, 0L);
+    }
+
+    /** close_range(first, ~0U, CLOSE_RANGE_CLOEXEC): every descriptor from {@code first} up closes at execve. */
+    public void closeOnExecFrom(int first) throws SyscallException {
+        invoke(SyscallNumber.CLOSE_RANGE, List.of(Integer.toString(first), "4294967295", "CLOSE_RANGE_CLOEXEC"),
+                (long) first, 0xffffffffL, (long) CLOSE_RANGE_CLOEXEC);
+    }
+
+    /** setgroups(2): the supplementary groups. */
+    public void setgroups(int[] groups) throws SyscallException {
+        ByteBuffer b = ByteBuffer.allocate(Math.max(4, 4 * groups.length)).order(ByteOrder.LITTLE_ENDIAN);
+        List<String> shown = new ArrayList<>();
+        for (int g : groups) {
+            b.putInt(g);
+            shown.add(Integer.toString(g));
         }
-        long tid = tid();
+        invoke(SyscallNumber.SETGROUPS, List.of(Integer.toString(groups.length), "[" + String.join(", ", shown) + "]"),
+                (long) groups.length, Block.of(b.array()));
+    }
+
+    /** setresgid(2): real, effective and saved group id. */
+    public void setresgid(int gid) throws SyscallException {
+        String g = Integer.toString(gid);
+        invoke(SyscallNumber.SETRESGID, List.of(g, g, g), (long) gid, (long) gid, (long) gid);
+    }
+
+    /** setresuid(2): real, effective and saved user id (dropping root's capabilities when not 0). */
+    public void setresuid(int uid) throws SyscallException {
+        String u = Integer.toString(uid);
+        invoke(SyscallNumber.SETRESUID, List.of(u, u, u), (long) uid, (long) uid, (long) uid);
+    }
+
+    /**
+     * clone(2) with only an exit signal ({@code SIGCHLD}): a copy of the caller, like fork(2). Returns the
+     * child's pid as the caller's PID namespace numbers it (the child itself sees 0).
+     */
+    public int forkLike() throws SyscallException {
+        return (int) invoke(SyscallNumber.CLONE, List.of("child_stack=NULL", "flags=SIGCHLD"), (long) SIGCHLD, 0L, 0L,
+                0L, 0L);
+    }
+
+    /**
+     * wait4(2): waits for child {@code pid} (or any, with -1) and returns its pid; {@code status[0]}
+     * receives the wait status. With {@link #WNOHANG} it returns 0 when no child has ended.
+     */
+    public int wait4(int pid, int[] status, int options) throws SyscallException {
+        Block out = Block.out(4);
+        List<String> args = new ArrayList<>(List.of(Integer.toString(pid), "STATUS", options == WNOHANG ? "WNOHANG" : "0",
+                "NULL"));
+        long r = invoke(SyscallNumber.WAIT4, args, List.of(1), () -> "[" + WaitStatus.describe(out.intAt(0)) + "]",
+                (long) pid, out, (long) options, 0L);
+        status[0] = out.intAt(0);
+        return (int) r;
+    }
+
+    /**
+     * execve(2): replace the caller's program. {@code env} is printed the way strace prints it by default,
+     * as an address and a count. Returns only if it failed (as an exception).
+     */
+    public void execve(String path, List<String> argv, List<String> env) throws SyscallException {
+        List<Block> argBlocks = argv.stream().map(a -> (Block) cString(a)).toList();
+        List<Block> envBlocks = env.stream().map(e -> (Block) cString(e)).toList();
+        List<String> shown = argv.stream().map(Syscalls::quote).toList();
+        List<String> args = List.of(quote(path), "[" + String.join(", ", shown) + "]",
+                "/* " + env.size() + " var" + (env.size() == 1 ? "" : "s") + " */");
+        invoke(SyscallNumber.EXECVE, args, cString(path), Block.pointerArray(argBlocks), Block.pointerArray(envBlocks));
+    }
+
+    /**
+     * recvmsg(2) of descriptors on the caller's control socket (SCM_RIGHTS): the JVM side sends them right
+     * after ({@link InitProcess#sendDescriptors}). Returns the new descriptor numbers.
+     */
+    public int[] receiveDescriptors(int socket, int count) throws SyscallException {
+        Block data = Block.out(8);
+        Block iov = Block.of(iovec(1));
+        iov.pointTo(0, data);
+        int cmsgLen = 16 + 4 * count;
+        Block control = Block.out((cmsgLen + 7) & ~7);
+        ByteBuffer m = ByteBuffer.allocate(56).order(ByteOrder.LITTLE_ENDIAN);
+        m.putLong(24, 1); // msg_iovlen
+        m.putLong(40, control.size()); // msg_controllen
+        Block msg = Block.of(m.array()).pointTo(16, iov).pointTo(32, control);
+        invoke(SyscallNumber.RECVMSG, List.of(Integer.toString(socket),
+                "{msg_iov=[{iov_len=1}], msg_iovlen=1, msg_controllen=" + control.size() + "}", "MSG_CMSG_CLOEXEC"),
+                (long) socket, msg, (long) MSG_CMSG_CLOEXEC);
+        int[] fds = new int[count];
+        for (int i = 0; i < count; i++) {
+            fds[i] = control.intAt(16 + 4 * i);
+        }
+        return fds;
+    }
+
+    private static byte[] iovec(long length) {
+        ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(8, length);
+        return b.array();
+    }
+
+    private long invoke(SyscallNumber call, List<String> args, Object... raw) throws SyscallException {
+        return invoke(call, args, List.of(), null, raw);
+    }
+
+    /**
+     * Makes the call through the port and records it. {@code outArgs} are the positions in {@code args}
+     * filled in after the call by {@code outText} (strace prints what the kernel wrote, such as a wait status).
+     */
+    private long invoke(SyscallNumber call, List<String> args, List<Integer> outArgs,
+                        java.util.function.Supplier<String> outText, Object... raw) throws SyscallException {
+        if (!available()) {
+            throw new SyscallException(call.callName(), String.join(", ", args), Errno.ENOSYS);
+        }
+        long caller = tid();
         long start = System.nanoTime();
-        long result = call.call();
+        long result = port.make(call.number(), raw);
         long end = System.nanoTime();
-        int errno = result == -1 ? Native.getLastError() : 0;
-        SyscallRecord record = new SyscallRecord(name, args, result, errno, Duration.ofNanos(end - start), tid);
+        int errno = result < 0 && result > -4096 ? (int) -result : 0;
+        List<String> shown = args;
+        if (!outArgs.isEmpty() && errno == 0) {
+            shown = new ArrayList<>(args);
+            for (int i : outArgs) {
+                shown.set(i, outText.get());
+            }
+        }
+        SyscallRecord record = new SyscallRecord(call.callName(), shown, errno != 0 ? -1 : result, errno,
+                Duration.ofNanos(end - start), caller);
         listener.called(record);
         if (record.failed()) {
-            throw new SyscallException(name, String.join(", ", args), errno);
+            throw new SyscallException(call.callName(), String.join(", ", shown), errno);
         }
         return result;
     }
 
-    private static void requireKnownArch() throws SyscallException {
-        if (!Arch.known()) {
-            throw new SyscallException("syscall", "unknown processor " + System.getProperty("os.arch"), Errno.ENOSYS);
+    /** A string as C wants it: UTF-8 and a terminating NUL (so an embedded NUL is refused); null stays 0. */
+    private static Object cString(String s) {
+        if (s == null) {
+            return 0L;
         }
-    }
-
-    /** A path or string as C wants it: UTF-8 and a terminating NUL (so an embedded NUL is refused). */
-    private static byte[] bytes(String s) {
-        Objects.requireNonNull(s, "path");
         if (s.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("a NUL byte cannot be passed to the kernel: " + s.replace("\0", "\\0"));
         }
         byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-        byte[] c = new byte[utf8.length + 1];
-        System.arraycopy(utf8, 0, c, 0, utf8.length);
-        return c;
-    }
-
-    /** The bytes of a C string without its NUL, for printing. */
-    private static byte[] chars(byte[] cString) {
-        return java.util.Arrays.copyOf(cString, cString.length - 1);
-    }
-
-    private static Memory cString(String s) {
-        if (s == null) {
-            return null;
-        }
-        byte[] c = bytes(s);
-        Memory m = new Memory(c.length);
-        m.write(0, c, 0, c.length);
-        return m;
+        return Block.of(java.util.Arrays.copyOf(utf8, utf8.length + 1));
     }
 
     private static String quote(String s) {
         return s == null ? "NULL" : StraceText.quote(s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String address(Pointer p) {
-        return p == null ? "NULL" : FlagTable.hex(Pointer.nativeValue(p));
     }
 }

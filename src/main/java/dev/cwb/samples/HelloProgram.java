@@ -1,10 +1,9 @@
 package dev.cwb.samples;
 
 import dev.cwb.CwbException;
+import dev.cwb.kernel.ElfExecutable;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -27,15 +26,13 @@ import java.nio.charset.StandardCharsets;
  * Arm A64 instruction set manual but is <strong>untested</strong>: no arm64 machine or emulator was at hand.
  */
 public final class HelloProgram {
-    static final long BASE = 0x400000L;
-    static final int EHDR_SIZE = 64;
-    static final int PHDR_SIZE = 56;
-    static final int CODE_OFFSET = EHDR_SIZE + PHDR_SIZE;
+    static final long BASE = ElfExecutable.BASE;
+    static final int CODE_OFFSET = ElfExecutable.codeOffset(0);
     /** aarch64 loads the length with one 16-bit immediate; x86_64 could do more, but a greeting is short. */
     static final int MAX_TEXT = 65535;
 
-    private static final int EM_X86_64 = 62;
-    private static final int EM_AARCH64 = 183;
+    private static final int EM_X86_64 = ElfExecutable.EM_X86_64;
+    private static final int EM_AARCH64 = ElfExecutable.EM_AARCH64;
 
     private HelloProgram() {
     }
@@ -57,37 +54,10 @@ public final class HelloProgram {
     }
 
     private static byte[] assemble(int machine, byte[] code, byte[] message) {
-        long entry = BASE + CODE_OFFSET;
-        int fileSize = CODE_OFFSET + code.length + message.length;
-        ByteBuffer b = ByteBuffer.allocate(fileSize).order(ByteOrder.LITTLE_ENDIAN);
-        // ELF header
-        b.put(new byte[] {0x7f, 'E', 'L', 'F', 2 /* 64-bit */, 1 /* little-endian */, 1 /* version */, 0 /* System V ABI */});
-        b.put(new byte[8]); // padding of e_ident
-        b.putShort((short) 2); // e_type: ET_EXEC, a fixed-address executable
-        b.putShort((short) machine);
-        b.putInt(1); // e_version
-        b.putLong(entry);
-        b.putLong(EHDR_SIZE); // e_phoff: the program header follows the ELF header
-        b.putLong(0); // e_shoff: no section headers, the kernel does not need them
-        b.putInt(0); // e_flags
-        b.putShort((short) EHDR_SIZE);
-        b.putShort((short) PHDR_SIZE);
-        b.putShort((short) 1); // e_phnum
-        b.putShort((short) 64); // e_shentsize
-        b.putShort((short) 0); // e_shnum
-        b.putShort((short) 0); // e_shstrndx
-        // Program header: load the whole file, read + execute, at BASE
-        b.putInt(1); // PT_LOAD
-        b.putInt(5); // PF_R | PF_X
-        b.putLong(0); // p_offset
-        b.putLong(BASE); // p_vaddr
-        b.putLong(BASE); // p_paddr
-        b.putLong(fileSize); // p_filesz
-        b.putLong(fileSize); // p_memsz
-        b.putLong(0x1000); // p_align: one page
-        b.put(code);
-        b.put(message);
-        return b.array();
+        byte[] text = new byte[code.length + message.length];
+        System.arraycopy(code, 0, text, 0, code.length);
+        System.arraycopy(message, 0, text, code.length, message.length);
+        return ElfExecutable.build(machine, text, 0);
     }
 
     /** x86_64: {@code mov eax,1; mov edi,1; mov esi,TEXT; mov edx,LEN; syscall; mov eax,60; xor edi,edi; syscall}. */

@@ -1,0 +1,271 @@
+package dev.cwb.kernel;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * A running cwb-init ({@link InitProgram}): a {@link SyscallPort} whose calls are made by that process.
+ * What such a call changes — namespaces, root directory, credentials — belongs to cwb-init, which later
+ * becomes the container's command through execve(2).
+ *
+ * <p>cwb-init is started by one long-lived thread of the workbench and asks the kernel, first thing, to
+ * be killed when that thread goes ({@code PR_SET_PDEATHSIG}): if the workbench crashes, its containers
+ * end with it. It also exits on its own when its control socket reaches end of file.
+ */
+public final class InitProcess implements SyscallPort, AutoCloseable {
+    private static final int AF_UNIX = 1;
+    private static final int SOCK_SEQPACKET = 5;
+    private static final int SOCK_CLOEXEC = 02000000;
+    private static final int HEADER = InitProgram.PAYLOAD;
+    /** The thread every cwb-init is started from: a parent that lives as long as the JVM. */
+    private static final ExecutorService SPAWNER = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "cwb-init-spawner");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final int pid;
+    private final InitProcess parent;
+    private int socket;
+    private final byte[] reply = new byte[8 + InitProgram.BUFFER_SIZE];
+    private volatile boolean gone;
+
+    private InitProcess(int pid, int socket, InitProcess parent) {
+        this.pid = pid;
+        this.socket = socket;
+        this.parent = parent;
+    }
+
+    /**
+     * Starts cwb-init from {@code program} (written there by {@link #install} if missing), named
+     * {@code argv0} in ps, with this JVM's standard input, output and error unless {@code stdio} names
+     * other descriptors for 0, 1 and 2.
+     */
+    public static InitProcess start(Path program, String argv0, int[] stdio) throws SyscallException, IOException {
+        if (!LibC.AVAILABLE) {
+            throw new SyscallException("posix_spawn", "\"" + program + "\"", Errno.ENOSYS);
+        }
+        int[] pair = new int[2];
+        if (LibC.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+            throw new SyscallException("socketpair", "AF_UNIX, SOCK_SEQPACKET", Native.getLastError());
+        }
+        List<int[]> dup2 = new ArrayList<>();
+        if (stdio != null) {
+            for (int i = 0; i < 3; i++) {
+                dup2.add(new int[] {stdio[i], i});
+            }
+        }
+        dup2.add(new int[] {pair[1], InitProgram.CONTROL_FD});
+        try {
+            int pid = SPAWNER.submit(() -> Spawn.spawn(program.toString(), new String[] {argv0},
+                    dup2.toArray(int[][]::new))).get();
+            return new InitProcess(pid, pair[0], null);
+        } catch (ExecutionException e) {
+            LibC.close(pair[0]);
+            if (e.getCause() instanceof SyscallException se) {
+                throw se;
+            }
+            throw new IOException("could not start cwb-init: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            LibC.close(pair[0]);
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting cwb-init", e);
+        } finally {
+            LibC.close(pair[1]);
+        }
+    }
+
+    /** Writes cwb-init to {@code program} (mode 0755) unless the file there already has the right bytes. */
+    public static Path install(Path program) throws IOException {
+        byte[] bytes = InitProgram.forCurrentArch();
+        if (Files.isRegularFile(program) && java.util.Arrays.equals(Files.readAllBytes(program), bytes)) {
+            return program;
+        }
+        Files.createDirectories(program.getParent());
+        Path tmp = Files.createTempFile(program.getParent(), ".cwb-init", ".tmp");
+        try {
+            Files.write(tmp, bytes);
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.move(tmp, program, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return program;
+    }
+
+    /** cwb-init's process id, as this JVM's PID namespace sees it. */
+    public int pid() {
+        return pid;
+    }
+
+    @Override
+    public long callerId() {
+        return pid;
+    }
+
+    /** True once cwb-init has exec'd its command or ended: it takes no more requests. */
+    public boolean gone() {
+        return gone;
+    }
+
+    @Override
+    public synchronized long make(long number, Object[] args) throws SyscallException {
+        if (gone) {
+            throw new SyscallException("cwb-init (pid " + pid + ") takes no more requests: it has exec'd or exited");
+        }
+        List<Block> blocks = new ArrayList<>();
+        for (Object a : args) {
+            if (a instanceof Block b) {
+                blocks.add(b);
+            }
+        }
+        Block.Frame frame = new Block.Frame(blocks);
+        if (HEADER + frame.size() > InitProgram.BUFFER_SIZE) {
+            throw new SyscallException("the arguments take " + frame.size() + " bytes; cwb-init's buffer holds "
+                    + (InitProgram.BUFFER_SIZE - HEADER));
+        }
+        long base = InitProgram.BUFFER + HEADER;
+        ByteBuffer request = ByteBuffer.allocate(HEADER + frame.size()).order(ByteOrder.LITTLE_ENDIAN);
+        request.putLong(number);
+        for (int i = 0; i < 6; i++) {
+            long word = i >= args.length ? 0 : args[i] instanceof Block b ? frame.address(b, base) : (Long) args[i];
+            request.putLong(word);
+        }
+        int outLength = frame.hasOut() ? frame.size() : 0;
+        request.putLong(outLength);
+        request.put(frame.encode(base));
+        send(request.array());
+        long n = LibC.read(socket, reply, reply.length);
+        if (n == 0) {
+            gone = true;
+            if (number == SyscallNumber.EXECVE.number()) {
+                return 0; // the control socket was close-on-exec: the new program is running
+            }
+            throw new SyscallException("cwb-init (pid " + pid + ") exited before it answered");
+        }
+        if (n < 8) {
+            throw new SyscallException("cwb-init (pid " + pid + ") sent a short reply (" + n + " bytes)");
+        }
+        ByteBuffer r = ByteBuffer.wrap(reply, 0, (int) n).order(ByteOrder.LITTLE_ENDIAN);
+        long result = r.getLong(0);
+        if (outLength > 0) {
+            byte[] payload = new byte[(int) n - 8];
+            System.arraycopy(reply, 8, payload, 0, payload.length);
+            frame.decode(payload);
+        }
+        return result;
+    }
+
+    private void send(byte[] message) throws SyscallException {
+        long w = LibC.write(socket, message, message.length);
+        if (w != message.length) {
+            gone = true;
+            throw new SyscallException("cwb-init (pid " + pid + ") is gone (" + (w < 0 ? Errno.name(Native.getLastError())
+                    : "short write") + ")");
+        }
+    }
+
+    /**
+     * Sends descriptors to cwb-init over the control socket (SCM_RIGHTS, unix(7)); cwb-init must be
+     * receiving them with a recvmsg request made right before ({@link Syscalls#receiveDescriptors}).
+     */
+    void sendDescriptors(int[] fds) throws SyscallException {
+        int cmsgLen = 16 + 4 * fds.length;
+        try (Memory data = new Memory(8); Memory iov = new Memory(16); Memory control = new Memory((cmsgLen + 7) & ~7);
+             Memory msg = new Memory(56)) {
+            data.setByte(0, (byte) 'F');
+            iov.setPointer(0, data);
+            iov.setLong(8, 1);
+            control.clear();
+            control.setLong(0, cmsgLen);
+            control.setInt(8, 1); // SOL_SOCKET
+            control.setInt(12, 1); // SCM_RIGHTS
+            for (int i = 0; i < fds.length; i++) {
+                control.setInt(16 + 4L * i, fds[i]);
+            }
+            msg.clear();
+            msg.setPointer(16, iov);
+            msg.setLong(24, 1);
+            msg.setPointer(32, control);
+            msg.setLong(40, control.size());
+            if (LibC.sendmsg(socket, msg, 0) < 0) {
+                throw new SyscallException("sendmsg", "control socket of cwb-init " + pid, Native.getLastError());
+            }
+        }
+    }
+
+    /**
+     * The child of cwb-init's last clone request, which answers on the socket passed to it beforehand.
+     * {@code childPid} is the pid as this JVM sees it; {@code childSocket} this JVM's end of that socket.
+     */
+    InitProcess adoptChild(int childPid, int childSocket) throws SyscallException {
+        InitProcess child = new InitProcess(childPid, childSocket, this);
+        long n = LibC.read(childSocket, child.reply, child.reply.length);
+        if (n != 8 + 0 && n < 8) {
+            throw new SyscallException("the child of cwb-init (pid " + childPid + ") did not answer");
+        }
+        return child;
+    }
+
+    /** Creates a socket pair for a child of cwb-init: [0] stays here, [1] goes to the child. */
+    static int[] socketPair() throws SyscallException {
+        int[] pair = new int[2];
+        if (LibC.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+            throw new SyscallException("socketpair", "AF_UNIX, SOCK_SEQPACKET", Native.getLastError());
+        }
+        return pair;
+    }
+
+    /** The process this one was cloned from, or null for a cwb-init this JVM started. */
+    public InitProcess parent() {
+        return parent;
+    }
+
+    /**
+     * Ends the conversation: closes the control socket (cwb-init then exits, unless it has become the
+     * command) and, for a cwb-init this JVM started, reaps it once it ended.
+     */
+    @Override
+    public synchronized void close() {
+        if (socket >= 0) {
+            LibC.close(socket);
+            socket = -1;
+        }
+        gone = true;
+    }
+
+    /** Sends SIGKILL to cwb-init (whatever it has become). */
+    public void kill() {
+        LibC.kill(pid, 9);
+    }
+
+    /** Waits for cwb-init, a child of this JVM, to end and returns its wait status; -1 if not our child. */
+    public int reap() {
+        if (parent != null) {
+            return -1;
+        }
+        int[] status = new int[1];
+        while (true) {
+            int r = LibC.waitpid(pid, status, 0);
+            if (r == pid) {
+                return status[0];
+            }
+            if (r == -1 && Native.getLastError() == Errno.EINTR) {
+                continue;
+            }
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package dev.cwb.kernel;
+
+import java.util.HexFormat;
+
+/**
+ * cwb-init, the container's first process: a 180-byte static program, written by the workbench itself,
+ * that makes system calls on the workbench's behalf.
+ *
+ * <p><b>Why a process of its own.</b> A JVM always runs many threads, and the kernel will not give a
+ * multi-threaded process a new user namespace (unshare(2): {@code EINVAL}). A new PID namespace is
+ * entered only by children, and /proc for it must be mounted from inside it. runc meets the same wall
+ * with Go and answers it with {@code nsexec.c}, C code that runs before the Go runtime starts any thread.
+ * The workbench's answer is this program: one thread, no library, nothing but a loop.
+ *
+ * <p><b>The loop.</b> On descriptor 3 it holds one end of an {@code AF_UNIX SOCK_SEQPACKET} socket pair
+ * (messages keep their boundaries). It reads one request into its buffer at {@link #BUFFER} (64 KiB at
+ * the fixed address {@link ElfExecutable#DATA}), makes the system call the request names with the six
+ * arguments the request gives, and writes back the result followed by the first {@code outlen} bytes of
+ * the request's payload, where the call may have written (a wait status, a received descriptor):
+ * <pre>
+ *   request  [0] number  [8..56) six arguments  [56] outlen  [64..) payload (strings, structs, arrays)
+ *   reply    [0] result (or -errno)               [8..) payload[0..outlen)
+ * </pre>
+ * Pointer arguments are absolute addresses inside the payload: the buffer never moves, so the workbench
+ * computes them. When the socket reaches end of file (the workbench went away) the program exits.
+ *
+ * <p><b>clone.</b> After a {@code clone} request the child (result 0) first moves descriptor 4 onto 3 —
+ * the workbench hands it a fresh socket there beforehand — so parent and child each talk on their own
+ * socket from then on. That is how the container's PID 1 is born after {@code unshare(CLONE_NEWPID)}.
+ *
+ * <p><b>execve.</b> Descriptor 3 is marked close-on-exec before the final execve(2): if the call succeeds
+ * the socket closes and the workbench reads end of file; if it fails the reply carries the errno.
+ *
+ * <p>The machine code, with its assembly (GNU as syntax) beside each instruction, is below. The x86_64
+ * version runs in the tests; the aarch64 version was assembled with binutils and run under qemu-user on
+ * the development machine, not on real arm64 hardware.
+ */
+public final class InitProgram {
+    /** The request buffer's address in cwb-init. */
+    public static final long BUFFER = ElfExecutable.DATA;
+    /** The request buffer's size; a request never exceeds it. */
+    public static final int BUFFER_SIZE = 65536;
+    /** Where a request's payload starts inside the buffer. */
+    public static final int PAYLOAD = 64;
+    /** The descriptor cwb-init reads requests on and writes replies to. */
+    public static final int CONTROL_FD = 3;
+    /** The descriptor the child of a clone request takes its own control socket from. */
+    public static final int CHILD_CONTROL_FD = 4;
+
+    private InitProgram() {
+    }
+
+    /** The program for this processor, as a file's bytes. */
+    public static byte[] forCurrentArch() {
+        return Arch.current() == Arch.AARCH64 ? aarch64() : x86_64();
+    }
+
+    static byte[] x86_64() {
+        return ElfExecutable.build(ElfExecutable.EM_X86_64, HexFormat.of().parseHex(String.join("",
+                // loop:
+                "31c0",                     // xor eax, eax              read(3, BUFFER, 65536)
+                "bf03000000",               // mov edi, 3
+                "be00006000",               // mov esi, 0x600000
+                "ba00000100",               // mov edx, 0x10000
+                "0f05",                     // syscall
+                "4885c0",                   // test rax, rax
+                "0f8e88000000",             // jle done                  end of file or error
+                "488b042500006000",         // mov rax, [0x600000]       number
+                "488b3c2508006000",         // mov rdi, [0x600008]       arguments 1..6
+                "488b342510006000",         // mov rsi, [0x600010]
+                "488b142518006000",         // mov rdx, [0x600018]
+                "4c8b142520006000",         // mov r10, [0x600020]
+                "4c8b042528006000",         // mov r8,  [0x600028]
+                "4c8b0c2530006000",         // mov r9,  [0x600030]
+                "0f05",                     // syscall                   the requested call
+                "4889c3",                   // mov rbx, rax              keep the result
+                "4885c0",                   // test rax, rax
+                "751c",                     // jnz reply
+                "48833c250000600038",       // cmp qword [0x600000], 56  was it clone? (56 = clone)
+                "7511",                     // jne reply
+                "b821000000",               // mov eax, 33               child: dup2(4, 3)
+                "bf04000000",               // mov edi, 4
+                "be03000000",               // mov esi, 3
+                "0f05",                     // syscall
+                // reply:
+                "488b142538006000",         // mov rdx, [0x600038]       outlen
+                "48891c2538006000",         // mov [0x600038], rbx       result goes right before the payload
+                "4883c208",                 // add rdx, 8
+                "b801000000",               // mov eax, 1                write(3, 0x600038, 8 + outlen)
+                "bf03000000",               // mov edi, 3
+                "be38006000",               // mov esi, 0x600038
+                "0f05",                     // syscall
+                "e95cffffff",               // jmp loop
+                // done:
+                "b8e7000000",               // mov eax, 231              exit_group(0)
+                "31ff",                     // xor edi, edi
+                "0f05")),                   // syscall
+                BUFFER_SIZE);
+    }
+
+    static byte[] aarch64() {
+        int[] code = {
+            0xd2a00c13, // movz x19, #0x60, lsl #16      x19 = 0x600000, the buffer
+            // loop:
+            0xd2800060, // mov x0, #3                    read(3, buffer, 65536)
+            0xaa1303e1, // mov x1, x19
+            0xd2a00022, // mov x2, #0x10000
+            0xd28007e8, // mov x8, #63                   (63 = read)
+            0xd4000001, // svc #0
+            0xf100001f, // cmp x0, #0
+            0x5400030d, // b.le done                     end of file or error
+            0xf9400268, // ldr x8, [x19]                 number
+            0xa9408660, // ldp x0, x1, [x19, #8]         arguments 1..6
+            0xa9418e62, // ldp x2, x3, [x19, #24]
+            0xa9429664, // ldp x4, x5, [x19, #40]
+            0xd4000001, // svc #0                        the requested call
+            0xaa0003f4, // mov x20, x0                   keep the result
+            0xb5000120, // cbnz x0, reply
+            0xf9400269, // ldr x9, [x19]
+            0xf103713f, // cmp x9, #220                  was it clone? (220 = clone)
+            0x540000c1, // b.ne reply
+            0xd2800080, // mov x0, #4                    child: dup3(4, 3, 0)
+            0xd2800061, // mov x1, #3
+            0xd2800002, // mov x2, #0
+            0xd2800308, // mov x8, #24                   (24 = dup3)
+            0xd4000001, // svc #0
+            // reply:
+            0xf9401e62, // ldr x2, [x19, #56]            outlen
+            0xf9001e74, // str x20, [x19, #56]           result goes right before the payload
+            0x91002042, // add x2, x2, #8
+            0xd2800060, // mov x0, #3                    write(3, buffer + 56, 8 + outlen)
+            0x9100e261, // add x1, x19, #56
+            0xd2800808, // mov x8, #64                   (64 = write)
+            0xd4000001, // svc #0
+            0x17ffffe3, // b loop
+            // done:
+            0xd2800000, // mov x0, #0                    exit_group(0)
+            0xd2800bc8, // mov x8, #94                   (94 = exit_group)
+            0xd4000001, // svc #0
+        };
+        byte[] bytes = new byte[code.length * 4];
+        for (int i = 0; i < code.length; i++) {
+            for (int k = 0; k < 4; k++) {
+                bytes[i * 4 + k] = (byte) (code[i] >>> (8 * k));
+            }
+        }
+        return ElfExecutable.build(ElfExecutable.EM_AARCH64, bytes, BUFFER_SIZE);
+    }
+}
