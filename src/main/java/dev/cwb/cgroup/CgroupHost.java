@@ -1,5 +1,7 @@
 package dev.cwb.cgroup;
 
+import dev.cwb.kernel.MountInfo;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

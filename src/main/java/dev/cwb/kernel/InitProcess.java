@@ -40,6 +40,8 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
     private int socket;
     private final byte[] reply = new byte[8 + InitProgram.BUFFER_SIZE];
     private volatile boolean gone;
+    /** Descriptors to send right after the next request (which must be a recvmsg of them). */
+    private int[] pendingDescriptors;
 
     private InitProcess(int pid, int socket, InitProcess parent) {
         this.pid = pid;
@@ -56,10 +58,7 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
         if (!LibC.AVAILABLE) {
             throw new SyscallException("posix_spawn", "\"" + program + "\"", Errno.ENOSYS);
         }
-        int[] pair = new int[2];
-        if (LibC.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
-            throw new SyscallException("socketpair", "AF_UNIX, SOCK_SEQPACKET", Native.getLastError());
-        }
+        int[] pair = socketPair();
         List<int[]> dup2 = new ArrayList<>();
         if (stdio != null) {
             for (int i = 0; i < 3; i++) {
@@ -147,6 +146,11 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
         request.putLong(outLength);
         request.put(frame.encode(base));
         send(request.array());
+        if (pendingDescriptors != null) {
+            int[] fds = pendingDescriptors;
+            pendingDescriptors = null;
+            sendDescriptors(fds);
+        }
         long n = LibC.read(socket, reply, reply.length);
         if (n == 0) {
             gone = true;
@@ -181,7 +185,7 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
      * Sends descriptors to cwb-init over the control socket (SCM_RIGHTS, unix(7)); cwb-init must be
      * receiving them with a recvmsg request made right before ({@link Syscalls#receiveDescriptors}).
      */
-    void sendDescriptors(int[] fds) throws SyscallException {
+    private void sendDescriptors(int[] fds) throws SyscallException {
         int cmsgLen = 16 + 4 * fds.length;
         try (Memory data = new Memory(8); Memory iov = new Memory(16); Memory control = new Memory((cmsgLen + 7) & ~7);
              Memory msg = new Memory(56)) {
@@ -207,20 +211,52 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
     }
 
     /**
-     * The child of cwb-init's last clone request, which answers on the socket passed to it beforehand.
-     * {@code childPid} is the pid as this JVM sees it; {@code childSocket} this JVM's end of that socket.
+     * Hands {@code fds} to this process: it receives them with a traced recvmsg(2) and gets new numbers
+     * for them, which are returned (close-on-exec, as MSG_CMSG_CLOEXEC asks).
      */
-    InitProcess adoptChild(int childPid, int childSocket) throws SyscallException {
-        InitProcess child = new InitProcess(childPid, childSocket, this);
-        long n = LibC.read(childSocket, child.reply, child.reply.length);
-        if (n != 8 + 0 && n < 8) {
-            throw new SyscallException("the child of cwb-init (pid " + childPid + ") did not answer");
+    public synchronized int[] passDescriptors(Syscalls traced, int[] fds) throws SyscallException {
+        pendingDescriptors = fds.clone();
+        try {
+            return traced.receiveDescriptors(InitProgram.CONTROL_FD, fds.length);
+        } finally {
+            pendingDescriptors = null;
         }
-        return child;
+    }
+
+    /**
+     * Clones this process (clone(2) with {@code SIGCHLD}, a fork) through {@code traced}, which must make
+     * its calls here. The clone answers on a socket of its own, handed over beforehand as descriptor 4
+     * (see {@link InitProgram}). {@code toHostPid} turns the pid clone returned — numbered in this
+     * process's PID namespace — into this JVM's number for it.
+     */
+    public InitProcess cloneChild(Syscalls traced, java.util.function.IntUnaryOperator toHostPid) throws SyscallException {
+        int[] pair = socketPair();
+        boolean adopted = false;
+        try {
+            int received = passDescriptors(traced, new int[] {pair[1]})[0];
+            if (received != InitProgram.CHILD_CONTROL_FD) {
+                traced.dup3(received, InitProgram.CHILD_CONTROL_FD);
+                traced.close(received);
+            }
+            int childPid = traced.forkLike();
+            InitProcess child = new InitProcess(toHostPid.applyAsInt(childPid), pair[0], this);
+            long n = LibC.read(pair[0], child.reply, child.reply.length);
+            if (n < 8) {
+                throw new SyscallException("the clone of cwb-init (pid " + childPid + ") did not answer");
+            }
+            adopted = true;
+            traced.close(InitProgram.CHILD_CONTROL_FD); // the parent's copy: the socket is the child's now
+            return child;
+        } finally {
+            LibC.close(pair[1]);
+            if (!adopted) {
+                LibC.close(pair[0]);
+            }
+        }
     }
 
     /** Creates a socket pair for a child of cwb-init: [0] stays here, [1] goes to the child. */
-    static int[] socketPair() throws SyscallException {
+    private static int[] socketPair() throws SyscallException {
         int[] pair = new int[2];
         if (LibC.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
             throw new SyscallException("socketpair", "AF_UNIX, SOCK_SEQPACKET", Native.getLastError());

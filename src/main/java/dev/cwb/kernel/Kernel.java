@@ -130,4 +130,59 @@ public final class Kernel {
             throw new SyscallException("utimensat", path.toString(), e.getErrorCode());
         }
     }
+
+    /** kill(pid, SIGKILL), untraced, ignoring a process that is already gone: for tear-down only. */
+    public static void killQuietly(int pid) {
+        if (available() && pid > 0) {
+            LibC.kill(pid, 9);
+        }
+    }
+
+    /** isatty(3). */
+    public static boolean isTerminal(int fd) {
+        return available() && LibC.isatty(fd) == 1;
+    }
+
+    /** pipe2(2) with O_CLOEXEC: [0] the read end, [1] the write end. */
+    public static int[] pipe() throws SyscallException {
+        int[] fds = new int[2];
+        if (LibC.pipe2(fds, 02000000) != 0) {
+            throw new SyscallException("pipe2", "O_CLOEXEC", com.sun.jna.Native.getLastError());
+        }
+        return fds;
+    }
+
+    /** read(2) into {@code buf}; 0 at end of file, -1 with errno on failure. */
+    public static long read(int fd, byte[] buf) {
+        return LibC.read(fd, buf, buf.length);
+    }
+
+    /** close(2), untraced. */
+    public static void close(int fd) {
+        if (fd >= 0) {
+            LibC.close(fd);
+        }
+    }
+
+    /** openat(2) of {@code /dev/null} for reading, close-on-exec; -1 if it failed. */
+    public static int openDevNull() {
+        return LibC.openat(AT_FDCWD, "/dev/null\0".getBytes(StandardCharsets.US_ASCII), 02000000, 0);
+    }
+
+    /**
+     * Makes process group {@code pgrp} the terminal's foreground group (tcsetpgrp(3)), so that Ctrl-C
+     * goes to it. SIGTTOU is ignored first: a background process may then take the terminal back.
+     */
+    public static boolean giveTerminalTo(int fd, int pgrp) {
+        if (!available()) {
+            return false;
+        }
+        LibC.signal(22 /* SIGTTOU */, 1 /* SIG_IGN */);
+        return LibC.tcsetpgrp(fd, pgrp) == 0;
+    }
+
+    /** This process's group, getpgrp(2). */
+    public static int processGroup() {
+        return available() ? LibC.getpgrp() : 0;
+    }
 }

@@ -226,6 +226,14 @@ public final class Syscalls {
                 (long) sig);
     }
 
+    /**
+     * prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are re-parented to the caller instead of the
+     * host's init, so the caller can reap them — and nothing a container starts escapes its workbench.
+     */
+    public void setChildSubreaper() throws SyscallException {
+        invoke(SyscallNumber.PRCTL, List.of("PR_SET_CHILD_SUBREAPER", "1"), 36L, 1L);
+    }
+
     /** kill(2): send {@code sig} to a process (or, with a negative pid, a process group). */
     public void kill(int pid, int sig) throws SyscallException {
         invoke(SyscallNumber.KILL, List.of(Integer.toString(pid), StraceText.signal(sig)), (long) pid, (long) sig);
@@ -347,9 +355,9 @@ public final class Syscalls {
 
     /**
      * recvmsg(2) of descriptors on the caller's control socket (SCM_RIGHTS): the JVM side sends them right
-     * after ({@link InitProcess#sendDescriptors}). Returns the new descriptor numbers.
+     * after ({@link InitProcess#passDescriptors}). Returns the new descriptor numbers.
      */
-    public int[] receiveDescriptors(int socket, int count) throws SyscallException {
+    int[] receiveDescriptors(int socket, int count) throws SyscallException {
         Block data = Block.out(8);
         Block iov = Block.of(iovec(1));
         iov.pointTo(0, data);

@@ -1,0 +1,166 @@
+package dev.cwb.container;
+
+import dev.cwb.CwbException;
+import dev.cwb.kernel.InitProcess;
+import dev.cwb.kernel.Kernel;
+import dev.cwb.kernel.SyscallException;
+import dev.cwb.kernel.Syscalls;
+import dev.cwb.kernel.WaitStatus;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * {@code exec}: the container's current process clones itself, and the clone becomes the command —
+ * standard streams in place, credentials dropped to the image's user, working directory set, every other
+ * descriptor closed at exec, then execve(2). Whatever was set up so far (namespaces, mounts, root,
+ * cgroup) is what the command lives in: the clone inherits all of it. The current process stays, so
+ * {@code exec} can be repeated.
+ */
+public final class ExecStep {
+    /** How the command ended, and whether the cgroup's OOM killer was the cause. */
+    public record Ending(int hostPid, int containerPid, WaitStatus status, boolean oomKilled, boolean cancelled) {
+    }
+
+    private ExecStep() {
+    }
+
+    /** Runs {@code spec} in {@code c} and waits for it; Ctrl-C (an interrupt of this thread) kills it. */
+    public static Ending run(Container c, ProcessSpec spec, Stdio stdio) throws SyscallException, InterruptedException {
+        String program = spec.resolveProgram(c.rootSeenFromHost());
+        int[] credentials = spec.credentials(c.rootSeenFromHost());
+        long oomBefore = c.cgroup() == null ? 0 : c.cgroup().oomKills();
+        InitProcess child = c.cloneCurrent();
+        Syscalls calls = c.calls().through(child);
+        int nsPid = lastNsPid(child.pid());
+        int inParent = pidInParent(c, child.pid());
+        boolean started = false;
+        try {
+            prepare(calls, child, stdio, credentials, spec.workingDir());
+            c.recordProcess(new Container.ProcessRun(child.pid(), nsPid, String.join(" ", spec.argv()), null));
+            if (stdio.isTerminal()) {
+                Kernel.giveTerminalTo(0, child.pid());
+            }
+            calls.execve(program, spec.argv(), spec.env());
+            started = true;
+        } catch (SyscallException e) {
+            abandon(c, child, inParent, stdio);
+            throw e;
+        } catch (RuntimeException e) {
+            abandon(c, child, inParent, stdio);
+            throw e;
+        } finally {
+            stdio.handedOver();
+            if (!started) {
+                c.recordProcess(new Container.ProcessRun(child.pid(), nsPid, String.join(" ", spec.argv()),
+                        new WaitStatus(127 << 8)));
+            }
+        }
+        boolean cancelled = false;
+        WaitStatus status;
+        CompletableFuture<WaitStatus> done = CompletableFuture.supplyAsync(() -> waitFor(c, inParent), command -> {
+            Thread t = new Thread(command, "cwb-exec-wait " + c.name());
+            t.setDaemon(true); // wait4 in cwb-init cannot be interrupted: Ctrl-C kills the command instead
+            t.start();
+        });
+        try {
+            status = done.get();
+        } catch (InterruptedException e) {
+            cancelled = true;
+            Kernel.killQuietly(child.pid());
+            status = done.join();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof SyscallException se) {
+                throw se;
+            }
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            if (stdio.isTerminal()) {
+                Kernel.giveTerminalTo(0, Kernel.processGroup());
+            }
+        }
+        stdio.drain(cancelled ? 200 : 2000);
+        boolean oom = c.cgroup() != null && c.cgroup().oomKills() > oomBefore;
+        c.recordProcess(new Container.ProcessRun(child.pid(), nsPid, String.join(" ", spec.argv()), status));
+        reapOrphans(c);
+        return new Ending(child.pid(), nsPid, status, oom, cancelled);
+    }
+
+    /** After a failed set-up or execve: the clone reads end of file and exits; its parent reaps it. */
+    private static void abandon(Container c, InitProcess child, int inParent, Stdio stdio) {
+        child.close();
+        try {
+            waitFor(c, inParent);
+        } catch (RuntimeException e) {
+            // already reaped
+        }
+        if (stdio.isTerminal()) {
+            Kernel.giveTerminalTo(0, Kernel.processGroup());
+        }
+    }
+
+    /** The clone's set-up, each a traced call it makes itself, in runc's order (standard_init_linux.go). */
+    private static void prepare(Syscalls calls, InitProcess child, Stdio stdio, int[] credentials, String workdir)
+            throws SyscallException {
+        int[] fds = stdio.childFds();
+        if (fds != null) {
+            int[] received = child.passDescriptors(calls, fds);
+            for (int i = 0; i < received.length; i++) {
+                calls.dup3(received[i], i);
+                calls.close(received[i]);
+            }
+        } else {
+            calls.setpgid(0, 0); // its own process group, which the terminal's Ctrl-C goes to
+        }
+        calls.setParentDeathSignal(9);
+        if (credentials != null) {
+            calls.setgroups(new int[] {credentials[1]});
+            calls.setresgid(credentials[1]);
+            calls.setresuid(credentials[0]);
+        }
+        calls.chdir(workdir);
+        calls.closeOnExecFrom(3);
+    }
+
+    private static WaitStatus waitFor(Container c, int pidInParent) {
+        try {
+            int[] status = new int[1];
+            c.calls().wait4(pidInParent, status, 0);
+            return new WaitStatus(status[0]);
+        } catch (SyscallException e) {
+            throw new java.util.concurrent.CompletionException(e);
+        }
+    }
+
+    /** An init must reap what its children left: wait for any ended orphan, without blocking. */
+    private static void reapOrphans(Container c) {
+        if (HostPids.children(c.current().pid()).isEmpty()) {
+            return;
+        }
+        try {
+            int[] status = new int[1];
+            while (c.calls().wait4(-1, status, Syscalls.WNOHANG) > 0) {
+                // reaped one
+            }
+        } catch (SyscallException e) {
+            // ECHILD: nothing left to reap
+        }
+    }
+
+    private static int lastNsPid(int hostPid) {
+        List<Integer> ids = HostPids.nsPids(hostPid);
+        return ids.isEmpty() ? hostPid : ids.get(ids.size() - 1);
+    }
+
+    /** The clone's pid as its parent (the current process) numbers it. */
+    static int pidInParent(Container c, int childHostPid) {
+        List<Integer> childIds = HostPids.nsPids(childHostPid);
+        int level = HostPids.nsPids(c.current().pid()).size() - 1;
+        if (level < 0 || level >= childIds.size()) {
+            throw new CwbException(CwbException.IO, "process " + childHostPid + " of container " + c.name()
+                    + " ended before it could be started", "run exec again");
+        }
+        return childIds.get(level);
+    }
+}

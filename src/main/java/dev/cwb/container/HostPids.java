@@ -1,0 +1,97 @@
+package dev.cwb.container;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+
+/**
+ * Translating between the pids a container's processes have inside their PID namespace and the pids the
+ * host (this JVM) gives the same processes. /proc/PID/status lists them all on its {@code NSpid:} line,
+ * outermost first (proc(5)); /proc/PID/task/TID/children lists a task's children with host pids.
+ */
+final class HostPids {
+    private HostPids() {
+    }
+
+    /** The host pid of the child of {@code parentHostPid} that its own namespace numbers {@code nsPid}. */
+    static OptionalInt childOf(int parentHostPid, int nsPid) {
+        for (int child : children(parentHostPid)) {
+            List<Integer> ids = nsPids(child);
+            if (!ids.isEmpty() && ids.get(ids.size() - 1) == nsPid) {
+                return OptionalInt.of(child);
+            }
+        }
+        return OptionalInt.empty();
+    }
+
+    /** The host pids of a process's children (every thread's list). */
+    static List<Integer> children(int pid) {
+        List<Integer> result = new ArrayList<>();
+        Path tasks = Path.of("/proc", Integer.toString(pid), "task");
+        try (var s = Files.list(tasks)) {
+            for (Path task : s.toList()) {
+                try {
+                    for (String word : Files.readString(task.resolve("children")).trim().split("\\s+")) {
+                        if (!word.isEmpty()) {
+                            result.add(Integer.parseInt(word));
+                        }
+                    }
+                } catch (IOException | NumberFormatException e) {
+                    // the task ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return List.of();
+        }
+        return result;
+    }
+
+    /** Every descendant of {@code pid}, children before grandchildren. */
+    static List<Integer> descendants(int pid) {
+        List<Integer> all = new ArrayList<>();
+        List<Integer> next = children(pid);
+        while (!next.isEmpty()) {
+            all.addAll(next);
+            List<Integer> deeper = new ArrayList<>();
+            next.forEach(c -> deeper.addAll(children(c)));
+            next = deeper;
+        }
+        return all;
+    }
+
+    /** The {@code NSpid:} line: this process's pid in each PID namespace it is in, outermost first. */
+    static List<Integer> nsPids(int hostPid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(hostPid), "status"))) {
+                if (line.startsWith("NSpid:")) {
+                    List<Integer> ids = new ArrayList<>();
+                    for (String w : line.substring(6).trim().split("\\s+")) {
+                        ids.add(Integer.parseInt(w));
+                    }
+                    return ids;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // gone
+        }
+        return List.of();
+    }
+
+    /** The command line of a process, arguments joined by spaces ("" when gone or a kernel thread). */
+    static String commandLine(int hostPid) {
+        try {
+            byte[] b = Files.readAllBytes(Path.of("/proc", Integer.toString(hostPid), "cmdline"));
+            return new String(b, java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ').trim();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** True while the process exists (a zombie included). */
+    static boolean exists(int hostPid) {
+        return Files.exists(Path.of("/proc", Integer.toString(hostPid)));
+    }
+}

@@ -1,0 +1,158 @@
+package dev.cwb.container;
+
+import dev.cwb.CwbException;
+import dev.cwb.image.ImageConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a container's process runs with, taken from the image's config as the OCI image spec defines it
+ * (config.md, "Properties"): {@code Entrypoint} + {@code Cmd} (a command given by the learner replaces
+ * {@code Cmd}), {@code Env}, {@code WorkingDir} and {@code User}.
+ */
+public record ProcessSpec(List<String> argv, List<String> env, String workingDir, String user) {
+    /** PATH when the image sets none: the one runc's and Docker's defaults use. */
+    public static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    /** The image's defaults, with {@code command} (if not empty) in place of Cmd. */
+    public static ProcessSpec of(ImageConfig.RunConfig config, List<String> command) {
+        List<String> argv = new ArrayList<>();
+        List<String> env = new ArrayList<>();
+        String workdir = "/";
+        String user = "";
+        if (config != null) {
+            if (config.entrypoint() != null) {
+                argv.addAll(config.entrypoint());
+            }
+            if (config.env() != null) {
+                env.addAll(config.env());
+            }
+            if (config.workingDir() != null && !config.workingDir().isBlank()) {
+                workdir = config.workingDir();
+            }
+            if (config.user() != null) {
+                user = config.user();
+            }
+        }
+        if (command != null && !command.isEmpty()) {
+            argv.addAll(command);
+        } else if (config != null && config.cmd() != null) {
+            argv.addAll(config.cmd());
+        }
+        if (argv.isEmpty()) {
+            throw CwbException.badInput("the image names no command (no Entrypoint or Cmd in its config)",
+                    "give one, e.g. exec /bin/sh");
+        }
+        if (env.stream().noneMatch(e -> e.startsWith("PATH="))) {
+            env.add(0, "PATH=" + DEFAULT_PATH);
+        }
+        return new ProcessSpec(List.copyOf(argv), List.copyOf(env), workdir, user);
+    }
+
+    /** The value of an environment variable, or null. */
+    public String getenv(String name) {
+        for (String e : env) {
+            if (e.startsWith(name + "=")) {
+                return e.substring(name.length() + 1);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The program's path: {@code argv[0]} itself when it has a slash, else the first PATH directory that
+     * has it under {@code root} (the container's root as the host reaches it), as execvp(3) would search.
+     */
+    public String resolveProgram(Path root) {
+        String name = argv.get(0);
+        if (name.contains("/")) {
+            return name;
+        }
+        String path = getenv("PATH");
+        for (String dir : (path == null ? DEFAULT_PATH : path).split(":")) {
+            if (dir.isEmpty()) {
+                continue;
+            }
+            String candidate = (dir.endsWith("/") ? dir : dir + "/") + name;
+            if (Files.exists(root.resolve(candidate.substring(1)), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return candidate;
+            }
+        }
+        throw CwbException.notFound("exec: \"" + name + "\": executable file not found in $PATH (" + path + ")",
+                "give the program's full path, or check the spelling: it must exist inside the container's root");
+    }
+
+    /**
+     * The numeric uid, gid and groups of {@link #user()} ({@code uid}, {@code uid:gid}, {@code name},
+     * {@code name:group}), names looked up in the container's /etc/passwd and /etc/group; null when the
+     * image names no user (the process stays root).
+     */
+    public int[] credentials(Path root) {
+        if (user == null || user.isBlank()) {
+            return null;
+        }
+        String[] parts = user.split(":", 2);
+        int uid;
+        int gid = -1;
+        if (parts[0].matches("\\d+")) {
+            uid = Integer.parseInt(parts[0]);
+        } else {
+            String[] entry = lookup(root.resolve("etc/passwd"), parts[0]);
+            if (entry == null) {
+                throw CwbException.notFound("unable to find user " + parts[0] + ": no matching entries in passwd file",
+                        "use a numeric uid, or an image whose /etc/passwd has that user");
+            }
+            uid = Integer.parseInt(entry[2]);
+            gid = Integer.parseInt(entry[3]);
+        }
+        if (parts.length == 2) {
+            if (parts[1].matches("\\d+")) {
+                gid = Integer.parseInt(parts[1]);
+            } else {
+                String[] entry = lookup(root.resolve("etc/group"), parts[1]);
+                if (entry == null) {
+                    throw CwbException.notFound("unable to find group " + parts[1] + ": no matching entries in group file",
+                            "use a numeric gid");
+                }
+                gid = Integer.parseInt(entry[2]);
+            }
+        }
+        if (gid < 0) {
+            String[] entry = lookupUid(root.resolve("etc/passwd"), uid);
+            gid = entry == null ? uid : Integer.parseInt(entry[3]);
+        }
+        return new int[] {uid, gid};
+    }
+
+    private static String[] lookup(Path file, String name) {
+        try {
+            for (String line : Files.readAllLines(file)) {
+                String[] f = line.split(":", -1);
+                if (f.length >= 4 && f[0].equals(name) && f[2].matches("\\d+")) {
+                    return f;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return null;
+    }
+
+    private static String[] lookupUid(Path file, int uid) {
+        try {
+            for (String line : Files.readAllLines(file)) {
+                String[] f = line.split(":", -1);
+                if (f.length >= 4 && f[2].equals(Integer.toString(uid)) && f[3].matches("\\d+")) {
+                    return f;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return null;
+    }
+}
