@@ -42,6 +42,7 @@ public final class Main {
         boolean debug = false;
         boolean color = System.console() != null && System.getenv("NO_COLOR") == null;
         boolean keepGoing = false;
+        boolean rootless = false;
         Path script = null;
         String demo = null;
         String pace = "";
@@ -52,6 +53,7 @@ public final class Main {
                 case "--debug" -> debug = true;
                 case "--no-color" -> color = false;
                 case "--keep-going" -> keepGoing = true;
+                case "--rootless" -> rootless = true;
                 case "--version" -> {
                     out.println("cwb " + VERSION);
                     return 0;
@@ -92,6 +94,15 @@ public final class Main {
         }
         workbench.setDebug(debug);
         workbench.setColor(color);
+        workbench.setRootless(rootless);
+        // a container's command gets the terminal itself when the workbench's own 0 and 1 are that terminal
+        workbench.setTerminalStdio(dev.cwb.kernel.Kernel.isTerminal(0) && dev.cwb.kernel.Kernel.isTerminal(1));
+        Thread teardown = new Thread(() -> {
+            if (workbench.hasContainers()) {
+                workbench.containers().removeAll(); // SIGTERM, SIGHUP (terminal closed), or a normal exit
+            }
+        }, "cwb-teardown");
+        Runtime.getRuntime().addShutdownHook(teardown);
         try {
             if (demo != null) {
                 dev.cwb.lesson.LessonLibrary.open().get(Integer.parseInt(demo)); // a missing lesson is one error line, before any screen is cleared
@@ -157,11 +168,13 @@ public final class Main {
     }
 
     static final String USAGE = """
-            Usage: cwb [--debug] [--no-color]                   open the workbench shell
+            Usage: cwb [--debug] [--no-color] [--rootless]      open the workbench shell
                    cwb [--debug] COMMAND [ARGS...]              run one command and exit
                    cwb [--debug] [--keep-going] --script FILE   run the commands in FILE
                    cwb --demo N [--pace MS]                     play lesson N for an audience (then the shell)
                    ... | cwb                                    run the commands piped on stdin
+            --rootless gives every container a user namespace first (root inside = you outside),
+            so a user without root can do the steps the kernel allows there.
             Type 'cwb help' for the list of commands. Images live in $CWB_HOME
             (default /var/lib/cwb as root, ~/.local/share/cwb otherwise).""";
 }

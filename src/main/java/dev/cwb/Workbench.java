@@ -1,5 +1,7 @@
 package dev.cwb;
 
+import dev.cwb.container.Containers;
+
 import dev.cwb.image.ImageStore;
 
 import java.io.PrintWriter;
@@ -18,6 +20,9 @@ public final class Workbench {
     private boolean unicode = defaultUnicode();
     private int terminalWidth;
     private ImageStore images;
+    private Containers containers;
+    private boolean terminalStdio;
+    private boolean rootless;
 
     public Workbench(WorkbenchHome home, PrintWriter out, PrintWriter err) {
         this.home = home;
@@ -94,6 +99,40 @@ public final class Workbench {
             images = ImageStore.open(home.imageLayout());
         }
         return images;
+    }
+
+    /** The session's containers (made on first use). */
+    public synchronized Containers containers() {
+        if (containers == null) {
+            containers = new Containers(home);
+        }
+        return containers;
+    }
+
+    /** True when containers were made in this session (so leaving it has something to take down). */
+    public synchronized boolean hasContainers() {
+        return containers != null && !containers.all().isEmpty();
+    }
+
+    /**
+     * True when this session's output goes straight to a terminal that is also its standard input and
+     * output (descriptors 0 and 1): a container's command can then be given the terminal itself.
+     */
+    public boolean terminalStdio() {
+        return terminalStdio;
+    }
+
+    public void setTerminalStdio(boolean terminalStdio) {
+        this.terminalStdio = terminalStdio;
+    }
+
+    /** True with {@code --rootless}: every container gets a user namespace first (root inside = this user outside). */
+    public boolean rootless() {
+        return rootless;
+    }
+
+    public void setRootless(boolean rootless) {
+        this.rootless = rootless;
     }
 
     public Path cacheDir() {

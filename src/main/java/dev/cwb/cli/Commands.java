@@ -33,6 +33,23 @@ public final class Commands {
             DiffCommand.class,
             CatCommand.class,
             SamplesCommand.class,
+            NewCommand.class,
+            OverlayCommand.class,
+            ChangesCommand.class,
+            UnshareCommand.class,
+            NsCommand.class,
+            HostnameCommand.class,
+            MountCommand.class,
+            CgroupCommand.class,
+            ChrootCommand.class,
+            PivotRootCommand.class,
+            EscapeCommand.class,
+            ExecCommand.class,
+            StatusCommand.class,
+            RunCommand.class,
+            PsCommand.class,
+            RmCommand.class,
+            TraceCommand.class,
             CleanupCommand.class,
             LessonsCommand.class,
             HelpCommand.class);
@@ -57,6 +74,9 @@ public final class Commands {
             String name = c.getAnnotation(Command.class).name();
             if (only == null || only.equals(name)) {
                 cmd.addSubcommand(name, c);
+                if (TakesACommand.class.isAssignableFrom(c)) {
+                    cmd.getSubcommands().get(name).setStopAtPositional(true); // exec sh -c '...': -c is sh's
+                }
             }
         }
         if (workbench.terminalWidth() > 0) {

@@ -64,23 +64,7 @@ public final class UnpackCommand extends WorkbenchCommand {
         }
         LayerCache cache = new LayerCache(workbench.images(), workbench.home().layers(), root);
         out().println("Unpacking " + img.layers().size() + " layers of " + img.reference().familiar() + " into the layer cache " + cache.dir() + ":");
-        // Layers finish in any order (they unpack in parallel); lines are printed bottom first, as each one
-        // and all below it are done, so the learner reads the stack in order.
-        java.util.Map<Integer, LayerCache.Unpacked> finished = new java.util.TreeMap<>();
-        int[] nextToPrint = {1};
-        List<LayerCache.Unpacked> layers = cache.unpack(img, (u, n) -> {
-            synchronized (finished) {
-                finished.put(u.index(), u);
-                for (LayerCache.Unpacked ready; (ready = finished.remove(nextToPrint[0])) != null; nextToPrint[0]++) {
-                    LayerCache.Info info = ready.info();
-                    out().printf(Locale.ROOT, "  layer %d/%d  %s  %s%n", ready.index(), n, info.diffId().shortId(), ready.cached()
-                            ? "already unpacked (shared)"
-                            : String.format(Locale.ROOT, "%,d entries  %s  %d whiteouts%s  %.2fs", info.entries(), Sizes.human(info.fileBytes()),
-                            info.whiteouts(), info.opaques() > 0 ? " (" + info.opaques() + " opaque)" : "", info.seconds()));
-                }
-                out().flush();
-            }
-        });
+        List<LayerCache.Unpacked> layers = CachedLayers.unpack(cache, img, out());
         if (dir != null) {
             Files.createDirectories(dir);
             for (LayerCache.Unpacked u : layers) {

@@ -171,7 +171,8 @@ public final class Container {
         return hostname;
     }
 
-    void setHostname(String hostname) {
+    /** Records the host name a step set (for status). */
+    public void setHostnameShown(String hostname) {
         this.hostname = hostname;
     }
 

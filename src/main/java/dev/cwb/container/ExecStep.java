@@ -37,7 +37,7 @@ public final class ExecStep {
         int inParent = pidInParent(c, child.pid());
         boolean started = false;
         try {
-            prepare(calls, child, stdio, credentials, spec.workingDir());
+            prepare(calls, child, stdio.childFds(), stdio.isTerminal(), credentials, spec.workingDir());
             c.recordProcess(new Container.ProcessRun(child.pid(), nsPid, String.join(" ", spec.argv()), null));
             if (stdio.isTerminal()) {
                 Kernel.giveTerminalTo(0, child.pid());
@@ -101,16 +101,16 @@ public final class ExecStep {
     }
 
     /** The clone's set-up, each a traced call it makes itself, in runc's order (standard_init_linux.go). */
-    private static void prepare(Syscalls calls, InitProcess child, Stdio stdio, int[] credentials, String workdir)
-            throws SyscallException {
-        int[] fds = stdio.childFds();
-        if (fds != null) {
-            int[] received = child.passDescriptors(calls, fds);
+    static void prepare(Syscalls calls, InitProcess child, int[] passFds, boolean terminal, int[] credentials,
+                        String workdir) throws SyscallException {
+        if (passFds != null) {
+            int[] received = child.passDescriptors(calls, passFds);
             for (int i = 0; i < received.length; i++) {
                 calls.dup3(received[i], i);
                 calls.close(received[i]);
             }
-        } else {
+        }
+        if (terminal) {
             calls.setpgid(0, 0); // its own process group, which the terminal's Ctrl-C goes to
         }
         calls.setParentDeathSignal(9);

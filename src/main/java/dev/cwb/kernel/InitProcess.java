@@ -256,7 +256,7 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
     }
 
     /** Creates a socket pair for a child of cwb-init: [0] stays here, [1] goes to the child. */
-    private static int[] socketPair() throws SyscallException {
+    static int[] socketPair() throws SyscallException {
         int[] pair = new int[2];
         if (LibC.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
             throw new SyscallException("socketpair", "AF_UNIX, SOCK_SEQPACKET", Native.getLastError());

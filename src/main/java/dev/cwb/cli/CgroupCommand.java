@@ -1,0 +1,86 @@
+package dev.cwb.cli;
+
+import dev.cwb.CwbException;
+import dev.cwb.cgroup.Cgroup;
+import dev.cwb.cgroup.CgroupUsage;
+import dev.cwb.cgroup.CgroupWrite;
+import dev.cwb.container.CgroupStep;
+import dev.cwb.container.Container;
+import dev.cwb.view.Sizes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.util.List;
+
+/** {@code cgroup create | set RESOURCE VALUE | show}: limits for the container, by writing cgroup files. */
+@Command(name = "cgroup", description = "Limit what the container may use: cgroup create, cgroup set memory 64M | pids 20 | cpu 0.5, cgroup show.",
+        footer = {"", "Each change is a file written under /sys/fs/cgroup (cgroups(7)); the lines show the same as shell commands.",
+                "Works on cgroup v2 and on v1/hybrid hosts. Processes started later (exec) are inside too."})
+public final class CgroupCommand extends ContainerCommand {
+    @Parameters(index = "0", paramLabel = "ACTION", description = "create, set or show.")
+    String action;
+
+    @Parameters(index = "1..*", arity = "0..2", paramLabel = "ARG", description = "set: memory|pids|cpu and the value.")
+    List<String> args = List.of();
+
+    @Override
+    protected int run() {
+        Container c = container();
+        switch (action) {
+            case "create" -> {
+                requireArgs(0, "cgroup create");
+                List<CgroupWrite> w = CgroupStep.create(c, containers().cgroups());
+                print(w);
+                containers().saveState(c);
+                said("Cgroup " + c.cgroup().name() + " (" + c.cgroup().version().name().toLowerCase(java.util.Locale.ROOT)
+                        + "): the container's process, pid " + c.current().pid() + ", is in it; so is everything it starts.");
+                c.cgroup().notes().forEach(n -> out().println("Note: " + n));
+            }
+            case "set" -> {
+                requireArgs(2, "cgroup set memory 64M");
+                print(CgroupStep.set(c, args.get(0), args.get(1)));
+                said("Limit set: " + args.get(0) + " " + args.get(1) + ".");
+            }
+            case "show" -> {
+                requireArgs(0, "cgroup show");
+                show(c);
+            }
+            default -> throw CwbException.badInput("no cgroup action '" + action + "'", "use create, set or show");
+        }
+        return 0;
+    }
+
+    private void show(Container c) {
+        Cgroup g = c.cgroup();
+        if (g == null) {
+            out().println("Container " + c.name() + " has no cgroup: it uses what the workbench's own cgroup allows. Make one: cgroup create");
+            return;
+        }
+        out().println("Cgroup " + g.name() + " (" + g.version().name().toLowerCase(java.util.Locale.ROOT) + "):");
+        g.directories().forEach(d -> out().println("  " + d));
+        out().println("Written:");
+        g.writes().forEach(w -> out().println("  " + w));
+        CgroupUsage u = g.usage();
+        out().println("Now: memory " + (u.memoryBytes().isPresent() ? Sizes.human(u.memoryBytes().getAsLong()) : "?")
+                + (u.memoryPeak().isPresent() ? " (peak " + Sizes.human(u.memoryPeak().getAsLong()) + ")" : "")
+                + ", processes " + (u.pids().isPresent() ? u.pids().getAsLong() : "?")
+                + ", cpu " + u.cpu().map(d -> String.format(java.util.Locale.ROOT, "%.2fs", d.toNanos() / 1e9)).orElse("?")
+                + ", OOM kills " + (u.oomKills().isPresent() ? u.oomKills().getAsLong() : "?"));
+        out().println("Inside: " + g.processes());
+    }
+
+    private void print(List<CgroupWrite> writes) {
+        boolean color = workbench.color();
+        for (CgroupWrite w : writes) {
+            String line = "  " + w;
+            out().println(color ? (w.ok() ? "\u001b[2m" : "\u001b[31m") + line + "\u001b[0m" : line);
+        }
+    }
+
+    private void requireArgs(int n, String example) {
+        if (args.size() != n) {
+            throw new CwbException(CwbException.USAGE, "cgroup " + action + " takes " + (n == 0 ? "no arguments" : n + " arguments"),
+                    "for example: " + example);
+        }
+    }
+}

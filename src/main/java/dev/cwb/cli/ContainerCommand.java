@@ -1,0 +1,85 @@
+package dev.cwb.cli;
+
+import dev.cwb.CwbException;
+import dev.cwb.WorkbenchHome;
+import dev.cwb.container.Container;
+import dev.cwb.container.Containers;
+import dev.cwb.container.Namespace;
+import dev.cwb.kernel.Errno;
+import dev.cwb.kernel.SyscallException;
+import dev.cwb.kernel.SyscallListener;
+import picocli.CommandLine.Option;
+
+/**
+ * The base of the step commands: they act on the session's current container (the last one made) or on
+ * the one named with {@code -c NAME}, and print each system call as the container's process makes it, in
+ * strace's format, prefixed with the id of the process that made it.
+ */
+abstract class ContainerCommand extends WorkbenchCommand {
+    @Option(names = {"-c", "--container"}, paramLabel = "NAME", description = "The container (default: the last one made).")
+    String containerName;
+
+    protected Containers containers() {
+        return workbench.containers();
+    }
+
+    protected Container container() {
+        return containers().get(containerName);
+    }
+
+    /** Does {@code step} on {@code c} with its calls printed as they happen; failed calls become one-line errors. */
+    protected <T> T traced(Container c, Step<T> step) throws Exception {
+        c.tracer().printTo(printer());
+        try {
+            T result = step.run();
+            containers().saveState(c);
+            return result;
+        } catch (SyscallException e) {
+            containers().saveState(c);
+            throw explain(c, e);
+        } finally {
+            c.tracer().stopPrinting();
+            out().flush();
+        }
+    }
+
+    /** A step: some calls of the container's process. */
+    @FunctionalInterface
+    protected interface Step<T> {
+        T run() throws Exception;
+    }
+
+    /** Prints each call as {@code   [pid 4242] unshare(CLONE_NEWUTS) = 0}, dimmed on a colour terminal. */
+    protected SyscallListener printer() {
+        boolean color = workbench.color();
+        return r -> {
+            String line = "  [pid " + r.tid() + "] " + r.straceLine();
+            out().println(color ? (r.failed() ? "\u001b[31m" : "\u001b[2m") + line + "\u001b[0m" : line);
+            out().flush();
+        };
+    }
+
+    /** A failed call as one line: what failed, why, and what to do about it. */
+    static CwbException explain(Container c, SyscallException e) {
+        String hint;
+        if (e.errno() == Errno.EPERM && !WorkbenchHome.isRoot() && !c.has(Namespace.USER)) {
+            hint = "this step needs root: run sudo ./cwb — or unshare user first (or start ./cwb --rootless), which gives "
+                    + "the container a root of its own";
+        } else if (e.errno() == Errno.EPERM && c.has(Namespace.USER)) {
+            hint = "inside a user namespace, root may only change what that namespace owns: unshare user before mnt, "
+                    + "pid and net, so the new namespaces belong to it";
+        } else if (e.errno() == Errno.ENOMEM && c.pid1() != 0) {
+            hint = "the container's PID 1 has exited, so its PID namespace takes no new process: rm the container and start again";
+        } else if (e.errno() == 0) {
+            hint = "rm the container and start again";
+        } else {
+            hint = "see the man page of " + (e.call().isEmpty() ? "the call" : e.call() + "(2)");
+        }
+        return new CwbException(CwbException.IO, e.getMessage(), hint, e);
+    }
+
+    /** One green-free line saying what a step did, after its calls. */
+    protected void said(String line) {
+        out().println(line);
+    }
+}

@@ -1,0 +1,20 @@
+package dev.cwb.cli;
+
+import dev.cwb.container.Container;
+import dev.cwb.container.RootStep;
+import picocli.CommandLine.Command;
+
+/** {@code escape}: the classic chroot escape, tried for real by the container's process. */
+@Command(name = "escape", description = "Try the classic chroot escape from inside the container (works after chroot, not after pivot_root).",
+        footer = {"", "mkdir, chroot into it (the working directory stays outside), chdir(\"..\") up, chroot(\".\").",
+                "The container keeps whatever root it ends up with: rm it afterwards."})
+public final class EscapeCommand extends ContainerCommand {
+    @Override
+    protected int run() throws Exception {
+        Container c = container();
+        RootStep.EscapeResult r = traced(c, () -> RootStep.escape(c));
+        said(r.escaped() ? "Escaped: the container's root is now the host's / — chroot(2) alone is not a wall."
+                : "Stayed inside: the climb stopped at the container's own root — after pivot_root nothing is above it.");
+        return 0;
+    }
+}

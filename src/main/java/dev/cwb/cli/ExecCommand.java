@@ -1,0 +1,52 @@
+package dev.cwb.cli;
+
+import dev.cwb.container.Container;
+import dev.cwb.container.ExecStep;
+import dev.cwb.container.ProcessSpec;
+import dev.cwb.container.Stdio;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code exec [CMD...]}: run a command inside what is set up so far. */
+@Command(name = "exec", description = "Run a command in the container as set up so far (default: the image's Entrypoint + Cmd).",
+        footer = {"", "The container's process clones itself and the clone becomes the command (execve(2)), with the image's",
+                "Env, WorkingDir and User. A shell gets the terminal; Ctrl-C goes to it. Options go before the command.",
+                "Example: exec hostname    exec sh    exec -u 1000 id"})
+public final class ExecCommand extends ContainerCommand implements TakesACommand {
+    @Parameters(arity = "0..*", paramLabel = "CMD", description = "The command and its arguments.")
+    List<String> command = new ArrayList<>();
+
+    @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]", description = "Run as this user (name or uid) instead of the image's.")
+    String user;
+
+    @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory instead of the image's.")
+    String workdir;
+
+    @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Add or replace an environment variable.")
+    List<String> env = new ArrayList<>();
+
+    @Override
+    protected int run() throws Exception {
+        Container c = container();
+        ProcessSpec process = ProcessSpecs.withOverrides(ProcessSpec.of(c.image().config().runConfig(), command), user, workdir, env);
+        out().flush();
+        Stdio stdio = workbench.terminalStdio() ? Stdio.terminal() : Stdio.pipes(out(), err());
+        ExecStep.Ending e;
+        try {
+            e = traced(c, () -> ExecStep.run(c, process, stdio));
+        } finally {
+            stdio.close();
+        }
+        said(ProcessSpecs.ending(String.join(" ", process.argv()), e.hostPid(), e.containerPid(), e.status(), e.oomKilled(),
+                e.cancelled(), c.cgroup()));
+        return e.status().shellStatus();
+    }
+
+    private java.io.PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+}

@@ -1,0 +1,29 @@
+package dev.cwb.cli;
+
+import dev.cwb.container.Container;
+import dev.cwb.container.Namespace;
+import dev.cwb.container.OverlayStep;
+import dev.cwb.kernel.MountInfo;
+import picocli.CommandLine.Command;
+
+import java.util.Optional;
+
+/** {@code overlay}: mount the image's layers, read-only, under a writable upper directory, as the container's root file system. */
+@Command(name = "overlay", description = "Mount the container's root file system: the image's layers (read-only) under a writable upper layer.",
+        footer = {"", "See overlayfs.rst in the kernel's Documentation/filesystems. After it: changes shows what the container wrote."})
+public final class OverlayCommand extends ContainerCommand {
+    @Override
+    protected int run() throws Exception {
+        Container c = container();
+        if (!c.has(Namespace.MNT)) {
+            out().println("Note: " + c.name() + " has no mount namespace of its own yet, so this mount is made in the host's: "
+                    + "every process on this machine sees it (unshare mnt first to keep it private).");
+        }
+        Optional<MountInfo.Mount> m = traced(c, () -> OverlayStep.mount(c));
+        said("Mounted " + c.lowers().size() + " layer" + (c.lowers().size() == 1 ? "" : "s") + " + upper on " + c.dirs().rootfs()
+                + ": writes go to " + c.dirs().upper() + ".");
+        m.ifPresent(mount -> out().println("  mountinfo: " + mount.mountPoint() + " " + mount.options() + " - " + mount.fsType() + " "
+                + mount.source()));
+        return 0;
+    }
+}

@@ -1,0 +1,48 @@
+package dev.cwb.cli;
+
+import dev.cwb.CwbException;
+import dev.cwb.cgroup.Cgroup;
+import dev.cwb.container.ProcessSpec;
+import dev.cwb.kernel.WaitStatus;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** What {@code exec} and {@code run} share: options over the image's defaults, and the line on how the command ended. */
+final class ProcessSpecs {
+    private ProcessSpecs() {
+    }
+
+    /** {@code spec} with the learner's --user, --workdir and --env applied. */
+    static ProcessSpec withOverrides(ProcessSpec spec, String user, String workdir, List<String> env) {
+        List<String> e = new ArrayList<>(spec.env());
+        for (String kv : env) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw CwbException.badInput("not NAME=VALUE: '" + kv + "'", "for example: -e GREETING=hello");
+            }
+            String name = kv.substring(0, eq + 1);
+            e.removeIf(x -> x.startsWith(name));
+            e.add(kv);
+        }
+        if (workdir != null && !workdir.startsWith("/")) {
+            throw CwbException.badInput("the working directory must be an absolute path: " + workdir, "for example: -w /tmp");
+        }
+        return new ProcessSpec(spec.argv(), List.copyOf(e), workdir != null ? workdir : spec.workingDir(),
+                user != null ? user : spec.user());
+    }
+
+    /** {@code sh (pid 4321 on the host, 2 inside) exited 0}, or killed by a signal — by the OOM killer, when it was. */
+    static String ending(String command, int hostPid, int containerPid, WaitStatus status, boolean oom, boolean cancelled,
+                         Cgroup cgroup) {
+        String who = command + " (pid " + hostPid + " on the host" + (containerPid != hostPid ? ", " + containerPid + " inside" : "") + ")";
+        if (oom) {
+            return who + " was killed by the OOM killer (" + status + "): it went over the cgroup's memory limit"
+                    + (cgroup == null ? "." : " (" + cgroup.name() + ", oom_kill count " + cgroup.oomKills() + ").");
+        }
+        if (cancelled) {
+            return who + " was stopped by Ctrl-C (" + status + ").";
+        }
+        return who + " " + status + ".";
+    }
+}

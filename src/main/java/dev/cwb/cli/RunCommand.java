@@ -1,0 +1,98 @@
+package dev.cwb.cli;
+
+import dev.cwb.WorkbenchHome;
+import dev.cwb.container.Container;
+import dev.cwb.container.ContainerRun;
+import dev.cwb.container.ProcessSpec;
+import dev.cwb.container.Stdio;
+import dev.cwb.image.Image;
+import dev.cwb.layer.LayerCache;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** {@code run IMAGE [CMD...]}: every step at once, the way runc does them, then removal. */
+@Command(name = "run", description = "Run a command in a new container with runc's defaults: all namespaces, a cgroup, overlay, /proc /dev /sys, pivot_root.",
+        footer = {"", "The command is PID 1. The container is removed when it exits. --trace prints every system call.",
+                "Example: run busybox    run --memory 64M --pids 20 busybox sh    run --trace hello"})
+public final class RunCommand extends ContainerCommand implements TakesACommand {
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image.")
+    String image;
+
+    @Parameters(index = "1..*", arity = "0..*", paramLabel = "CMD", description = "The command (default: the image's Entrypoint + Cmd).")
+    List<String> command = new ArrayList<>();
+
+    @Option(names = "--name", paramLabel = "NAME", description = "The container's name (default: IMAGE-N).")
+    String name;
+
+    @Option(names = "--hostname", paramLabel = "NAME", description = "Host name inside (default: the container's name).")
+    String hostname;
+
+    @Option(names = {"-m", "--memory"}, paramLabel = "SIZE", description = "Memory limit, e.g. 64M.")
+    String memory;
+
+    @Option(names = "--pids", paramLabel = "N", description = "Most processes at once.")
+    String pids;
+
+    @Option(names = "--cpus", paramLabel = "CPUS", description = "CPU time, e.g. 0.5 for half a CPU.")
+    String cpus;
+
+    @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]", description = "Run as this user instead of the image's.")
+    String user;
+
+    @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Add or replace an environment variable.")
+    List<String> env = new ArrayList<>();
+
+    @Option(names = "--trace", description = "Print every system call as it is made.")
+    boolean trace;
+
+    @Option(names = "--rootless", description = "Give the container a user namespace first (root inside = you outside).")
+    boolean rootless;
+
+    @Override
+    protected int run() throws Exception {
+        Image img = workbench.images().image(image);
+        LayerCache cache = new LayerCache(workbench.images(), workbench.home().layers(), WorkbenchHome.isRoot());
+        List<Path> lowers = cache.unpack(img, (u, n) -> { }).stream().map(LayerCache.Unpacked::fs).toList();
+        ProcessSpec process = ProcessSpecs.withOverrides(ProcessSpec.of(img.config().runConfig(), command), user, null, env);
+        ContainerRun.Options o = ContainerRun.options(name, hostname, memory, pids, cpus, rootless || workbench.rootless());
+        Container.Tracer tracer = containers().newTracer();
+        if (trace) {
+            tracer.printTo(printer());
+        }
+        out().flush();
+        Stdio stdio = workbench.terminalStdio() ? Stdio.terminal() : Stdio.pipes(out(), spec.commandLine().getErr());
+        ContainerRun.Result r;
+        try {
+            r = ContainerRun.run(containers(), img, lowers, o, process, stdio, tracer);
+        } catch (dev.cwb.kernel.SyscallException e) {
+            throw new dev.cwb.CwbException(dev.cwb.CwbException.IO, "run " + image + ": " + e.getMessage(),
+                    hintFor(e), e);
+        } finally {
+            tracer.stopPrinting();
+            stdio.close();
+        }
+        r.problems().forEach(p -> out().println("warning: " + p));
+        String ending = ProcessSpecs.ending(String.join(" ", process.argv()) + " in " + r.name(), r.pid1(), 1, r.status(),
+                r.oomKilled(), r.cancelled(), null);
+        out().printf(Locale.ROOT, "%s · %.1f ms (set-up %.1f, running %.1f, removal %.1f)%n", ending.substring(0, ending.length() - 1),
+                ms(r.total()), ms(r.setUp()), ms(r.running()), ms(r.tearDown()));
+        return r.status().shellStatus();
+    }
+
+    private static double ms(java.time.Duration d) {
+        return d.toNanos() / 1e6;
+    }
+
+    private String hintFor(dev.cwb.kernel.SyscallException e) {
+        if (e.errno() == dev.cwb.kernel.Errno.EPERM && !WorkbenchHome.isRoot()) {
+            return "containers need root: run sudo ./cwb, or run --rootless";
+        }
+        return "run again with --trace to see every call";
+    }
+}

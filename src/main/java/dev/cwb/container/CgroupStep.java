@@ -1,0 +1,55 @@
+package dev.cwb.container;
+
+import dev.cwb.CwbException;
+import dev.cwb.cgroup.Cgroup;
+import dev.cwb.cgroup.CgroupLimits;
+import dev.cwb.cgroup.CgroupWrite;
+import dev.cwb.cgroup.Cgroups;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code cgroup create}, {@code cgroup set}: a control group for the container, and limits on it. The
+ * group is made and the container's current process moved into it by writing files (cgroups(7)); what
+ * the process starts from then on is inside too. Namespaces decide what a process <em>sees</em>;
+ * cgroups decide how much it may <em>use</em>.
+ */
+public final class CgroupStep {
+    private CgroupStep() {
+    }
+
+    /** Makes the group (named like the container) and moves the current process in; returns the writes. */
+    public static List<CgroupWrite> create(Container c, Cgroups cgroups) {
+        if (c.cgroup() != null) {
+            throw CwbException.badInput("container " + c.name() + " already has cgroup " + c.cgroup().name(),
+                    "set limits with: cgroup set memory 64M");
+        }
+        Cgroup g = cgroups.create(groupName(c.name()));
+        c.setCgroup(g);
+        g.addProcess(c.current().pid());
+        return g.writes();
+    }
+
+    /** {@code memory 64M}, {@code pids 20}, {@code cpu 0.5}: one limit; returns the writes it made. */
+    public static List<CgroupWrite> set(Container c, String resource, String value) {
+        Cgroup g = c.cgroup();
+        if (g == null) {
+            throw CwbException.badInput("container " + c.name() + " has no cgroup yet", "cgroup create first");
+        }
+        int before = g.writes().size();
+        switch (resource.toLowerCase(Locale.ROOT)) {
+            case "memory", "mem" -> g.setMemoryLimit(CgroupLimits.parseMemory(value));
+            case "pids" -> g.setPidsLimit(CgroupLimits.parsePids(value));
+            case "cpu", "cpus" -> g.setCpuLimit(CgroupLimits.parseCpus(value));
+            default -> throw CwbException.badInput("no limit called '" + resource + "'", "use memory, pids or cpu");
+        }
+        List<CgroupWrite> all = g.writes();
+        return all.subList(before, all.size());
+    }
+
+    /** The group's name: cgroup names allow letters, digits, '-' and '_' (container names also allow '.'). */
+    static String groupName(String container) {
+        return container.replace('.', '_');
+    }
+}

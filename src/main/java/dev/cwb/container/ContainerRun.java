@@ -1,0 +1,145 @@
+package dev.cwb.container;
+
+import dev.cwb.CwbException;
+import dev.cwb.cgroup.Cgroup;
+import dev.cwb.cgroup.CgroupLimits;
+import dev.cwb.image.Image;
+import dev.cwb.kernel.CloneFlags;
+import dev.cwb.kernel.Kernel;
+import dev.cwb.kernel.MountFlags;
+import dev.cwb.kernel.SyscallException;
+import dev.cwb.kernel.Syscalls;
+import dev.cwb.kernel.WaitStatus;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * {@code run}: every step at once, in runc's order and with runc's defaults (runc's
+ * {@code libcontainer/standard_init_linux.go} and {@code rootfs_linux.go}; the OCI runtime spec's
+ * config.md and its Linux defaults): namespaces, a cgroup, the overlay root, /proc, /dev, /sys read-only,
+ * host name, pivot_root, masked and read-only paths, then the command — which is PID 1 itself, not a
+ * child of cwb-init. When it exits, the container is removed.
+ */
+public final class ContainerRun {
+    /** What the learner asked for; null limits mean none. */
+    public record Options(String name, String hostname, Long memory, Long pids, Double cpus, boolean userNamespace) {
+    }
+
+    /** How it went, with the time spent in each phase. */
+    public record Result(String name, int pid1, WaitStatus status, boolean oomKilled, boolean cancelled, Duration setUp,
+                         Duration running, Duration tearDown, List<String> problems) {
+        public Duration total() {
+            return setUp.plus(running).plus(tearDown);
+        }
+    }
+
+    private ContainerRun() {
+    }
+
+    /** The namespaces {@code run} unshares with its first call (user comes before, cgroup after joining the cgroup). */
+    static final int NAMESPACES = CloneFlags.CLONE_NEWNS | CloneFlags.CLONE_NEWUTS | CloneFlags.CLONE_NEWIPC
+            | CloneFlags.CLONE_NEWNET | CloneFlags.CLONE_NEWPID;
+
+    public static Result run(Containers containers, Image image, List<Path> lowers, Options o, ProcessSpec spec, Stdio stdio,
+                             Container.Tracer tracer) throws SyscallException, InterruptedException {
+        long start = System.nanoTime();
+        String name = o.name() != null ? Containers.checkName(o.name()) : containers.freeName(image);
+        Container c;
+        try {
+            c = containers.create(name, image, lowers, stdio.childFds(), tracer);
+        } finally {
+            stdio.handedOver();
+        }
+        long started = 0;
+        long ended = 0;
+        WaitStatus status = null;
+        boolean cancelled = false;
+        boolean oom = false;
+        List<String> problems;
+        long removal;
+        try {
+            setUp(containers, c, o, spec, stdio.isTerminal());
+            started = System.nanoTime();
+            try {
+                status = c.pid1Ended().get();
+            } catch (InterruptedException e) {
+                cancelled = true;
+                Kernel.killQuietly(c.pid1()); // PID 1 gone: the kernel kills the rest of its namespace
+                status = c.pid1Ended().join();
+            } catch (ExecutionException e) {
+                throw new CwbException(CwbException.IO, "lost track of PID 1 of " + name + ": " + e.getCause().getMessage(),
+                        "run cleanup");
+            }
+            ended = System.nanoTime();
+            oom = c.cgroup() != null && c.cgroup().oomKills() > 0;
+        } finally {
+            if (stdio.isTerminal()) {
+                Kernel.giveTerminalTo(0, Kernel.processGroup());
+            }
+            long before = System.nanoTime();
+            problems = containers.remove(name);
+            removal = System.nanoTime() - before;
+            stdio.drain(cancelled ? 200 : 2000);
+        }
+        return new Result(name, c.pid1(), status, oom, cancelled, Duration.ofNanos(started - start),
+                Duration.ofNanos(ended - started), Duration.ofNanos(removal), problems);
+    }
+
+    /** Everything up to and including the execve(2) of the command by PID 1. */
+    static void setUp(Containers containers, Container c, Options o, ProcessSpec spec, boolean terminal)
+            throws SyscallException {
+        if (o.userNamespace()) {
+            UnshareStep.unshare(c, Namespace.USER, 0);
+        }
+        c.calls().unshare(NAMESPACES);
+        for (Namespace ns : List.of(Namespace.MNT, Namespace.UTS, Namespace.IPC, Namespace.NET, Namespace.PID)) {
+            c.markUnshared(ns);
+        }
+        c.forkPid1();
+        Syscalls pid1 = c.calls();
+        pid1.mount(null, "/", null, MountFlags.MS_REC | MountFlags.MS_PRIVATE, null);
+        if (!o.userNamespace() || o.memory() != null || o.pids() != null || o.cpus() != null) {
+            CgroupStep.create(c, containers.cgroups());
+            Cgroup g = c.cgroup();
+            if (o.memory() != null) {
+                g.setMemoryLimit(o.memory());
+            }
+            if (o.pids() != null) {
+                g.setPidsLimit(o.pids());
+            }
+            if (o.cpus() != null) {
+                g.setCpuLimit(o.cpus());
+            }
+            pid1.unshare(CloneFlags.CLONE_NEWCGROUP); // after joining: the group becomes the root of its view
+            c.markUnshared(Namespace.CGROUP);
+        }
+        OverlayStep.mount(c);
+        MountStep.proc(c);
+        MountStep.dev(c);
+        MountStep.sys(c);
+        String hostname = o.hostname() != null ? o.hostname() : c.name();
+        pid1.sethostname(hostname);
+        c.setHostnameShown(hostname);
+        RootStep.pivotRoot(c);
+        RuncDefaults.apply(c);
+        String program = spec.resolveProgram(c.rootSeenFromHost());
+        int[] credentials = spec.credentials(c.rootSeenFromHost());
+        ExecStep.prepare(pid1, c.current(), null, terminal, credentials, spec.workingDir());
+        c.recordProcess(new Container.ProcessRun(c.pid1(), 1, String.join(" ", spec.argv()), null));
+        if (terminal) {
+            Kernel.giveTerminalTo(0, c.pid1());
+        }
+        pid1.execve(program, spec.argv(), spec.env());
+    }
+
+    /** Memory, pids and cpu limits from what the learner typed ({@code 64M}, {@code 20}, {@code 0.5}); null stays null. */
+    public static Options options(String name, String hostname, String memory, String pids, String cpus,
+                                  boolean userNamespace) {
+        return new Options(name, hostname, memory == null ? null : CgroupLimits.parseMemory(memory),
+                pids == null ? null : CgroupLimits.parsePids(pids), cpus == null ? null : CgroupLimits.parseCpus(cpus),
+                userNamespace);
+    }
+}

@@ -1,0 +1,59 @@
+package dev.cwb.container;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.cwb.image.Json;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+
+/**
+ * What {@code state.json} in a container's workspace records, so that another workbench — {@code ps}
+ * from a second terminal, or {@code cleanup} after this one was killed — can find the container's
+ * processes, its cgroup and the mounts it made on the host.
+ *
+ * @param ownerPid      the workbench process that made it
+ * @param ownerStart    that process's start time (ms since the epoch), to tell a reused pid apart
+ * @param initPid       cwb-init's host pid
+ * @param pid1          host pid of PID 1 after {@code unshare pid}, else 0
+ * @param hostMounts    mount points in the host's namespace, to unmount on removal
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record ContainerState(
+        @JsonProperty("name") String name,
+        @JsonProperty("image") String image,
+        @JsonProperty("ownerPid") long ownerPid,
+        @JsonProperty("ownerStart") long ownerStart,
+        @JsonProperty("initPid") int initPid,
+        @JsonProperty("pid1") int pid1,
+        @JsonProperty("cgroup") String cgroup,
+        @JsonProperty("hostMounts") List<String> hostMounts,
+        @JsonProperty("created") long created) {
+
+    /** The state of a live container of this workbench. */
+    static ContainerState of(Container c, long created) {
+        ProcessHandle self = ProcessHandle.current();
+        return new ContainerState(c.name(), c.image().reference().familiar(), self.pid(),
+                self.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L), c.first().pid(), c.pid1(),
+                c.cgroup() == null ? null : c.cgroup().name(), c.hostMounts(), created);
+    }
+
+    /** True while the workbench that made it still runs (same pid, same start time). */
+    public boolean ownerAlive() {
+        return ProcessHandle.of(ownerPid).flatMap(p -> p.info().startInstant())
+                .map(t -> t.toEpochMilli() == ownerStart).orElse(false);
+    }
+
+    void save(Path file) throws IOException {
+        Path tmp = file.resolveSibling(".state.json.tmp");
+        Files.write(tmp, Json.bytes(this));
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    static ContainerState load(Path file) throws IOException {
+        return Json.parse(Files.readAllBytes(file), ContainerState.class, file.toString());
+    }
+}

@@ -1,0 +1,304 @@
+package dev.cwb.container;
+
+import dev.cwb.CwbException;
+import dev.cwb.WorkbenchHome;
+import dev.cwb.cgroup.CgroupHost;
+import dev.cwb.cgroup.CgroupOwners;
+import dev.cwb.cgroup.CgroupTrace;
+import dev.cwb.cgroup.Cgroups;
+import dev.cwb.cleanup.InUseMarker;
+import dev.cwb.image.Image;
+import dev.cwb.kernel.InitProcess;
+import dev.cwb.kernel.SyscallException;
+import dev.cwb.kernel.SyscallLog;
+import dev.cwb.kernel.Syscalls;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The containers of one workbench session, by name, with the one the step commands act on (the last one
+ * made, or the one named with {@code -c NAME}), and the session's system call log. Leaving the session
+ * removes them all ({@link #removeAll}).
+ */
+public final class Containers {
+    /** Container names: like Docker's, so a name is also a valid host name and cgroup name. */
+    private static final String NAME = "[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}";
+
+    private final WorkbenchHome home;
+    private final SyscallLog log = new SyscallLog();
+    private final Map<String, Container> byName = new LinkedHashMap<>();
+    private final Map<String, InUseMarker> markers = new LinkedHashMap<>();
+    private final Map<String, Long> created = new LinkedHashMap<>();
+    private String current;
+    private Cgroups cgroups;
+
+    public Containers(WorkbenchHome home) {
+        this.home = home;
+    }
+
+    /** {@code $CWB_HOME/run/containers}. */
+    public Path directory() {
+        return home.root().resolve("run").resolve("containers");
+    }
+
+    /** The session's system calls, for {@code trace}. */
+    public SyscallLog log() {
+        return log;
+    }
+
+    /** This host's cgroups, detected on first use. */
+    public synchronized Cgroups cgroups() {
+        if (cgroups == null) {
+            cgroups = new Cgroups(CgroupHost.detect(), new CgroupTrace(), CgroupOwners.in(home));
+        }
+        return cgroups;
+    }
+
+    /** Checks a container name; throws a one-line error naming the rule. */
+    public static String checkName(String name) {
+        if (name == null || !name.matches(NAME)) {
+            throw CwbException.badInput("not a container name: '" + name + "'",
+                    "use letters, digits, '_', '.' and '-' (up to 63), starting with a letter or digit");
+        }
+        return name;
+    }
+
+    /** A free name for a container of {@code image}: {@code busybox-1}, {@code busybox-2}... */
+    public synchronized String freeName(Image image) {
+        String base = image.reference().path();
+        base = base.substring(base.lastIndexOf('/') + 1).replaceAll("[^a-zA-Z0-9_.-]", "-");
+        if (base.isEmpty() || !Character.isLetterOrDigit(base.charAt(0))) {
+            base = "c" + base;
+        }
+        base = base.length() > 50 ? base.substring(0, 50) : base;
+        for (int i = 1; ; i++) {
+            String n = base + "-" + i;
+            if (!byName.containsKey(n) && !Files.exists(directory().resolve(n))) {
+                return n;
+            }
+        }
+    }
+
+    /**
+     * Makes the workspace and starts cwb-init, which first asks to die with the workbench
+     * ({@code PR_SET_PDEATHSIG}) and to adopt orphans ({@code PR_SET_CHILD_SUBREAPER}).
+     * {@code stdio} gives cwb-init (and what it starts) descriptors 0..2; null keeps this JVM's.
+     */
+    public synchronized Container create(String name, Image image, List<Path> lowers, int[] stdio,
+                                         Container.Tracer tracer) throws SyscallException {
+        checkName(name);
+        if (byName.containsKey(name)) {
+            throw CwbException.badInput("there is already a container called " + name, "pick another name, or rm " + name);
+        }
+        if (!Syscalls.available()) {
+            throw new CwbException(CwbException.UNSUPPORTED, "containers need Linux: this is " + System.getProperty("os.name")
+                    + " on " + System.getProperty("os.arch"), "image commands (images, inspect, diff, cat) work here; "
+                    + "for the kernel steps use a Linux machine or VM");
+        }
+        ContainerDirs dirs = new ContainerDirs(directory().resolve(name));
+        InUseMarker marker;
+        try {
+            Files.createDirectories(directory());
+            try {
+                Files.createDirectory(dirs.dir());
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                throw CwbException.badInput("a workspace for " + name + " already exists in " + dirs.dir()
+                        + (InUseMarker.inUse(dirs.dir()) ? ", used by another workbench" : ", left by a workbench that was killed"),
+                        InUseMarker.inUse(dirs.dir()) ? "pick another name" : "run cleanup, then try again");
+            }
+            marker = InUseMarker.hold(dirs.dir());
+            for (Path p : List.of(dirs.upper(), dirs.work(), dirs.rootfs())) {
+                Files.createDirectory(p);
+            }
+        } catch (IOException e) {
+            throw CwbException.io("making the workspace " + dirs.dir(), e, "check that " + home.root() + " is writable");
+        }
+        InitProcess init;
+        try {
+            Path program = InitProcess.install(home.root().resolve("run").resolve("cwb-init"));
+            init = InitProcess.start(program, "cwb-init", stdio);
+        } catch (IOException e) {
+            abandonWorkspace(marker, dirs);
+            throw CwbException.io("starting cwb-init", e, "check " + home.root());
+        } catch (RuntimeException e) {
+            abandonWorkspace(marker, dirs);
+            throw e;
+        }
+        Container c = new Container(name, image, lowers, dirs, init, tracer);
+        byName.put(name, c);
+        markers.put(name, marker);
+        created.put(name, System.currentTimeMillis());
+        current = name;
+        saveState(c);
+        c.calls().setParentDeathSignal(9);
+        c.calls().setChildSubreaper();
+        return c;
+    }
+
+    /** A tracer for a new container: the session log, plus what the command prints. */
+    public Container.Tracer newTracer() {
+        return new Container.Tracer(log);
+    }
+
+    /** Records the container's state on disk (after steps that change what cleanup needs). */
+    public synchronized void saveState(Container c) {
+        try {
+            ContainerState.of(c, created.getOrDefault(c.name(), System.currentTimeMillis())).save(c.dirs().state());
+        } catch (IOException e) {
+            // cleanup then knows less; the container itself is fine
+        }
+    }
+
+    /** The container named, or the current one when {@code name} is null. */
+    public synchronized Container get(String name) {
+        if (name == null) {
+            if (current == null || !byName.containsKey(current)) {
+                throw CwbException.badInput("there is no container yet", "make one with: new NAME from IMAGE");
+            }
+            return byName.get(current);
+        }
+        Container c = byName.get(name);
+        if (c == null) {
+            throw CwbException.notFound("no container called " + name + " in this session"
+                    + (byName.isEmpty() ? "" : " (there are: " + String.join(", ", byName.keySet()) + ")"),
+                    "see them with: ps");
+        }
+        return c;
+    }
+
+    public synchronized Optional<Container> find(String name) {
+        return Optional.ofNullable(byName.get(name));
+    }
+
+    /** Makes {@code name} the container the step commands act on. */
+    public synchronized void use(String name) {
+        get(name);
+        current = name;
+    }
+
+    public synchronized Optional<String> currentName() {
+        return Optional.ofNullable(current);
+    }
+
+    public synchronized List<Container> all() {
+        return List.copyOf(byName.values());
+    }
+
+    /** Removes a container; returns what could not be removed. */
+    public List<String> remove(String name) {
+        Container c;
+        InUseMarker marker;
+        synchronized (this) {
+            c = get(name);
+            byName.remove(c.name());
+            marker = markers.remove(c.name());
+            created.remove(c.name());
+            if (c.name().equals(current)) {
+                current = byName.isEmpty() ? null : byName.keySet().iterator().next();
+            }
+        }
+        List<String> problems = c.remove();
+        closeQuietly(marker);
+        return problems;
+    }
+
+    /** Removes every container of the session (leaving the shell). */
+    public List<String> removeAll() {
+        List<String> problems = new ArrayList<>();
+        for (Container c : all()) {
+            problems.addAll(remove(c.name()));
+        }
+        return problems;
+    }
+
+    /** Containers of other live workbenches on this machine (same home), from their state files. */
+    public List<ContainerState> others() {
+        List<ContainerState> result = new ArrayList<>();
+        if (!Files.isDirectory(directory())) {
+            return result;
+        }
+        try (Stream<Path> s = Files.list(directory())) {
+            for (Path dir : s.toList()) {
+                if (byName.containsKey(dir.getFileName().toString()) || !InUseMarker.inUse(dir)) {
+                    continue;
+                }
+                try {
+                    result.add(ContainerState.load(dir.resolve("state.json")));
+                } catch (IOException | RuntimeException e) {
+                    // being created or removed right now
+                }
+            }
+        } catch (IOException e) {
+            return result;
+        }
+        return result;
+    }
+
+    /** Workspaces of containers whose workbench is gone: what {@code cleanup} takes down. */
+    public List<ContainerState> abandoned() {
+        List<ContainerState> result = new ArrayList<>();
+        if (!Files.isDirectory(directory())) {
+            return result;
+        }
+        try (Stream<Path> s = Files.list(directory())) {
+            for (Path dir : s.toList()) {
+                if (InUseMarker.inUse(dir)) {
+                    continue;
+                }
+                try {
+                    result.add(ContainerState.load(dir.resolve("state.json")));
+                } catch (IOException | RuntimeException e) {
+                    result.add(new ContainerState(dir.getFileName().toString(), "?", 0, 0, 0, 0, null, List.of(), 0));
+                }
+            }
+        } catch (IOException e) {
+            return result;
+        }
+        return result;
+    }
+
+    /** Takes down what a killed workbench left of a container: processes, host mounts, workspace. */
+    public List<String> removeAbandoned(ContainerState s, Syscalls hostCalls) {
+        List<String> problems = new ArrayList<>();
+        if (s.initPid() > 0 && HostPids.exists(s.initPid())) {
+            HostPids.descendants(s.initPid()).forEach(dev.cwb.kernel.Kernel::killQuietly);
+            dev.cwb.kernel.Kernel.killQuietly(s.initPid());
+        }
+        List<String> mounts = new ArrayList<>(s.hostMounts() == null ? List.of() : s.hostMounts());
+        java.util.Collections.reverse(mounts);
+        for (String m : mounts) {
+            if (dev.cwb.kernel.MountInfo.isMountPoint(Path.of(m))) {
+                try {
+                    hostCalls.umount2(m, dev.cwb.kernel.MountFlags.MNT_DETACH);
+                } catch (SyscallException e) {
+                    problems.add("unmount " + m + ": " + e.getMessage());
+                }
+            }
+        }
+        ContainerRemoval.deleteWorkspace(directory().resolve(s.name()), problems);
+        return problems;
+    }
+
+    private static void abandonWorkspace(InUseMarker marker, ContainerDirs dirs) {
+        closeQuietly(marker);
+        ContainerRemoval.deleteWorkspace(dirs.dir(), new ArrayList<>());
+    }
+
+    private static void closeQuietly(InUseMarker marker) {
+        if (marker != null) {
+            try {
+                marker.close();
+            } catch (IOException e) {
+                // the lock goes with the process anyway
+            }
+        }
+    }
+}

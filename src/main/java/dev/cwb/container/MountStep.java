@@ -1,0 +1,166 @@
+package dev.cwb.container;
+
+import dev.cwb.CwbException;
+import dev.cwb.kernel.Errno;
+import dev.cwb.kernel.Kernel;
+import dev.cwb.kernel.SyscallException;
+import dev.cwb.kernel.Syscalls;
+
+import java.util.List;
+
+import static dev.cwb.kernel.MountFlags.MS_BIND;
+import static dev.cwb.kernel.MountFlags.MS_NODEV;
+import static dev.cwb.kernel.MountFlags.MS_NOEXEC;
+import static dev.cwb.kernel.MountFlags.MS_NOSUID;
+import static dev.cwb.kernel.MountFlags.MS_RDONLY;
+import static dev.cwb.kernel.MountFlags.MS_REC;
+import static dev.cwb.kernel.MountFlags.MS_REMOUNT;
+import static dev.cwb.kernel.MountFlags.MS_STRICTATIME;
+
+/**
+ * {@code mount proc|sys|dev|tmpfs|bind}: the file systems a container expects besides its root, mounted
+ * the way runc's default configuration mounts them (runc's {@code libcontainer/specconv/example.go} and
+ * {@code rootfs_linux.go}). Each is made by the container's current process, so it lands in the
+ * container's mount namespace — or in the host's, if {@code unshare mnt} was not done, which the step
+ * says.
+ */
+public final class MountStep {
+    /** The device nodes runc creates in every container's /dev (all character devices, mode 0666). */
+    public record Device(String name, int major, int minor) {
+    }
+
+    public static final List<Device> DEVICES = List.of(new Device("null", 1, 3), new Device("zero", 1, 5),
+            new Device("full", 1, 7), new Device("random", 1, 8), new Device("urandom", 1, 9), new Device("tty", 5, 0));
+
+    /** The symbolic links runc adds to /dev: {name, target}. */
+    public static final List<String[]> DEV_LINKS = List.of(new String[] {"fd", "/proc/self/fd"},
+            new String[] {"stdin", "/proc/self/fd/0"}, new String[] {"stdout", "/proc/self/fd/1"},
+            new String[] {"stderr", "/proc/self/fd/2"}, new String[] {"ptmx", "pts/ptmx"});
+
+    private MountStep() {
+    }
+
+    /** /proc: the PID namespace of the caller decides which processes it shows. */
+    public static void proc(Container c) throws SyscallException {
+        String target = prepare(c, "/proc");
+        c.calls().mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
+        c.addMount("/proc", target);
+    }
+
+    /** /sys read-only: sysfs shows the network devices of the caller's network namespace. */
+    public static void sys(Container c) throws SyscallException {
+        String target = prepare(c, "/sys");
+        c.calls().mount("sysfs", target, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
+        c.addMount("/sys", target);
+    }
+
+    /**
+     * /dev: a small tmpfs with runc's six device nodes and links, a private devpts for terminals
+     * ({@code newinstance}), /dev/shm and /dev/mqueue. Inside a user namespace mknod(2) of a device is
+     * refused (EPERM), so there the host's nodes are bind-mounted instead, as runc does when rootless.
+     */
+    public static void dev(Container c) throws SyscallException {
+        Syscalls calls = c.calls();
+        String dev = prepare(c, "/dev");
+        calls.mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
+        c.addMount("/dev", dev);
+        boolean userNs = c.has(Namespace.USER);
+        for (Device d : DEVICES) {
+            String node = dev + "/" + d.name();
+            if (userNs) {
+                calls.mknod(node, 0100000 | 0666, 0); // an empty file to bind the host's node onto
+                calls.mount("/dev/" + d.name(), node, null, MS_BIND, null);
+            } else {
+                calls.mknod(node, Kernel.S_IFCHR | 0666, Kernel.makedev(d.major(), d.minor()));
+                calls.chmod(node, 0666); // mknod's mode is cut by the umask
+            }
+        }
+        for (String[] link : DEV_LINKS) {
+            calls.symlink(link[1], dev + "/" + link[0]);
+        }
+        calls.mkdir(dev + "/pts", 0755);
+        calls.mount("devpts", dev + "/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+                userNs ? "newinstance,ptmxmode=0666,mode=0620" : "newinstance,ptmxmode=0666,mode=0620,gid=5");
+        calls.mkdir(dev + "/shm", 01777);
+        calls.mount("shm", dev + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
+        calls.mkdir(dev + "/mqueue", 0755);
+        calls.mount("mqueue", dev + "/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
+    }
+
+    /** A tmpfs (memory-backed, empty) at {@code path}. */
+    public static void tmpfs(Container c, String path) throws SyscallException {
+        String target = prepare(c, path);
+        c.calls().mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
+        c.addMount(path, target);
+    }
+
+    /**
+     * A host directory or file made visible at {@code path} (MS_BIND; MS_REC takes the mounts below it
+     * along). With {@code readOnly}, a second call remounts the bind read-only: the first cannot.
+     */
+    public static void bind(Container c, String hostPath, String path, boolean readOnly) throws SyscallException {
+        if (c.root() != Container.RootChange.NONE) {
+            throw CwbException.badInput("the container's root has moved: the host's " + hostPath + " is out of its reach",
+                    "bind-mount host paths before chroot or pivot_root");
+        }
+        if (!hostPath.startsWith("/")) {
+            throw CwbException.badInput("bind needs an absolute host path, not '" + hostPath + "'", "for example: mount bind /srv/data /data");
+        }
+        String target = prepare(c, path);
+        c.calls().mount(hostPath, target, null, MS_BIND | MS_REC, null);
+        if (readOnly) {
+            c.calls().mount(null, target, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, null);
+        }
+        c.addMount(path, target);
+    }
+
+    private static int countAfter(java.nio.file.Path rel, java.nio.file.Path part) {
+        int i = 0;
+        int at = 0;
+        for (java.nio.file.Path p : rel) {
+            i++;
+            if (p == part) {
+                at = i;
+            }
+        }
+        return i - at;
+    }
+
+    /**
+     * The target path as the current process reaches it, made (mkdir, mode 0755) when missing — in the
+     * container's upper layer, as runc does for missing mount points.
+     */
+    static String prepare(Container c, String path) throws SyscallException {
+        if (!path.startsWith("/") || path.contains("/../") || path.endsWith("/..")) {
+            throw CwbException.badInput("a mount point inside the container must be an absolute path without '..': " + path,
+                    "for example /data");
+        }
+        if (c.root() == Container.RootChange.NONE && !c.overlayMounted()) {
+            throw CwbException.badInput("there is no root file system to mount into yet",
+                    "mount the image first: overlay");
+        }
+        String target = c.pathInside(path);
+        java.nio.file.Path seen = c.rootSeenFromHost();
+        java.nio.file.Path rel = java.nio.file.Path.of(path.substring(1)).normalize();
+        java.nio.file.Path walk = c.root() == Container.RootChange.NONE ? seen.resolve(c.dirs().rootfs().toString().substring(1)) : seen;
+        for (java.nio.file.Path part : rel) {
+            walk = walk.resolve(part.toString());
+            if (java.nio.file.Files.isSymbolicLink(walk)) {
+                // a link in the image could point the mount anywhere, the host's /etc included (runc refuses too)
+                throw new CwbException(CwbException.BAD_INPUT, "refusing to mount on " + path + ": "
+                        + rel.subpath(0, rel.getNameCount() - countAfter(rel, part)) + " is a symbolic link in the image",
+                        "mount somewhere else; links are not followed for mount points");
+            }
+        }
+        if (!java.nio.file.Files.isDirectory(walk, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                c.calls().mkdir(target, 0755);
+            } catch (SyscallException e) {
+                if (e.errno() != Errno.EEXIST) {
+                    throw e;
+                }
+            }
+        }
+        return target;
+    }
+}

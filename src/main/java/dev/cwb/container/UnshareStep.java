@@ -1,0 +1,99 @@
+package dev.cwb.container;
+
+import dev.cwb.CwbException;
+import dev.cwb.kernel.CloneFlags;
+import dev.cwb.kernel.MountFlags;
+import dev.cwb.kernel.SyscallException;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code unshare KIND}: the container's current process leaves one of its namespaces for a new, empty
+ * one (unshare(2)). Three kinds need more than the call:
+ * <ul>
+ *   <li>{@code mnt}: the new namespace starts as a copy of the old one whose mounts still propagate
+ *       ({@code shared}) to the host; like util-linux unshare(1), the step then makes every mount
+ *       private ({@code mount(NULL, "/", NULL, MS_REC|MS_PRIVATE, NULL)}) so nothing leaks out.</li>
+ *   <li>{@code pid}: the caller stays where it was; its next child is PID 1 of the new namespace. So
+ *       the current process then clones itself, and the clone carries on as PID 1.</li>
+ *   <li>{@code user}: uid and gid maps must be written from outside (user_namespaces(7),
+ *       "User and group ID mappings"): the workbench writes {@code /proc/PID/uid_map} and
+ *       {@code gid_map}, mapping root inside to the workbench's own user.</li>
+ * </ul>
+ */
+public final class UnshareStep {
+    /** A file the workbench wrote for the step (the id maps), to show beside the calls. */
+    public record FileWrite(Path file, String value) {
+        @Override
+        public String toString() {
+            return "echo '" + value.trim() + "' > " + file;
+        }
+    }
+
+    private UnshareStep() {
+    }
+
+    /** Unshares {@code ns}; returns the files written for it (id maps), in order. */
+    public static List<FileWrite> unshare(Container c, Namespace ns, long bootOffsetSeconds) throws SyscallException {
+        if (c.has(ns) && ns != Namespace.PID) {
+            throw CwbException.badInput("container " + c.name() + " already has its own " + ns.word() + " namespace",
+                    "see them with: ns");
+        }
+        if (c.pid1() != 0 && c.pid1Ended().isDone()) {
+            throw CwbException.badInput("PID 1 of " + c.name() + " has exited, and its PID namespace with it",
+                    "rm " + c.name() + " and start again with new");
+        }
+        List<FileWrite> writes = new ArrayList<>();
+        c.calls().unshare(ns.flag());
+        c.markUnshared(ns);
+        switch (ns) {
+            case MNT -> c.calls().mount(null, "/", null, MountFlags.MS_REC | MountFlags.MS_PRIVATE, null);
+            case USER -> writes.addAll(writeIdMaps(c.current().pid()));
+            case TIME -> {
+                if (bootOffsetSeconds != 0) {
+                    writes.add(write(Path.of("/proc", Integer.toString(c.current().pid()), "timens_offsets"),
+                            "boottime " + bootOffsetSeconds + " 0\n"));
+                }
+            }
+            case PID -> c.forkPid1();
+            default -> {
+                // the call is the whole step
+            }
+        }
+        return writes;
+    }
+
+    /** Root inside is this JVM's user outside: the one mapping an unprivileged process may write itself. */
+    static List<FileWrite> writeIdMaps(int pid) {
+        long uid = new com.sun.security.auth.module.UnixSystem().getUid();
+        long gid = new com.sun.security.auth.module.UnixSystem().getGid();
+        Path proc = Path.of("/proc", Integer.toString(pid));
+        List<FileWrite> writes = new ArrayList<>();
+        if (uid != 0) {
+            // an unprivileged writer must first give up setgroups(2) (user_namespaces(7), "/proc/PID/setgroups")
+            writes.add(write(proc.resolve("setgroups"), "deny\n"));
+        }
+        writes.add(write(proc.resolve("uid_map"), "0 " + uid + " 1\n"));
+        writes.add(write(proc.resolve("gid_map"), "0 " + gid + " 1\n"));
+        return writes;
+    }
+
+    private static FileWrite write(Path file, String value) {
+        try {
+            Files.writeString(file, value, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw CwbException.io("writing " + file, e, "the kernel accepts the id maps once, from the parent user namespace");
+        }
+        return new FileWrite(file, value);
+    }
+
+    /** The flag names, for messages ({@code CLONE_NEWUTS}). */
+    static String flagName(Namespace ns) {
+        return CloneFlags.unshare(ns.flag());
+    }
+}
