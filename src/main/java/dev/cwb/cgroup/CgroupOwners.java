@@ -33,7 +33,18 @@ public final class CgroupOwners {
         /** True when that very process still runs (same pid and same start time). */
         public boolean alive() {
             return ProcessHandle.of(pid).flatMap(p -> p.info().startInstant())
-                    .map(t -> t.toEpochMilli() == startMillis).orElse(false);
+                    .map(t -> t.toEpochMilli() == startMillis).orElse(false) && !zombie(pid);
+        }
+
+        /** A process that has exited but was not reaped yet still has a pid: it is dead all the same. */
+        static boolean zombie(long pid) {
+            try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+                int close = stat.lastIndexOf(')');
+                return close > 0 && close + 2 < stat.length() && stat.charAt(close + 2) == 'Z';
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
         }
 
         static Owner current() {

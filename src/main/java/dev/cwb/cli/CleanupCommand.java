@@ -1,5 +1,14 @@
 package dev.cwb.cli;
 
+import dev.cwb.WorkbenchHome;
+import dev.cwb.cgroup.CgroupJanitor;
+import dev.cwb.cgroup.CgroupMode;
+import dev.cwb.cgroup.CgroupOwners;
+import dev.cwb.container.ContainerState;
+import dev.cwb.container.Containers;
+import dev.cwb.kernel.SyscallListener;
+import dev.cwb.kernel.Syscalls;
+
 import dev.cwb.cleanup.Leftovers;
 import dev.cwb.view.Sizes;
 import picocli.CommandLine.Command;
@@ -12,16 +21,18 @@ import java.util.List;
  * {@code cleanup}: removes what a killed workbench left behind in {@code $CWB_HOME}. Work still in
  * progress in another live workbench is recognised by its lock and left alone.
  */
-@Command(name = "cleanup", description = "Remove what a killed session left behind (half-loaded blobs, half-unpacked layers).")
+@Command(name = "cleanup", description = "Remove what a killed session left behind: containers (processes, mounts, cgroups), half-loaded blobs, half-unpacked layers.")
 public final class CleanupCommand extends WorkbenchCommand {
     @Option(names = {"-n", "--dry-run"}, description = "Only list what would be removed.")
     boolean dryRun;
 
     @Override
     protected int run() throws IOException {
+        int containers = cleanContainers();
         List<Leftovers.Leftover> found = new Leftovers(workbench.home()).find();
         if (found.isEmpty()) {
-            out().println("Nothing to clean up in " + workbench.home().root() + ".");
+            out().println(containers > 0 ? "No other leftovers in " + workbench.home().root() + "."
+                    : "Nothing to clean up in " + workbench.home().root() + ".");
             return 0;
         }
         long total = 0;
@@ -34,5 +45,38 @@ public final class CleanupCommand extends WorkbenchCommand {
         }
         out().println((dryRun ? "Would free " : "Freed ") + Sizes.human(total) + ".");
         return 0;
+    }
+
+    /** Containers and cgroups whose workbench is gone; returns how many things were found. */
+    private int cleanContainers() {
+        Containers containers = workbench.containers();
+        int n = 0;
+        for (ContainerState s : containers.abandoned()) {
+            n++;
+            String what = "container " + s.name() + " (image " + s.image() + ", workbench pid " + s.ownerPid() + " is gone)";
+            if (dryRun) {
+                out().println("Would remove " + what);
+                continue;
+            }
+            List<String> problems = containers.removeAbandoned(s, new Syscalls(printer()));
+            out().println((problems.isEmpty() ? "Removed " : "Partly removed ") + what);
+            problems.forEach(p -> Commands.printError(workbench, p));
+        }
+        if (!Syscalls.available() || !WorkbenchHome.isRoot() || containers.cgroups().host().mode() == CgroupMode.NONE) {
+            return n;
+        }
+        CgroupJanitor janitor = new CgroupJanitor(containers.cgroups().host(), CgroupOwners.in(workbench.home()));
+        for (CgroupJanitor.Leftover l : janitor.find()) {
+            n++;
+            out().println((dryRun ? "Would remove" : "Removed") + " cgroup " + l.name() + " (" + l.reason() + ")");
+            if (!dryRun) {
+                janitor.remove(l, containers.cgroups().trace());
+            }
+        }
+        return n;
+    }
+
+    private SyscallListener printer() {
+        return r -> out().println("  " + r.straceLine());
     }
 }

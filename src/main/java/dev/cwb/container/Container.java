@@ -250,6 +250,7 @@ public final class Container {
         pid1 = child.pid();
         current = child;
         calls = new Syscalls(tracer, child);
+        calls.setParentDeathSignal(9); // a fork's child does not inherit it: PID 1 must die with cwb-init too
         Syscalls parentCalls = new Syscalls(tracer, parent);
         List<Integer> childIds = HostPids.nsPids(child.pid());
         int level = HostPids.nsPids(parent.pid()).size() - 1;

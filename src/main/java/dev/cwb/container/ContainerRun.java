@@ -99,6 +99,7 @@ public final class ContainerRun {
             c.markUnshared(ns);
         }
         c.forkPid1();
+        containers.saveState(c); // cleanup must know PID 1, should this workbench be killed from here on
         Syscalls pid1 = c.calls();
         pid1.mount(null, "/", null, MountFlags.MS_REC | MountFlags.MS_PRIVATE, null);
         if (!o.userNamespace() || o.memory() != null || o.pids() != null || o.cpus() != null) {
@@ -113,6 +114,7 @@ public final class ContainerRun {
             if (o.cpus() != null) {
                 g.setCpuLimit(o.cpus());
             }
+            containers.saveState(c);
             pid1.unshare(CloneFlags.CLONE_NEWCGROUP); // after joining: the group becomes the root of its view
             c.markUnshared(Namespace.CGROUP);
         }

@@ -18,6 +18,7 @@ import java.util.List;
  * @param ownerPid      the workbench process that made it
  * @param ownerStart    that process's start time (ms since the epoch), to tell a reused pid apart
  * @param initPid       cwb-init's host pid
+ * @param initStart     cwb-init's start time (ms since the epoch): a pid is only trusted with its start time
  * @param pid1          host pid of PID 1 after {@code unshare pid}, else 0
  * @param hostMounts    mount points in the host's namespace, to unmount on removal
  */
@@ -28,7 +29,9 @@ public record ContainerState(
         @JsonProperty("ownerPid") long ownerPid,
         @JsonProperty("ownerStart") long ownerStart,
         @JsonProperty("initPid") int initPid,
+        @JsonProperty("initStart") long initStart,
         @JsonProperty("pid1") int pid1,
+        @JsonProperty("pid1Start") long pid1Start,
         @JsonProperty("cgroup") String cgroup,
         @JsonProperty("hostMounts") List<String> hostMounts,
         @JsonProperty("created") long created) {
@@ -37,7 +40,8 @@ public record ContainerState(
     static ContainerState of(Container c, long created) {
         ProcessHandle self = ProcessHandle.current();
         return new ContainerState(c.name(), c.image().reference().familiar(), self.pid(),
-                self.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L), c.first().pid(), c.pid1(),
+                self.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L), c.first().pid(),
+                HostPids.startMillis(c.first().pid()), c.pid1(), HostPids.startMillis(c.pid1()),
                 c.cgroup() == null ? null : c.cgroup().name(), c.hostMounts(), created);
     }
 

@@ -256,7 +256,7 @@ public final class Containers {
                 try {
                     result.add(ContainerState.load(dir.resolve("state.json")));
                 } catch (IOException | RuntimeException e) {
-                    result.add(new ContainerState(dir.getFileName().toString(), "?", 0, 0, 0, 0, null, List.of(), 0));
+                    result.add(new ContainerState(dir.getFileName().toString(), "?", 0, 0, 0, 0, 0, 0, null, List.of(), 0));
                 }
             }
         } catch (IOException e) {
@@ -268,9 +268,19 @@ public final class Containers {
     /** Takes down what a killed workbench left of a container: processes, host mounts, workspace. */
     public List<String> removeAbandoned(ContainerState s, Syscalls hostCalls) {
         List<String> problems = new ArrayList<>();
-        if (s.initPid() > 0 && HostPids.exists(s.initPid())) {
-            HostPids.descendants(s.initPid()).forEach(dev.cwb.kernel.Kernel::killQuietly);
-            dev.cwb.kernel.Kernel.killQuietly(s.initPid());
+        for (long[] p : new long[][] {{s.pid1(), s.pid1Start()}, {s.initPid(), s.initStart()}}) {
+            int pid = (int) p[0];
+            if (pid > 0 && p[1] != 0 && HostPids.startMillis(pid) == p[1]) { // the same process, not a reused pid
+                HostPids.descendants(pid).forEach(dev.cwb.kernel.Kernel::killQuietly);
+                dev.cwb.kernel.Kernel.killQuietly(pid);
+            }
+        }
+        if (s.cgroup() != null && dev.cwb.WorkbenchHome.isRoot()) {
+            try {
+                cgroups().open(s.cgroup()).remove(); // kills what is still inside, then removes the group
+            } catch (RuntimeException e) {
+                // already gone, or never made
+            }
         }
         List<String> mounts = new ArrayList<>(s.hostMounts() == null ? List.of() : s.hostMounts());
         java.util.Collections.reverse(mounts);

@@ -90,6 +90,14 @@ final class HostPids {
         }
     }
 
+    /** A process's start time in ms since the epoch (0 when gone): with the pid, it names one process. */
+    static long startMillis(int pid) {
+        if (pid <= 0) {
+            return 0;
+        }
+        return ProcessHandle.of(pid).flatMap(p -> p.info().startInstant()).map(java.time.Instant::toEpochMilli).orElse(0L);
+    }
+
     /** True while the process exists (a zombie included). */
     static boolean exists(int hostPid) {
         return Files.exists(Path.of("/proc", Integer.toString(hostPid)));

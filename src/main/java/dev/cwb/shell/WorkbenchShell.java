@@ -141,8 +141,22 @@ public final class WorkbenchShell {
             }
         } finally {
             saveHistory(history);
+            removeContainers(screen);
             recording.stopRecording();
         }
+    }
+
+    /** Leaving the shell takes down the containers made in it: processes, cgroups, mounts, workspaces. */
+    private void removeContainers(PrintWriter screen) {
+        if (!workbench.hasContainers()) {
+            return;
+        }
+        var names = workbench.containers().all().stream().map(dev.cwb.container.Container::name).toList();
+        screen.println("Removing this session's containers: " + String.join(", ", names));
+        for (String problem : workbench.containers().removeAll()) {
+            Commands.printError(workbench, problem);
+        }
+        screen.flush();
     }
 
     /** Handles one typed line; returns false when the learner asked to leave. */
