@@ -87,11 +87,15 @@ final class ContainerRemoval {
         try {
             Files.walkFileTree(dir, new SimpleFileVisitor<>() {
                 @Override
-                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-                    d.toFile().setWritable(true, true); // overlayfs leaves work/work with mode 000
-                    d.toFile().setExecutable(true, true);
-                    d.toFile().setReadable(true, true);
-                    return FileVisitResult.CONTINUE;
+                public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+                    // overlayfs leaves work/work with mode 000: unreadable even to its owner until chmod
+                    if (e instanceof java.nio.file.AccessDeniedException && Files.isDirectory(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                            && f.toFile().setReadable(true, true) && f.toFile().setWritable(true, true)
+                            && f.toFile().setExecutable(true, true)) {
+                        Files.walkFileTree(f, this);
+                        return FileVisitResult.CONTINUE;
+                    }
+                    throw e;
                 }
 
                 @Override
