@@ -17,11 +17,19 @@ import java.util.List;
         footer = {"", "Each change is a file written under /sys/fs/cgroup (cgroups(7)); the lines show the same as shell commands.",
                 "Works on cgroup v2 and on v1/hybrid hosts. Processes started later (exec) are inside too."})
 public final class CgroupCommand extends ContainerCommand {
-    @Parameters(index = "0", paramLabel = "ACTION", description = "create, set or show.")
+    @Parameters(index = "0", paramLabel = "ACTION", completionCandidates = CgroupCommand.Actions.class, description = "create, set or show.")
     String action;
 
     @Parameters(index = "1..*", arity = "0..2", paramLabel = "ARG", description = "set: memory|pids|cpu and the value.")
     List<String> args = List.of();
+
+    /** The actions, for Tab. */
+    static final class Actions implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return List.of("create", "set", "show").iterator();
+        }
+    }
 
     @Override
     protected int run() {

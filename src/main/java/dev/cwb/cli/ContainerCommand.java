@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
  * strace's format, prefixed with the id of the process that made it.
  */
 abstract class ContainerCommand extends WorkbenchCommand {
-    @Option(names = {"-c", "--container"}, paramLabel = "NAME", description = "The container (default: the last one made).")
+    @Option(names = {"-c", "--container"}, paramLabel = "CONTAINER", description = "The container (default: the last one made).")
     String containerName;
 
     protected Containers containers() {

@@ -16,7 +16,7 @@ import java.util.List;
                 "dev is a tmpfs with runc's device nodes (null zero full random urandom tty), pts, shm and mqueue.",
                 "Example: mount proc   mount tmpfs /tmp   mount bind --ro /srv/data /data"})
 public final class MountCommand extends ContainerCommand {
-    @Parameters(index = "0", paramLabel = "WHAT", description = "proc, sys, dev, tmpfs or bind.")
+    @Parameters(index = "0", paramLabel = "WHAT", completionCandidates = MountCommand.Kinds.class, description = "proc, sys, dev, tmpfs or bind.")
     String what;
 
     @Parameters(index = "1..*", arity = "0..2", paramLabel = "PATH", description = "tmpfs: where; bind: host path, then where.")
@@ -24,6 +24,14 @@ public final class MountCommand extends ContainerCommand {
 
     @Option(names = "--ro", description = "With bind: read-only.")
     boolean readOnly;
+
+    /** What can be mounted, for Tab. */
+    static final class Kinds implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return List.of("proc", "sys", "dev", "tmpfs", "bind").iterator();
+        }
+    }
 
     @Override
     protected int run() throws Exception {

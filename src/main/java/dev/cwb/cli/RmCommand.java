@@ -12,7 +12,7 @@ import java.util.List;
 /** {@code rm NAME...}: kill a container's processes and remove everything it made. */
 @Command(name = "rm", description = "Remove containers: kill their processes, remove the cgroup, unmount, delete the workspace.")
 public final class RmCommand extends ContainerCommand {
-    @Parameters(arity = "0..*", paramLabel = "NAME", description = "The containers (default: the current one).")
+    @Parameters(arity = "0..*", paramLabel = "CONTAINER", description = "The containers (default: the current one).")
     List<String> names = new ArrayList<>();
 
     @Option(names = {"-a", "--all"}, description = "Every container of this session.")

@@ -16,11 +16,19 @@ import java.util.List;
         footer = {"", "Each is one unshare(2) call. See namespaces(7); 'ns' compares the container's with the host's.",
                 "Example: unshare uts ipc mnt pid net"})
 public final class UnshareCommand extends ContainerCommand {
-    @Parameters(arity = "1..*", paramLabel = "KIND", description = "user, mnt, uts, ipc, net, pid, cgroup or time.")
+    @Parameters(arity = "1..*", paramLabel = "KIND", completionCandidates = UnshareCommand.Kinds.class, description = "user, mnt, uts, ipc, net, pid, cgroup or time.")
     List<String> kinds;
 
     @Option(names = "--boottime", paramLabel = "SECONDS", description = "With time: add this to the boot-time clock inside (uptime shows it).")
     long bootOffset;
+
+    /** The namespace kinds, for Tab. */
+    static final class Kinds implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.Arrays.stream(Namespace.values()).map(Namespace::word).iterator();
+        }
+    }
 
     @Override
     protected int run() throws Exception {

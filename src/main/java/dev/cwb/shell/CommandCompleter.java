@@ -18,7 +18,7 @@ import java.util.List;
  * shell. Reading the words before the cursor it finds which command (and subcommand) is being typed, which
  * positional parameter the cursor is on, and whether the previous word was an option waiting for a value.
  * What a value may be is read from the parameter's label: {@code IMAGE} completes image names from the
- * store, {@code PATH}, {@code FILE} and {@code DIR} complete file names (for {@code cat}, PATH is a path
+ * store, {@code CONTAINER} the session's containers, {@code PATH}, {@code FILE} and {@code DIR} complete file names (for {@code cat}, PATH is a path
  * inside the image: {@link ImagePaths}), {@code COMMAND} completes command
  * names (for {@code help}).
  */
@@ -30,11 +30,18 @@ final class CommandCompleter implements Completer {
     private final ImageNames images;
     private final ImagePaths imagePaths;
     private final Completer files = new Completers.FileNameCompleter();
+    private final java.util.function.Supplier<List<String>> containers;
 
     CommandCompleter(CommandTree tree, ImageNames images, ImagePaths imagePaths) {
+        this(tree, images, imagePaths, List::of);
+    }
+
+    CommandCompleter(CommandTree tree, ImageNames images, ImagePaths imagePaths,
+                     java.util.function.Supplier<List<String>> containers) {
         this.tree = tree;
         this.images = images;
         this.imagePaths = imagePaths;
+        this.containers = containers;
     }
 
     @Override
@@ -78,6 +85,14 @@ final class CommandCompleter implements Completer {
         String label = arg.paramLabel().replaceAll("[<>.\\[\\]]", "");
         switch (label) {
             case "IMAGE" -> images.addTo(candidates);
+            case "CONTAINER" -> containers.get().forEach(n -> candidates.add(new Candidate(n, n, null, null, null, null, true)));
+            case "NAME from IMAGE" -> {
+                if (position.positionalsSeen() == 1) {
+                    candidates.add(new Candidate("from", "from", null, null, null, null, true));
+                } else if (position.positionalsSeen() >= 2) {
+                    images.addTo(candidates);
+                }
+            }
             case "PATH" -> {
                 if (position.command().name().equals("cat") && !position.positionals().isEmpty()) {
                     imagePaths.complete(position.positionals().get(0), line.word(), candidates); // a path inside the image

@@ -221,7 +221,8 @@ public final class WorkbenchShell {
                 .terminal(terminal)
                 .parser(parser)
                 .history(history)
-                .completer(new CommandCompleter(tree, new ImageNames(workbench), new ImagePaths(workbench)))
+                .completer(new CommandCompleter(tree, new ImageNames(workbench), new ImagePaths(workbench), () -> workbench.hasContainers()
+                        ? workbench.containers().all().stream().map(dev.cwb.container.Container::name).toList() : List.of()))
                 .highlighter(new CommandHighlighter(tree, workbench.color()))
                 .variable(LineReader.HISTORY_FILE, historyFile) // null keeps the history in memory only
                 .variable(LineReader.HISTORY_SIZE, 1000)

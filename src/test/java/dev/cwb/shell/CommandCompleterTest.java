@@ -87,6 +87,21 @@ class CommandCompleterTest {
     }
 
     @Test
+    void containerStepsOfferTheirWordsAndNewOffersFromThenImages() {
+        Workbench workbench = workbench();
+        WorkbenchShellTest.storeEmptyImage(workbench, "alpine");
+        assertEquals(Set.of("user", "mnt", "uts", "ipc", "net", "pid", "cgroup", "time"), offered(workbench, "unshare "));
+        assertEquals(Set.of("user", "mnt", "uts", "ipc", "net", "pid", "cgroup", "time"), offered(workbench, "unshare uts "),
+                "unshare takes several kinds");
+        assertEquals(Set.of("proc", "sys", "dev", "tmpfs", "bind"), offered(workbench, "mount "));
+        assertEquals(Set.of("create", "set", "show"), offered(workbench, "cgroup "));
+        assertEquals(Set.of("from"), offered(workbench, "new box "));
+        assertEquals(Set.of("alpine", "alpine:latest"), offered(workbench, "new box from "));
+        assertEquals(Set.of("alpine", "alpine:latest"), offered(workbench, "run "));
+        assertTrue(offered(workbench, "exec -").containsAll(Set.of("-c", "--container", "-u", "--user")));
+    }
+
+    @Test
     void completingImagesNeverCreatesAStore() {
         Workbench workbench = workbench();
         assertEquals(Set.of("--json", "--no-trunc"), offered(workbench, "history "), "no images, so the options are offered");
