@@ -8,8 +8,16 @@ import java.util.List;
 public final class CgroupTrace {
     private final List<CgroupWrite> writes = Collections.synchronizedList(new ArrayList<>());
 
+    private volatile java.util.function.Consumer<CgroupWrite> listener = w -> { };
+
     void add(CgroupWrite w) {
         writes.add(w);
+        listener.accept(w);
+    }
+
+    /** Also tells {@code listener} about each write as it happens (null: nobody). */
+    public void onWrite(java.util.function.Consumer<CgroupWrite> listener) {
+        this.listener = listener == null ? w -> { } : listener;
     }
 
     /** A snapshot of everything written so far. */

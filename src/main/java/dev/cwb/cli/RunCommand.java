@@ -64,6 +64,10 @@ public final class RunCommand extends ContainerCommand implements TakesACommand 
         Container.Tracer tracer = containers().newTracer();
         if (trace) {
             tracer.printTo(printer());
+            containers().cgroups().trace().onWrite(w -> {
+                out().println("  " + w);
+                out().flush();
+            });
         }
         out().flush();
         Stdio stdio = workbench.terminalStdio() ? Stdio.terminal() : Stdio.pipes(out(), spec.commandLine().getErr());
@@ -75,6 +79,9 @@ public final class RunCommand extends ContainerCommand implements TakesACommand 
                     hintFor(e), e);
         } finally {
             tracer.stopPrinting();
+            if (trace) {
+                containers().cgroups().trace().onWrite(null);
+            }
             stdio.close();
         }
         r.problems().forEach(p -> out().println("warning: " + p));
