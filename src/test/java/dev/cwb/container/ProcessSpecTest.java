@@ -1,0 +1,70 @@
+package dev.cwb.container;
+
+import dev.cwb.CwbException;
+import dev.cwb.image.ImageConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Entrypoint + Cmd, Env, WorkingDir and User as the OCI image spec's config defines them. */
+class ProcessSpecTest {
+    @TempDir
+    Path root;
+
+    private static ImageConfig.RunConfig config(String user, List<String> env, List<String> entrypoint, List<String> cmd, String workdir) {
+        return new ImageConfig.RunConfig(user, env, entrypoint, cmd, workdir, null, null, null, null);
+    }
+
+    @Test
+    void aGivenCommandReplacesCmdButKeepsTheEntrypoint() {
+        ImageConfig.RunConfig c = config(null, List.of("A=1"), List.of("/entry", "-x"), List.of("default"), "/srv");
+        assertEquals(List.of("/entry", "-x", "default"), ProcessSpec.of(c, List.of()).argv());
+        assertEquals(List.of("/entry", "-x", "ls", "-l"), ProcessSpec.of(c, List.of("ls", "-l")).argv());
+        ProcessSpec s = ProcessSpec.of(c, List.of());
+        assertEquals("/srv", s.workingDir());
+        assertEquals(List.of("PATH=" + ProcessSpec.DEFAULT_PATH, "A=1"), s.env(), "PATH added when the image has none");
+    }
+
+    @Test
+    void noCommandAtAllIsOneClearError() {
+        CwbException e = assertThrows(CwbException.class, () -> ProcessSpec.of(config(null, null, null, null, null), List.of()));
+        assertTrue(e.getMessage().contains("no Entrypoint or Cmd"), e.getMessage());
+    }
+
+    @Test
+    void programsAreFoundOnTheContainersPathNotTheHosts() throws Exception {
+        Files.createDirectories(root.resolve("usr/local/bin"));
+        Files.writeString(root.resolve("usr/local/bin/tool"), "");
+        ProcessSpec s = ProcessSpec.of(config(null, List.of("PATH=/usr/local/bin:/bin"), null, List.of("tool"), null), List.of());
+        assertEquals("/usr/local/bin/tool", s.resolveProgram(root));
+        ProcessSpec missing = ProcessSpec.of(config(null, List.of("PATH=/bin"), null, List.of("ls"), null), List.of());
+        CwbException e = assertThrows(CwbException.class, () -> missing.resolveProgram(root));
+        assertTrue(e.getMessage().contains("executable file not found in $PATH"), e.getMessage());
+    }
+
+    @Test
+    void usersByNameAndNumberAreLookedUpInTheImagesOwnFiles() throws Exception {
+        Files.createDirectories(root.resolve("etc"));
+        Files.writeString(root.resolve("etc/passwd"), "root:x:0:0::/root:/bin/sh\nwww:x:33:44::/var/www:/bin/false\n");
+        Files.writeString(root.resolve("etc/group"), "root:x:0:\nstaff:x:50:\n");
+        assertNull(ProcessSpec.of(config("", null, null, List.of("x"), null), List.of()).credentials(root), "no User: stays root");
+        assertArrayEquals(new int[] {33, 44}, spec("www").credentials(root));
+        assertArrayEquals(new int[] {33, 50}, spec("www:staff").credentials(root));
+        assertArrayEquals(new int[] {1000, 1000}, spec("1000").credentials(root), "an unknown uid gets its own gid");
+        assertArrayEquals(new int[] {1000, 7}, spec("1000:7").credentials(root));
+        assertThrows(CwbException.class, () -> spec("nobody-here").credentials(root));
+    }
+
+    private static ProcessSpec spec(String user) {
+        return ProcessSpec.of(config(user, null, null, List.of("x"), null), List.of());
+    }
+}
