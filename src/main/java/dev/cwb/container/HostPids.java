@@ -16,11 +16,15 @@ final class HostPids {
     private HostPids() {
     }
 
-    /** The host pid of the child of {@code parentHostPid} that its own namespace numbers {@code nsPid}. */
+    /**
+     * The host pid of the child of {@code parentHostPid} that the parent's own PID namespace numbers
+     * {@code nsPid} (what clone(2) returned to the parent; the child may sit one namespace deeper still).
+     */
     static OptionalInt childOf(int parentHostPid, int nsPid) {
+        int level = nsPids(parentHostPid).size() - 1;
         for (int child : children(parentHostPid)) {
             List<Integer> ids = nsPids(child);
-            if (!ids.isEmpty() && ids.get(ids.size() - 1) == nsPid) {
+            if (level >= 0 && level < ids.size() && ids.get(level) == nsPid) {
                 return OptionalInt.of(child);
             }
         }

@@ -74,8 +74,8 @@ public record ProcessSpec(List<String> argv, List<String> env, String workingDir
         }
         String path = getenv("PATH");
         for (String dir : (path == null ? DEFAULT_PATH : path).split(":")) {
-            if (dir.isEmpty()) {
-                continue;
+            if (dir.isEmpty() || !dir.startsWith("/") || java.util.Arrays.asList(dir.split("/")).contains("..")) {
+                continue; // only absolute directories inside the root: ".." could look past it from the host
             }
             String candidate = (dir.endsWith("/") ? dir : dir + "/") + name;
             if (Files.exists(root.resolve(candidate.substring(1)), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
