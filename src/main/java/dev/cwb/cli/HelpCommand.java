@@ -10,11 +10,18 @@ public final class HelpCommand extends WorkbenchCommand {
     @Parameters(arity = "0..2", paramLabel = "COMMAND", description = "The command (and subcommand) to explain.")
     String[] topic = new String[0];
 
+    /** The commands that open a group in the list, and the group's heading. */
+    private static final java.util.Map<String, String> SECTIONS = java.util.Map.of(
+            "images", " Images and layers:",
+            "new", " A container, step by step (new, then the steps, in any order the kernel allows):",
+            "run", " Containers, all at once:",
+            "cleanup", " The workbench:");
+
     /** One command per entry, its description wrapped at the terminal's width under itself. */
     private void printWrapped(String name, String description) {
         int width = workbench.terminalWidth() > 40 ? workbench.terminalWidth() : Integer.MAX_VALUE;
-        String indent = " ".repeat(13);
-        StringBuilder line = new StringBuilder(String.format("  %-10s", name));
+        String indent = " ".repeat(14);
+        StringBuilder line = new StringBuilder(String.format("  %-11s", name));
         for (String word : description.split(" ")) {
             if (line.length() + 1 + word.length() > width && line.length() > indent.length()) {
                 out().println(line);
@@ -38,6 +45,13 @@ public final class HelpCommand extends WorkbenchCommand {
         if (target == spec.parent().commandLine()) {
             out().println("Commands (type 'help COMMAND' for details; ':help' for the shell's own commands):");
             for (var e : target.getSubcommands().entrySet()) {
+                if (!e.getKey().equals(e.getValue().getCommandName())) {
+                    continue; // an alias (pivot-root): listed under its command's own name
+                }
+                String section = SECTIONS.get(e.getKey());
+                if (section != null) {
+                    out().println(section);
+                }
                 String[] desc = e.getValue().getCommandSpec().usageMessage().description();
                 printWrapped(e.getKey(), desc.length > 0 ? desc[0] : "");
             }
