@@ -37,7 +37,12 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
 
     private final int pid;
     private final InitProcess parent;
-    private int socket;
+    private volatile int socket;
+    private final Object closeLock = new Object();
+    /** True while a call waits for its answer (guarded by closeLock). */
+    private boolean inCall;
+    /** A descriptor {@link #close} shut down during a call, for that call to close (guarded by closeLock). */
+    private int deferredClose = -1;
     private final byte[] reply = new byte[8 + InitProgram.BUFFER_SIZE];
     private volatile boolean gone;
     /** Descriptors to send right after the next request (which must be a recvmsg of them). */
@@ -121,9 +126,28 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
 
     @Override
     public synchronized long make(long number, Object[] args) throws SyscallException {
-        if (gone) {
-            throw new SyscallException("cwb-init (pid " + pid + ") takes no more requests: it has exec'd or exited");
+        int fd;
+        synchronized (closeLock) {
+            fd = socket;
+            if (gone || fd < 0) {
+                throw new SyscallException("cwb-init (pid " + pid + ") takes no more requests: it has exec'd or exited");
+            }
+            inCall = true;
         }
+        try {
+            return exchange(fd, number, args);
+        } finally {
+            synchronized (closeLock) {
+                inCall = false;
+                if (deferredClose == fd) { // closed while this call waited: the descriptor is ours to close now
+                    LibC.close(fd);
+                    deferredClose = -1;
+                }
+            }
+        }
+    }
+
+    private long exchange(int socket, long number, Object[] args) throws SyscallException {
         List<Block> blocks = new ArrayList<>();
         for (Object a : args) {
             if (a instanceof Block b) {
@@ -145,11 +169,11 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
         int outLength = frame.hasOut() ? frame.size() : 0;
         request.putLong(outLength);
         request.put(frame.encode(base));
-        send(request.array());
+        send(socket, request.array());
         if (pendingDescriptors != null) {
             int[] fds = pendingDescriptors;
             pendingDescriptors = null;
-            sendDescriptors(fds);
+            sendDescriptors(socket, fds);
         }
         long n = LibC.read(socket, reply, reply.length);
         if (n == 0) {
@@ -172,7 +196,7 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
         return result;
     }
 
-    private void send(byte[] message) throws SyscallException {
+    private void send(int socket, byte[] message) throws SyscallException {
         long w = LibC.write(socket, message, message.length);
         if (w != message.length) {
             gone = true;
@@ -185,7 +209,7 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
      * Sends descriptors to cwb-init over the control socket (SCM_RIGHTS, unix(7)); cwb-init must be
      * receiving them with a recvmsg request made right before ({@link Syscalls#receiveDescriptors}).
      */
-    private void sendDescriptors(int[] fds) throws SyscallException {
+    private void sendDescriptors(int socket, int[] fds) throws SyscallException {
         int cmsgLen = 16 + 4 * fds.length;
         try (Memory data = new Memory(8); Memory iov = new Memory(16); Memory control = new Memory((cmsgLen + 7) & ~7);
              Memory msg = new Memory(56)) {
@@ -270,16 +294,26 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
     }
 
     /**
-     * Ends the conversation: closes the control socket (cwb-init then exits, unless it has become the
-     * command) and, for a cwb-init this JVM started, reaps it once it ended.
+     * Ends the conversation: shuts the control socket down (which also wakes a thread waiting for an
+     * answer, say to a wait4 that will never come) and closes it; cwb-init then exits, unless it has
+     * become the command. Not synchronized, so that it can interrupt a call in progress.
      */
     @Override
-    public synchronized void close() {
-        if (socket >= 0) {
-            LibC.close(socket);
+    public void close() {
+        int fd;
+        synchronized (closeLock) {
+            fd = socket;
             socket = -1;
+            gone = true;
+            if (fd >= 0 && inCall) {
+                LibC.shutdown(fd, 2); // SHUT_RDWR: the waiting call reads end of file and closes fd itself
+                deferredClose = fd;
+                return;
+            }
         }
-        gone = true;
+        if (fd >= 0) {
+            LibC.close(fd);
+        }
     }
 
     /** Sends SIGKILL to cwb-init (whatever it has become). */

@@ -141,4 +141,7 @@ final class LibC {
 
     /** signal(2): here only to ignore SIGTTOU (a long holds the handler: SIG_IGN is 1). */
     static native long signal(int sig, long handler);
+
+    /** shutdown(2): ends a socket's traffic, waking any thread blocked reading it. */
+    static native int shutdown(int fd, int how);
 }
