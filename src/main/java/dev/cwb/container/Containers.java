@@ -62,6 +62,15 @@ public final class Containers {
         return cgroups;
     }
 
+    /** The workbench's cgroups on this machine now (none where cgroups cannot be used). */
+    private java.util.Set<String> cgroupNames() {
+        try {
+            return new java.util.HashSet<>(cgroups().names());
+        } catch (RuntimeException e) {
+            return java.util.Set.of();
+        }
+    }
+
     /** Checks a container name; throws a one-line error naming the rule. */
     public static String checkName(String name) {
         if (name == null || !name.matches(NAME)) {
@@ -79,10 +88,11 @@ public final class Containers {
             base = "c" + base;
         }
         base = base.length() > 50 ? base.substring(0, 50) : base;
+        java.util.Set<String> groups = cgroupNames();
         for (int i = 1; ; i++) {
             String n = base + "-" + i;
-            if (!byName.containsKey(n) && !Files.exists(directory().resolve(n))) {
-                return n;
+            if (!byName.containsKey(n) && !Files.exists(directory().resolve(n)) && !groups.contains(CgroupStep.groupName(n))) {
+                return n; // cgroup names are machine-wide: another workbench (another home) may hold this one
             }
         }
     }

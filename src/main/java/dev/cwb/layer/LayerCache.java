@@ -62,6 +62,11 @@ public final class LayerCache {
     public List<Unpacked> unpack(Image image, Listener listener) {
         List<Descriptor> layers = image.layers();
         List<Digest> diffIds = image.config().diffIds();
+        List<Unpacked> cached = allCached(layers, diffIds);
+        if (cached != null) {
+            cached.forEach(u -> listener.layerDone(u, layers.size())); // no worker pool for nothing to do
+            return cached;
+        }
         // cancelled layers are removed by unpackOne's own clean-up, so nothing half-unpacked stays behind
         return LayerWorkers.run(layers.size(), "layer-unpack", "unpacking " + image.reference().familiar(),
                 "check the free space and permissions of " + dir, index -> {
@@ -71,6 +76,22 @@ public final class LayerCache {
                     listener.layerDone(u, layers.size());
                     return u;
                 });
+    }
+
+    /** Every layer as already cached, bottom first; null when any one is not (or its record is unreadable). */
+    private List<Unpacked> allCached(List<Descriptor> layers, List<Digest> diffIds) {
+        List<Unpacked> result = new java.util.ArrayList<>();
+        for (int i = 0; i < layers.size() && i < diffIds.size(); i++) {
+            Path done = dir.resolve(diffIds.get(i).encoded());
+            Path infoFile = done.resolve("layer.json");
+            try {
+                result.add(new Unpacked(i + 1, done.resolve("fs"), Json.parse(Files.readAllBytes(infoFile), Info.class,
+                        infoFile.toString()), true));
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+        return result.size() == layers.size() ? result : null;
     }
 
     private Unpacked unpackOne(int index, Descriptor layer, Digest diffId, String what) throws IOException {
