@@ -17,10 +17,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -71,8 +73,13 @@ public final class Containers {
         return name;
     }
 
-    /** A free name for a container of {@code image}: {@code busybox-1}, {@code busybox-2}... */
+    /**
+     * A free name for a container of {@code image}: {@code busybox-1}, {@code busybox-2}... Free here, and
+     * as a cgroup name on this machine: a workbench with another {@code $CWB_HOME} may hold the group
+     * {@code busybox-1}, and cgroups are one per machine.
+     */
     public synchronized String freeName(Image image) {
+        Set<String> groups = cgroupNamesInUse();
         String base = image.reference().path();
         base = base.substring(base.lastIndexOf('/') + 1).replaceAll("[^a-zA-Z0-9_.-]", "-");
         if (base.isEmpty() || !Character.isLetterOrDigit(base.charAt(0))) {
@@ -81,9 +88,18 @@ public final class Containers {
         base = base.length() > 50 ? base.substring(0, 50) : base;
         for (int i = 1; ; i++) {
             String n = base + "-" + i;
-            if (!byName.containsKey(n) && !Files.exists(directory().resolve(n))) {
+            if (!byName.containsKey(n) && !Files.exists(directory().resolve(n)) && !groups.contains(CgroupStep.groupName(n))) {
                 return n;
             }
+        }
+    }
+
+    /** The workbench's cgroups that exist on this machine now; none where there are no cgroups. */
+    private Set<String> cgroupNamesInUse() {
+        try {
+            return new HashSet<>(cgroups().names());
+        } catch (RuntimeException e) {
+            return Set.of(); // no cgroups here: run and cgroup create say so themselves
         }
     }
 
