@@ -17,10 +17,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -62,15 +64,6 @@ public final class Containers {
         return cgroups;
     }
 
-    /** The workbench's cgroups on this machine now (none where cgroups cannot be used). */
-    private java.util.Set<String> cgroupNames() {
-        try {
-            return new java.util.HashSet<>(cgroups().names());
-        } catch (RuntimeException e) {
-            return java.util.Set.of();
-        }
-    }
-
     /** Checks a container name; throws a one-line error naming the rule. */
     public static String checkName(String name) {
         if (name == null || !name.matches(NAME)) {
@@ -80,20 +73,33 @@ public final class Containers {
         return name;
     }
 
-    /** A free name for a container of {@code image}: {@code busybox-1}, {@code busybox-2}... */
+    /**
+     * A free name for a container of {@code image}: {@code busybox-1}, {@code busybox-2}... Free here, and
+     * as a cgroup name on this machine: a workbench with another {@code $CWB_HOME} may hold the group
+     * {@code busybox-1}, and cgroups are one per machine.
+     */
     public synchronized String freeName(Image image) {
+        Set<String> groups = cgroupNamesInUse();
         String base = image.reference().path();
         base = base.substring(base.lastIndexOf('/') + 1).replaceAll("[^a-zA-Z0-9_.-]", "-");
         if (base.isEmpty() || !Character.isLetterOrDigit(base.charAt(0))) {
             base = "c" + base;
         }
         base = base.length() > 50 ? base.substring(0, 50) : base;
-        java.util.Set<String> groups = cgroupNames();
         for (int i = 1; ; i++) {
             String n = base + "-" + i;
             if (!byName.containsKey(n) && !Files.exists(directory().resolve(n)) && !groups.contains(CgroupStep.groupName(n))) {
-                return n; // cgroup names are machine-wide: another workbench (another home) may hold this one
+                return n;
             }
+        }
+    }
+
+    /** The workbench's cgroups that exist on this machine now; none where there are no cgroups. */
+    private Set<String> cgroupNamesInUse() {
+        try {
+            return new HashSet<>(cgroups().names());
+        } catch (RuntimeException e) {
+            return Set.of(); // no cgroups here: run and cgroup create say so themselves
         }
     }
 

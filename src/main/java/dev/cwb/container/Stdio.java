@@ -97,10 +97,19 @@ public final class Stdio implements AutoCloseable {
         return end;
     }
 
-    /** Waits until every writer of the pipes is gone (the command and anything it left running). */
+    /**
+     * Waits until every writer of the pipes is gone (the command and anything it left running), for at
+     * most {@code millis} in all: a background process that keeps the pipes open delays the prompt once,
+     * not once per pipe.
+     */
     public void drain(long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + millis * 1_000_000L;
         for (Thread t : copiers) {
-            t.join(millis);
+            long left = (deadline - System.nanoTime()) / 1_000_000L;
+            if (left <= 0) {
+                return;
+            }
+            t.join(left);
         }
     }
 

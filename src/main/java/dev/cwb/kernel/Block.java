@@ -38,6 +38,11 @@ public final class Block {
         return new Block(new byte[size], true);
     }
 
+    /** Bytes the kernel reads and may write back (a msghdr: recvmsg(2) updates its lengths and flags). */
+    public static Block inOut(byte[] bytes) {
+        return new Block(bytes.clone(), true);
+    }
+
     /** A NULL-terminated array of pointers to {@code items} (argv, envp). */
     public static Block pointerArray(List<Block> items) {
         Block array = new Block(new byte[8 * (items.size() + 1)], false);
@@ -61,6 +66,11 @@ public final class Block {
     /** The little-endian int at {@code offset} (the machines the workbench runs on are little-endian). */
     public int intAt(int offset) {
         return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getInt(offset);
+    }
+
+    /** The little-endian long at {@code offset}. */
+    public long longAt(int offset) {
+        return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(offset);
     }
 
     public int size() {

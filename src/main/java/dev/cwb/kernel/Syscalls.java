@@ -44,6 +44,9 @@ public final class Syscalls {
     public static final int CLOSE_RANGE_CLOEXEC = 4;
     /** recvmsg(2) flag: received descriptors are close-on-exec. */
     public static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    /** recvmsg(2) result flags: control data, or data, did not fit and was cut. */
+    static final int MSG_CTRUNC = 0x8;
+    static final int MSG_TRUNC = 0x20;
     /** ioctl(2) request: make this terminal the caller's controlling terminal. */
     public static final int TIOCSCTTY = 0x540E;
     /** wait4(2) option: return at once if no child has changed state. */
@@ -332,30 +335,34 @@ public final class Syscalls {
      */
     public int wait4(int pid, int[] status, int options) throws SyscallException {
         Block out = Block.out(4);
-        List<String> args = new ArrayList<>(List.of(Integer.toString(pid), "STATUS", options == WNOHANG ? "WNOHANG" : "0",
+        List<String> args = new ArrayList<>(List.of(Integer.toString(pid), "0x...", options == WNOHANG ? "WNOHANG" : "0",
                 "NULL"));
-        long r = invoke(SyscallNumber.WAIT4, args, List.of(1), () -> "[" + WaitStatus.describe(out.intAt(0)) + "]",
-                (long) pid, out, (long) options, 0L);
+        // with WNOHANG and no child ended (result 0) the kernel writes no status: strace prints its address
+        long r = invoke(SyscallNumber.WAIT4, args, List.of(1),
+                ended -> ended == 0 ? "0x..." : "[" + WaitStatus.describe(out.intAt(0)) + "]", (long) pid, out, (long) options, 0L);
         status[0] = out.intAt(0);
         return (int) r;
     }
 
     /**
      * execve(2): replace the caller's program. {@code env} is printed the way strace prints it by default,
-     * as an address and a count. Returns only if it failed (as an exception).
+     * as an address and a count; the address as {@code 0x...}, as {@link #mount} prints the pointers it
+     * passes. Returns only if it failed (as an exception).
      */
     public void execve(String path, List<String> argv, List<String> env) throws SyscallException {
         List<Block> argBlocks = argv.stream().map(a -> (Block) cString(a)).toList();
         List<Block> envBlocks = env.stream().map(e -> (Block) cString(e)).toList();
         List<String> shown = argv.stream().map(Syscalls::quote).toList();
         List<String> args = List.of(quote(path), "[" + String.join(", ", shown) + "]",
-                "/* " + env.size() + " var" + (env.size() == 1 ? "" : "s") + " */");
+                "0x... /* " + env.size() + " var" + (env.size() == 1 ? "" : "s") + " */");
         invoke(SyscallNumber.EXECVE, args, cString(path), Block.pointerArray(argBlocks), Block.pointerArray(envBlocks));
     }
 
     /**
      * recvmsg(2) of descriptors on the caller's control socket (SCM_RIGHTS): the JVM side sends them right
-     * after ({@link InitProcess#passDescriptors}). Returns the new descriptor numbers.
+     * after ({@link InitProcess#passDescriptors}). Returns the new descriptor numbers. The message is
+     * printed as strace prints it once the call returned: the byte received, the control message with the
+     * descriptors, and the lengths and flags the kernel wrote back.
      */
     int[] receiveDescriptors(int socket, int count) throws SyscallException {
         Block data = Block.out(8);
@@ -366,15 +373,61 @@ public final class Syscalls {
         ByteBuffer m = ByteBuffer.allocate(56).order(ByteOrder.LITTLE_ENDIAN);
         m.putLong(24, 1); // msg_iovlen
         m.putLong(40, control.size()); // msg_controllen
-        Block msg = Block.of(m.array()).pointTo(16, iov).pointTo(32, control);
-        invoke(SyscallNumber.RECVMSG, List.of(Integer.toString(socket),
-                "{msg_iov=[{iov_len=1}], msg_iovlen=1, msg_controllen=" + control.size() + "}", "MSG_CMSG_CLOEXEC"),
-                (long) socket, msg, (long) MSG_CMSG_CLOEXEC);
+        Block msg = Block.inOut(m.array()).pointTo(16, iov).pointTo(32, control);
+        invoke(SyscallNumber.RECVMSG, List.of(Integer.toString(socket), "0x...", "MSG_CMSG_CLOEXEC"), List.of(1),
+                received -> receivedMessage(msg, data, control, received), (long) socket, msg, (long) MSG_CMSG_CLOEXEC);
         int[] fds = new int[count];
         for (int i = 0; i < count; i++) {
             fds[i] = control.intAt(16 + 4 * i);
         }
         return fds;
+    }
+
+    /**
+     * A msghdr after recvmsg(2), as strace prints it: {@code {msg_name=NULL, msg_namelen=0,
+     * msg_iov=[{iov_base="F", iov_len=1}], msg_iovlen=1, msg_control=[{cmsg_len=20, cmsg_level=SOL_SOCKET,
+     * cmsg_type=SCM_RIGHTS, cmsg_data=[8]}], msg_controllen=24, msg_flags=MSG_CMSG_CLOEXEC}}, where
+     * {@code received} bytes of data came.
+     */
+    private static String receivedMessage(Block msg, Block data, Block control, long received) {
+        long controlLength = msg.longAt(40);
+        StringBuilder b = new StringBuilder("{msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=");
+        b.append(StraceText.quote(java.util.Arrays.copyOf(data.bytes(), (int) Math.min(received, 1))))
+                .append(", iov_len=1}], msg_iovlen=1, ");
+        if (controlLength >= 16) {
+            long cmsgLen = control.longAt(0);
+            int level = control.intAt(8);
+            int type = control.intAt(12);
+            List<String> fds = new ArrayList<>();
+            for (int at = 16; at + 4 <= Math.min(cmsgLen, control.size()); at += 4) {
+                fds.add(Integer.toString(control.intAt(at)));
+            }
+            b.append("msg_control=[{cmsg_len=").append(cmsgLen)
+                    .append(", cmsg_level=").append(level == 1 ? "SOL_SOCKET" : Integer.toString(level))
+                    .append(", cmsg_type=").append(type == 1 ? "SCM_RIGHTS" : "0x" + Integer.toHexString(type))
+                    .append(", cmsg_data=[").append(String.join(", ", fds)).append("]}], ");
+        }
+        b.append("msg_controllen=").append(controlLength).append(", msg_flags=").append(messageFlags(msg.intAt(48))).append('}');
+        return b.toString();
+    }
+
+    /** recvmsg(2)'s msg_flags as strace names them: the ones the kernel can hand back here. */
+    private static String messageFlags(int flags) {
+        List<String> names = new ArrayList<>();
+        if ((flags & MSG_CTRUNC) != 0) {
+            names.add("MSG_CTRUNC");
+        }
+        if ((flags & MSG_TRUNC) != 0) {
+            names.add("MSG_TRUNC");
+        }
+        if ((flags & MSG_CMSG_CLOEXEC) != 0) {
+            names.add("MSG_CMSG_CLOEXEC");
+        }
+        int rest = flags & ~(MSG_CTRUNC | MSG_TRUNC | MSG_CMSG_CLOEXEC);
+        if (rest != 0) {
+            names.add("0x" + Integer.toHexString(rest));
+        }
+        return names.isEmpty() ? "0" : String.join("|", names);
     }
 
     private static byte[] iovec(long length) {
@@ -389,10 +442,11 @@ public final class Syscalls {
 
     /**
      * Makes the call through the port and records it. {@code outArgs} are the positions in {@code args}
-     * filled in after the call by {@code outText} (strace prints what the kernel wrote, such as a wait status).
+     * filled in after the call by {@code outText}, given the call's result (strace prints what the kernel
+     * wrote, such as a wait status).
      */
     private long invoke(SyscallNumber call, List<String> args, List<Integer> outArgs,
-                        java.util.function.Supplier<String> outText, Object... raw) throws SyscallException {
+                        java.util.function.LongFunction<String> outText, Object... raw) throws SyscallException {
         if (!available()) {
             throw new SyscallException(call.callName(), String.join(", ", args), Errno.ENOSYS);
         }
@@ -405,7 +459,7 @@ public final class Syscalls {
         if (!outArgs.isEmpty() && errno == 0) {
             shown = new ArrayList<>(args);
             for (int i : outArgs) {
-                shown.set(i, outText.get());
+                shown.set(i, outText.apply(result));
             }
         }
         SyscallRecord record = new SyscallRecord(call.callName(), shown, errno != 0 ? -1 : result, errno,
