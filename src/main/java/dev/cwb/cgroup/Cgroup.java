@@ -34,6 +34,16 @@ public interface Cgroup {
     /** Moves a process (and from then on its children) into the group. */
     void addProcess(long pid);
 
+    /**
+     * Files a single-threaded process can write {@code 0} to in order to move itself in, cheaply: v1's
+     * {@code tasks} moves one thread, which spares the kernel the machine-wide lock a move of a whole
+     * process takes (kernel/cgroup/cgroup.c, cgroup_procs_write_start). Empty where there is no such
+     * file (v2 domain groups): use {@link #addProcess} there.
+     */
+    default List<Path> selfJoinFiles() {
+        return List.of();
+    }
+
     /** The pids inside right now. */
     List<Long> processes();
 

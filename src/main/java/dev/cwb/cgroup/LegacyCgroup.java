@@ -199,6 +199,11 @@ public final class LegacyCgroup implements Cgroup {
     }
 
     @Override
+    public List<Path> selfJoinFiles() {
+        return directories().stream().map(d -> d.resolve("tasks")).toList();
+    }
+
+    @Override
     public List<Long> processes() {
         Set<Long> all = new TreeSet<>();
         directories().forEach(d -> all.addAll(CgroupFiles.pids(d.resolve("cgroup.procs"))));

@@ -3,7 +3,6 @@ package dev.cwb.cli;
 import dev.cwb.CwbException;
 import dev.cwb.cgroup.Cgroup;
 import dev.cwb.cgroup.CgroupUsage;
-import dev.cwb.cgroup.CgroupWrite;
 import dev.cwb.container.CgroupStep;
 import dev.cwb.container.Container;
 import dev.cwb.view.Sizes;
@@ -32,21 +31,19 @@ public final class CgroupCommand extends ContainerCommand {
     }
 
     @Override
-    protected int run() {
+    protected int run() throws Exception {
         Container c = container();
         switch (action) {
             case "create" -> {
                 requireArgs(0, "cgroup create");
-                List<CgroupWrite> w = CgroupStep.create(c, containers().cgroups());
-                print(w);
-                containers().saveState(c);
+                printingWrites(() -> traced(c, () -> CgroupStep.create(c, containers().cgroups())));
                 said("Cgroup " + c.cgroup().name() + " (" + c.cgroup().version().name().toLowerCase(java.util.Locale.ROOT)
                         + "): the container's process, pid " + c.current().pid() + ", is in it; so is everything it starts.");
                 c.cgroup().notes().forEach(n -> out().println("Note: " + n));
             }
             case "set" -> {
                 requireArgs(2, "cgroup set memory 64M");
-                print(CgroupStep.set(c, args.get(0), args.get(1)));
+                printingWrites(() -> CgroupStep.set(c, args.get(0), args.get(1)));
                 said("Limit set: " + args.get(0) + " " + args.get(1) + ".");
             }
             case "show" -> {
@@ -77,11 +74,18 @@ public final class CgroupCommand extends ContainerCommand {
         out().println("Inside: " + g.processes());
     }
 
-    private void print(List<CgroupWrite> writes) {
+    /** Runs {@code step} with each cgroup file change printed as it is made, among the system calls. */
+    private void printingWrites(Step<?> step) throws Exception {
         boolean color = workbench.color();
-        for (CgroupWrite w : writes) {
+        containers().cgroups().trace().onWrite(w -> {
             String line = "  " + w;
             out().println(color ? (w.ok() ? "\u001b[2m" : "\u001b[31m") + line + "\u001b[0m" : line);
+            out().flush();
+        });
+        try {
+            step.run();
+        } finally {
+            containers().cgroups().trace().onWrite(null);
         }
     }
 

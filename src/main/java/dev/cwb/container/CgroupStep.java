@@ -27,8 +27,35 @@ public final class CgroupStep {
         }
         Cgroup g = cgroups.create(groupName(c.name()));
         c.setCgroup(g);
-        g.addProcess(c.current().pid());
+        if (!g.selfJoinFiles().isEmpty() && c.root() == Container.RootChange.NONE && !c.has(Namespace.USER)) {
+            joinFromInside(c, g);
+        } else {
+            g.addProcess(c.current().pid());
+        }
         return g.writes();
+    }
+
+    /**
+     * The container's process moves itself in: it writes {@code 0} ("me") to each hierarchy's
+     * {@code tasks}, as traced calls of its own — the cheap way for a single-threaded process.
+     */
+    private static void joinFromInside(Container c, Cgroup g) {
+        try {
+            for (java.nio.file.Path tasks : g.selfJoinFiles()) {
+                int fd = c.calls().openat(dev.cwb.kernel.StraceText.AT_FDCWD, tasks.toString(),
+                        dev.cwb.kernel.OpenFlags.O_WRONLY | dev.cwb.kernel.OpenFlags.O_CLOEXEC, 0);
+                try {
+                    c.calls().write(fd, new byte[] {'0'});
+                } finally {
+                    c.calls().close(fd);
+                }
+            }
+        } catch (dev.cwb.kernel.SyscallException e) {
+            g.remove();
+            c.setCgroup(null);
+            throw new CwbException(CwbException.IO, "the container's process could not join cgroup " + g.name() + ": "
+                    + e.getMessage(), "cgroups need root: run sudo ./cwb");
+        }
     }
 
     /** {@code memory 64M}, {@code pids 20}, {@code cpu 0.5}: one limit; returns the writes it made. */

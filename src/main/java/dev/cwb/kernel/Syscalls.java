@@ -284,6 +284,12 @@ public final class Syscalls {
         invoke(SyscallNumber.IOCTL, List.of(Integer.toString(fd), "TIOCSCTTY", "0"), (long) fd, (long) TIOCSCTTY, 0L);
     }
 
+    /** write(2) of {@code bytes} to {@code fd}; returns how many were written. */
+    public long write(int fd, byte[] bytes) throws SyscallException {
+        return invoke(SyscallNumber.WRITE, List.of(Integer.toString(fd), StraceText.quote(bytes), Integer.toString(bytes.length)),
+                (long) fd, Block.of(bytes), (long) bytes.length);
+    }
+
     /** dup3(2): {@code newfd} becomes a copy of {@code oldfd} (closing what it was). */
     public void dup3(int oldfd, int newfd) throws SyscallException {
         invoke(SyscallNumber.DUP3, List.of(Integer.toString(oldfd), Integer.toString(newfd), "0"), (long) oldfd,
