@@ -19,7 +19,11 @@ public final class OverlayCommand extends ContainerCommand {
             out().println("Note: " + c.name() + " has no mount namespace of its own yet, so this mount is made in the host's: "
                     + "every process on this machine sees it (unshare mnt first to keep it private).");
         }
-        Optional<MountInfo.Mount> m = traced(c, () -> OverlayStep.mount(c));
+        traced(c, () -> {
+            OverlayStep.mount(c);
+            return null;
+        });
+        Optional<MountInfo.Mount> m = OverlayStep.mountOf(c);
         said("Mounted " + c.lowers().size() + " layer" + (c.lowers().size() == 1 ? "" : "s") + " + upper on " + c.dirs().rootfs()
                 + ": writes go to " + c.dirs().upper() + ".");
         m.ifPresent(mount -> out().println("  mountinfo: " + mount.mountPoint() + " " + mount.options() + " - " + mount.fsType() + " "

@@ -18,6 +18,9 @@ public final class TraceCommand extends ContainerCommand {
     @Option(names = {"-n", "--last"}, paramLabel = "N", description = "Only the last N calls.")
     int last;
 
+    @Option(names = {"-T", "--times"}, description = "Show the time spent in each call, as strace -T does: <seconds>.")
+    boolean times;
+
     @Override
     protected int run() {
         SyscallLog log = containers().log();
@@ -30,7 +33,10 @@ public final class TraceCommand extends ContainerCommand {
             out().println("Wrote " + log.records().size() + " calls to " + save + ".");
             return 0;
         }
-        List<String> lines = log.straceLines();
+        List<String> lines = times
+                ? log.records().stream().map(r -> "[pid " + r.tid() + "] " + r.straceLine()
+                        + String.format(java.util.Locale.ROOT, " <%.6f>", r.duration().toNanos() / 1e9)).toList()
+                : log.straceLines();
         if (lines.isEmpty()) {
             out().println("No system calls yet: they are recorded from the first container step on (new, run).");
             return 0;

@@ -247,14 +247,13 @@ public final class Container {
     void forkPid1() throws SyscallException {
         InitProcess parent = current;
         InitProcess child = cloneCurrent();
+        int previousPid1 = pid1;
         pid1 = child.pid();
         current = child;
         calls = new Syscalls(tracer, child);
         calls.setParentDeathSignal(9); // a fork's child does not inherit it: PID 1 must die with cwb-init too
         Syscalls parentCalls = new Syscalls(tracer, parent);
-        List<Integer> childIds = HostPids.nsPids(child.pid());
-        int level = HostPids.nsPids(parent.pid()).size() - 1;
-        int inParentNs = level >= 0 && level < childIds.size() ? childIds.get(level) : child.pid();
+        int inParentNs = parent.pid() == previousPid1 ? numberInParent(child.pid(), parent.pid()) : child.pid();
         Thread waiter = new Thread(() -> {
             try {
                 int[] status = new int[1];
@@ -270,13 +269,20 @@ public final class Container {
         waiter.start();
     }
 
+    /** The number a parent in a PID namespace of its own gives its child (the host's number is the child's pid()). */
+    private static int numberInParent(int childHostPid, int parentHostPid) {
+        List<Integer> childIds = HostPids.nsPids(childHostPid);
+        int level = HostPids.nsPids(parentHostPid).size() - 1;
+        return level >= 0 && level < childIds.size() ? childIds.get(level) : childHostPid;
+    }
+
     /**
      * Clones the current process and returns the clone, which answers on a socket of its own. The calls
      * are traced: the recvmsg(2) that receives that socket, its move to descriptor 4, then the clone(2).
      */
     InitProcess cloneCurrent() throws SyscallException {
         int parentHostPid = current.pid();
-        boolean parentInOwnPidNamespace = HostPids.nsPids(parentHostPid).size() > HostPids.nsPids((int) ProcessHandle.current().pid()).size();
+        boolean parentInOwnPidNamespace = parentHostPid == pid1; // only a PID 1 the container made is in a namespace of its own
         return current.cloneChild(calls, nsPid -> parentInOwnPidNamespace
                 ? HostPids.childOf(parentHostPid, nsPid).orElseThrow(() -> new IllegalStateException(
                         "the clone " + nsPid + " of pid " + parentHostPid + " is not among its children"))

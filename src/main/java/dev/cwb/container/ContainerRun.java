@@ -98,8 +98,7 @@ public final class ContainerRun {
         for (Namespace ns : List.of(Namespace.MNT, Namespace.UTS, Namespace.IPC, Namespace.NET, Namespace.PID)) {
             c.markUnshared(ns);
         }
-        c.forkPid1();
-        containers.saveState(c); // cleanup must know PID 1, should this workbench be killed from here on
+        c.forkPid1(); // should this workbench be killed now, PID 1 dies with cwb-init (PR_SET_PDEATHSIG)
         Syscalls pid1 = c.calls();
         pid1.mount(null, "/", null, MountFlags.MS_REC | MountFlags.MS_PRIVATE, null);
         if (!o.userNamespace() || o.memory() != null || o.pids() != null || o.cpus() != null) {
@@ -114,7 +113,7 @@ public final class ContainerRun {
             if (o.cpus() != null) {
                 g.setCpuLimit(o.cpus());
             }
-            containers.saveState(c);
+            containers.saveState(c); // cleanup must know the cgroup and PID 1 from here on
             pid1.unshare(CloneFlags.CLONE_NEWCGROUP); // after joining: the group becomes the root of its view
             c.markUnshared(Namespace.CGROUP);
         }

@@ -65,6 +65,7 @@ public final class MountStep {
         calls.mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
         c.addMount("/dev", dev);
         boolean userNs = c.has(Namespace.USER);
+        int umask = calls.umask(0); // the nodes must be 0666 exactly: no umask cutting their mode
         for (Device d : DEVICES) {
             String node = dev + "/" + d.name();
             if (userNs) {
@@ -72,9 +73,9 @@ public final class MountStep {
                 calls.mount("/dev/" + d.name(), node, null, MS_BIND, null);
             } else {
                 calls.mknod(node, Kernel.S_IFCHR | 0666, Kernel.makedev(d.major(), d.minor()));
-                calls.chmod(node, 0666); // mknod's mode is cut by the umask
             }
         }
+        calls.umask(umask);
         for (String[] link : DEV_LINKS) {
             calls.symlink(link[1], dev + "/" + link[0]);
         }

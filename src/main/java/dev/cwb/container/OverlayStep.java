@@ -37,8 +37,8 @@ public final class OverlayStep {
         return p.toString().replace("\\", "\\\\").replace(":", "\\:").replace(",", "\\,");
     }
 
-    /** Mounts the overlay; returns the mount as the container's mount table lists it. */
-    public static Optional<MountInfo.Mount> mount(Container c) throws SyscallException {
+    /** Mounts the overlay on the container's {@code rootfs/}. */
+    public static void mount(Container c) throws SyscallException {
         if (c.overlayMounted()) {
             throw CwbException.badInput("the overlay of " + c.name() + " is already mounted on " + c.dirs().rootfs(),
                     "look at it with: changes");
@@ -57,11 +57,11 @@ public final class OverlayStep {
         c.calls().mount("overlay", target, "overlay", 0, options);
         c.markOverlay();
         c.addMount("/", target);
-        return mountOf(c, target);
     }
 
-    /** The mount at {@code target} in the current process's mount namespace. */
-    static Optional<MountInfo.Mount> mountOf(Container c, String target) {
+    /** The overlay as the current process's mount table lists it (for showing; it reads /proc/PID/mountinfo). */
+    public static Optional<MountInfo.Mount> mountOf(Container c) {
+        String target = c.dirs().rootfs().toString();
         List<MountInfo.Mount> all = MountInfo.of(Integer.toString(c.current().pid()));
         for (int i = all.size() - 1; i >= 0; i--) {
             if (all.get(i).mountPoint().equals(target)) {

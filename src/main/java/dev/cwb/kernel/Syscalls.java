@@ -284,6 +284,11 @@ public final class Syscalls {
         invoke(SyscallNumber.IOCTL, List.of(Integer.toString(fd), "TIOCSCTTY", "0"), (long) fd, (long) TIOCSCTTY, 0L);
     }
 
+    /** umask(2): the permission bits new files will not get; returns the previous mask. */
+    public int umask(int mask) throws SyscallException {
+        return (int) invoke(SyscallNumber.UMASK, List.of(StraceText.octal(mask)), (long) mask);
+    }
+
     /** write(2) of {@code bytes} to {@code fd}; returns how many were written. */
     public long write(int fd, byte[] bytes) throws SyscallException {
         return invoke(SyscallNumber.WRITE, List.of(Integer.toString(fd), StraceText.quote(bytes), Integer.toString(bytes.length)),
