@@ -45,7 +45,8 @@ public record SyscallRecord(String name, List<String> args, long result, int err
      * {@code =} to reach column 40 (its {@code -a} option); this line has exactly one space there.
      */
     public String straceLine() {
-        String r = failed() ? "-1 " + errnoName() + " (" + errnoMessage() + ")" : Long.toString(result);
+        String r = failed() ? "-1 " + errnoName() + " (" + errnoMessage() + ")"
+                : name.equals("umask") ? StraceText.octal((int) result) : Long.toString(result); // strace shows a mask in octal
         return call() + " = " + r;
     }
 
