@@ -24,8 +24,8 @@ import java.util.Locale;
  * are applied one over the other into DIR, whiteouts and all: the root filesystem a container sees.
  */
 @Command(name = "unpack", description = "Unpack an image's layers: each into the shared layer cache, or --flat into one root filesystem.",
-        footer = {"", "Without root, files keep your uid, device nodes are skipped and whiteouts stay as .wh. marker files.",
-                "Run with sudo to unpack exactly (owners, devices, overlayfs whiteouts)."})
+        footer = {"", "Without root, files keep your uid and device nodes are skipped; whiteouts become overlayfs whiteouts with",
+                "user.overlay.* attributes (for an overlay in a user namespace). Run with sudo to keep owners and devices too."})
 public final class UnpackCommand extends WorkbenchCommand {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "The image (name:tag or image id).")
     String image;
@@ -79,7 +79,8 @@ public final class UnpackCommand extends WorkbenchCommand {
         out().println("overlayfs lowerdir (top layer first):");
         out().println("  " + lower);
         if (!root) {
-            out().println("Not root: whiteouts are kept as .wh. marker files, which overlayfs does not read; 'sudo ./cwb' unpacks them as overlay whiteouts.");
+            out().println("Not root: files are yours and device nodes were skipped; opaque directories carry user.overlay.opaque,"
+                    + " so mount with the userxattr option (as the container steps do); 'sudo ./cwb' keeps owners and devices.");
         }
         return 0;
     }

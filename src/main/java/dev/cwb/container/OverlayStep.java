@@ -2,6 +2,7 @@ package dev.cwb.container;
 
 import dev.cwb.CwbException;
 import dev.cwb.kernel.MountInfo;
+import dev.cwb.layer.LayerCache;
 import dev.cwb.kernel.SyscallException;
 
 import java.nio.file.Path;
@@ -23,13 +24,37 @@ public final class OverlayStep {
     private OverlayStep() {
     }
 
-    /** The mount options: {@code lowerdir} lists the top layer first, as overlayfs wants it. */
+    /**
+     * The mount options: {@code lowerdir} lists the top layer first, as overlayfs wants it; layers unpacked
+     * without root mark opaque directories with {@code user.overlay.opaque}, which overlayfs reads only
+     * with {@code userxattr}.
+     */
     public static String options(Container c) {
         List<String> lowers = new ArrayList<>();
-        c.lowers().forEach(p -> lowers.add(escape(p)));
+        boolean userXattr = false;
+        for (Path p : c.lowers()) {
+            lowers.add(escape(p));
+            LayerCache.Info info = infoOf(p);
+            if (info != null && LayerCache.FORMAT_OCI.equals(info.whiteoutFormat()) && info.whiteouts() + info.opaques() > 0) {
+                throw new CwbException(CwbException.UNSUPPORTED, "layer " + info.diffId().shortId() + " keeps its whiteouts as .wh. "
+                        + "marker files (unpacked by an older workbench without root): overlayfs would show the files they delete",
+                        "delete " + p.getParent() + " and try again: it is unpacked anew, with overlay whiteouts");
+            }
+            userXattr |= info != null && LayerCache.FORMAT_OVERLAY_USER.equals(info.whiteoutFormat());
+        }
         Collections.reverse(lowers);
         return "lowerdir=" + String.join(":", lowers) + ",upperdir=" + escape(c.dirs().upper())
-                + ",workdir=" + escape(c.dirs().work());
+                + ",workdir=" + escape(c.dirs().work()) + (userXattr ? ",userxattr" : "");
+    }
+
+    /** What unpacking recorded about a cached layer ({@code layers/DIFF_ID/layer.json} beside its {@code fs}). */
+    private static LayerCache.Info infoOf(Path fs) {
+        try {
+            Path file = fs.getParent().resolve("layer.json");
+            return dev.cwb.image.Json.parse(java.nio.file.Files.readAllBytes(file), LayerCache.Info.class, file.toString());
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** overlayfs separates options with commas and layers with colons: a backslash escapes them. */

@@ -7,6 +7,7 @@ import dev.cwb.image.Digest;
 import dev.cwb.image.Image;
 import dev.cwb.image.ImageStore;
 import dev.cwb.image.Json;
+import dev.cwb.kernel.Kernel;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -78,6 +79,21 @@ public final class LayerCache {
                 });
     }
 
+    /** Whiteout formats, as layer.json records them. */
+    public static final String FORMAT_OVERLAY = "overlay";
+    /** overlayfs whiteouts with user.overlay.* xattrs: mount with userxattr. */
+    public static final String FORMAT_OVERLAY_USER = "overlay-user";
+    /** OCI marker files (.wh.NAME), which overlayfs does not understand. */
+    public static final String FORMAT_OCI = "oci";
+
+    private static String formatOf(LayerExtractor.WhiteoutMode mode) {
+        return switch (mode) {
+            case OVERLAY -> FORMAT_OVERLAY;
+            case OVERLAY_USER -> FORMAT_OVERLAY_USER;
+            default -> FORMAT_OCI;
+        };
+    }
+
     /** Every layer as already cached, bottom first; null when any one is not (or its record is unreadable). */
     private List<Unpacked> allCached(List<Descriptor> layers, List<Digest> diffIds) {
         List<Unpacked> result = new java.util.ArrayList<>();
@@ -112,7 +128,8 @@ public final class LayerCache {
         long start = System.nanoTime();
         boolean ok = false;
         try (InUseMarker marker = InUseMarker.hold(tmp); LayerSource source = new LayerSource(store, layer, diffId, what)) {
-            LayerExtractor.WhiteoutMode mode = asRoot ? LayerExtractor.WhiteoutMode.OVERLAY : LayerExtractor.WhiteoutMode.KEEP;
+            LayerExtractor.WhiteoutMode mode = asRoot ? LayerExtractor.WhiteoutMode.OVERLAY
+                    : Kernel.available() ? LayerExtractor.WhiteoutMode.OVERLAY_USER : LayerExtractor.WhiteoutMode.KEEP;
             LayerExtractor.Result r;
             try {
                 r = new LayerExtractor(fs, mode, asRoot).extract(source.tar(), what);
@@ -121,7 +138,7 @@ public final class LayerCache {
                         "the layer blob is truncated or damaged; nothing was left in the layer cache");
             }
             long tarBytes = source.verify();
-            Info info = new Info(diffId, layer.digest(), asRoot ? "overlay" : "oci", r.entries(), r.fileBytes(), tarBytes,
+            Info info = new Info(diffId, layer.digest(), formatOf(mode), r.entries(), r.fileBytes(), tarBytes,
                     r.whiteouts(), r.opaques(), r.skippedDevices(), (System.nanoTime() - start) / 1e9);
             Files.write(tmp.resolve("layer.json"), Json.bytes(info));
             try {

@@ -40,6 +40,12 @@ public final class LayerExtractor {
         APPLY,
         /** Turn them into overlayfs whiteouts: char device 0:0, and xattr trusted.overlay.opaque=y (needs root). */
         OVERLAY,
+        /**
+         * The same for a user without root: a 0:0 character device (any user may make one since Linux 5.8)
+         * and xattr {@code user.overlay.opaque=y}, which overlayfs reads when mounted with {@code userxattr}
+         * (Linux 5.11; how overlayfs works inside a user namespace).
+         */
+        OVERLAY_USER,
         /** Keep them as the empty marker files the tar holds (a layer directory without root). */
         KEEP
     }
@@ -49,6 +55,7 @@ public final class LayerExtractor {
     }
 
     private static final String OVERLAY_OPAQUE_XATTR = "trusted.overlay.opaque";
+    private static final String USER_OVERLAY_OPAQUE_XATTR = "user.overlay.opaque";
 
     private final Path root;
     private final WhiteoutMode whiteouts;
@@ -337,9 +344,14 @@ public final class LayerExtractor {
                     delete(victim);
                 }
             }
-            case OVERLAY -> {
+            case OVERLAY, OVERLAY_USER -> {
                 Path node = prepare(deleted, false);
-                Kernel.mknod(node, Kernel.S_IFCHR, 0); // overlayfs: a 0:0 character device hides the lower file
+                try {
+                    Kernel.mknod(node, Kernel.S_IFCHR, 0); // overlayfs: a 0:0 character device hides the lower file
+                } catch (SyscallException ex) {
+                    throw new dev.cwb.CwbException(dev.cwb.CwbException.UNSUPPORTED, "cannot make the overlay whiteout for "
+                            + deleted + ": " + ex.getMessage(), "without root this needs Linux 5.8 or later; or run with sudo");
+                }
             }
             case KEEP -> {
                 Path marker = prepare(markerPath, false);
@@ -364,12 +376,13 @@ public final class LayerExtractor {
                     clearLowerChildren(d, dir);
                 }
             }
-            case OVERLAY -> {
+            case OVERLAY, OVERLAY_USER -> {
                 Path d = dir.isEmpty() ? root : prepare(dir, true);
                 if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
                     Files.createDirectory(d);
                 }
-                Kernel.lsetxattr(d, OVERLAY_OPAQUE_XATTR, "y".getBytes(StandardCharsets.UTF_8));
+                Kernel.lsetxattr(d, whiteouts == WhiteoutMode.OVERLAY ? OVERLAY_OPAQUE_XATTR : USER_OVERLAY_OPAQUE_XATTR,
+                        "y".getBytes(StandardCharsets.UTF_8));
             }
             case KEEP -> {
                 ensureDirectory(dir);
@@ -490,7 +503,7 @@ public final class LayerExtractor {
 
     private void setXattr(Path p, String name, String value) {
         // A layer must not forge overlayfs metadata: that would hide or redirect lower files.
-        if (name.startsWith("trusted.overlay.") || !Kernel.available()) {
+        if (name.startsWith("trusted.overlay.") || name.startsWith("user.overlay.") || !Kernel.available()) {
             skippedXattrs++;
             return;
         }

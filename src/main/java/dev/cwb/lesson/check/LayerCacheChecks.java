@@ -131,21 +131,23 @@ public final class LayerCacheChecks {
                 if (Files.exists(target.resolve(".wh..wh..opq"), LinkOption.NOFOLLOW_LINKS)) {
                     return CheckResult.pass(target + "/.wh..wh..opq is there (the OCI opaque marker)");
                 }
-                if (overlayOpaque(target)) {
-                    return CheckResult.pass(target + " has the xattr trusted.overlay.opaque=y");
+                for (String xattr : new String[] {"trusted.overlay.opaque", "user.overlay.opaque"}) {
+                    if (overlayOpaque(target, xattr)) {
+                        return CheckResult.pass(target + " has the xattr " + xattr + "=y");
+                    }
                 }
-                return CheckResult.fail(target + " has neither .wh..wh..opq nor trusted.overlay.opaque=y");
+                return CheckResult.fail(target + " has neither .wh..wh..opq nor trusted.overlay.opaque=y (user.overlay.opaque=y without root)");
             } catch (CwbException e) {
                 return CheckResult.fail(e.getMessage());
             }
         }
 
-        private static boolean overlayOpaque(Path dir) {
+        private static boolean overlayOpaque(Path dir, String xattr) {
             if (!Kernel.available()) {
                 return false;
             }
             try {
-                return "y".equals(Kernel.lgetxattrString(dir, "trusted.overlay.opaque"));
+                return "y".equals(Kernel.lgetxattrString(dir, xattr));
             } catch (RuntimeException | dev.cwb.kernel.SyscallException e) {
                 return false; // no such xattr, or not readable without root: not opaque as far as we can tell
             }
