@@ -38,6 +38,9 @@ public final class HelpCommand extends WorkbenchCommand {
         if (target == spec.parent().commandLine()) {
             out().println("Commands (type 'help COMMAND' for details; ':help' for the shell's own commands):");
             for (var e : target.getSubcommands().entrySet()) {
+                if (!e.getKey().equals(e.getValue().getCommandName())) {
+                    continue; // an alias (pivot-root): listed once, under the command's own name
+                }
                 String[] desc = e.getValue().getCommandSpec().usageMessage().description();
                 printWrapped(e.getKey(), desc.length > 0 ? desc[0] : "");
             }
