@@ -17,7 +17,7 @@ public final class NsCommand extends ContainerCommand {
             t.row(r.kind().word(), r.container().isEmpty() ? "?" : r.container(), r.host(), r.isolated() ? "own" : "shared",
                     r.kind().isolates());
         }
-        out().print(t.render(workbench.unicode(), 0, workbench.terminalWidth()));
+        out().println(t.render(workbench.unicode(), 0, workbench.terminalWidth())); // render() ends without a line break
         out().println("Container process: pid " + c.current().pid() + " (/proc/" + c.current().pid() + "/ns); host: this workbench (/proc/self/ns).");
         return 0;
     }

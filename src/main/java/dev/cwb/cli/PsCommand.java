@@ -26,7 +26,7 @@ public final class PsCommand extends ContainerCommand {
             out().println("No containers. Make one: new box from busybox — or run busybox.");
             return 0;
         }
-        out().print(t.render(workbench.unicode(), 0, workbench.terminalWidth()));
+        out().println(t.render(workbench.unicode(), 0, workbench.terminalWidth())); // render() ends without a line break
         out().println("* = the one the step commands act on (choose another with -c NAME).");
         return 0;
     }
