@@ -5,11 +5,11 @@ import dev.cwb.kernel.MountInfo;
 import dev.cwb.kernel.SyscallException;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
+import java.io.File;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -85,29 +85,30 @@ final class ContainerRemoval {
             return;
         }
         try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-                    d.toFile().setWritable(true, true); // overlayfs leaves work/work with mode 000
-                    d.toFile().setExecutable(true, true);
-                    d.toFile().setReadable(true, true);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(f);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                    Files.delete(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            deleteTree(dir);
         } catch (IOException e) {
             problems.add("could not delete " + dir + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Deletes a tree without following symbolic links. Each directory is made accessible to its owner
+     * <em>before</em> it is opened: overlayfs leaves {@code work/work} with mode 000, which only root could
+     * list as it is — and in a user namespace (rootless) the workbench is not root. (Files.walkFileTree
+     * opens a directory before its preVisitDirectory, too late for that.)
+     */
+    private static void deleteTree(Path p) throws IOException {
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+            File d = p.toFile();
+            d.setReadable(true, true);
+            d.setWritable(true, true);
+            d.setExecutable(true, true);
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(p)) {
+                for (Path e : entries) {
+                    deleteTree(e);
+                }
+            }
+        }
+        Files.delete(p);
     }
 }
