@@ -2,6 +2,7 @@ package dev.cwb.cgroup;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One control group, the same to its callers whether the host keeps it in the unified hierarchy
@@ -21,6 +22,13 @@ public interface Cgroup {
 
     /** Every directory that makes up this group (one in v2, one per v1 hierarchy). */
     List<Path> directories();
+
+    /**
+     * Where the control file {@code file} of {@code controller} lives for this group: in v2 the group's one
+     * directory, in v1 the directory in the hierarchy that holds the controller. Empty when no hierarchy
+     * holds it. For reading what the kernel really has ({@code memory.limit_in_bytes}, {@code pids.events}).
+     */
+    Optional<Path> controlFile(String controller, String file);
 
     /** Caps the memory (and, where the kernel accounts it, swap) the group may use; {@link CgroupLimits#UNLIMITED} lifts it. */
     void setMemoryLimit(long bytes);

@@ -244,6 +244,11 @@ public final class LegacyCgroup implements Cgroup {
         }
     }
 
+    @Override
+    public Optional<Path> controlFile(String controller, String file) {
+        return Optional.ofNullable(dirs.get(controller)).map(d -> d.resolve(file));
+    }
+
     private Path dir(String controller) {
         Path d = dirs.get(controller);
         if (d == null) {

@@ -120,6 +120,11 @@ public final class UnifiedCgroup implements Cgroup {
         return List.of(dir);
     }
 
+    @Override
+    public Optional<Path> controlFile(String controller, String file) {
+        return Optional.of(dir.resolve(file));
+    }
+
     /** The controllers this group has (its {@code cgroup.controllers}). */
     public Set<String> controllers() {
         return controllersOf(dir);

@@ -68,6 +68,9 @@ abstract class ContainerCommand extends WorkbenchCommand {
         } else if (e.errno() == Errno.EPERM && c.has(Namespace.USER)) {
             hint = "inside a user namespace, root may only change what that namespace owns: unshare user before mnt, "
                     + "pid and net, so the new namespaces belong to it";
+        } else if (e.errno() == Errno.EINVAL && c.has(Namespace.USER) && e.call().matches("setgroups|setresuid|setresgid")) {
+            hint = "in a user namespace only the ids in its uid_map and gid_map exist, and the workbench maps one: 0 "
+                    + "(cat /proc/PID/uid_map); run as root inside, or without unshare user";
         } else if (e.errno() == Errno.ENOMEM && c.pid1() != 0) {
             hint = "the container's PID 1 has exited, so its PID namespace takes no new process: rm the container and start again";
         } else if (e.errno() == 0) {

@@ -32,6 +32,10 @@ public final class ExecCommand extends ContainerCommand implements TakesACommand
     @Override
     protected int run() throws Exception {
         Container c = container();
+        if (c.root() == Container.RootChange.NONE || c.root() == Container.RootChange.ESCAPED) {
+            out().println("Note: the root of " + c.name() + " is the host's / (" + (c.root() == Container.RootChange.NONE
+                    ? "no chroot or pivot_root yet" : "it escaped") + "): this runs the host's program, on the host's files.");
+        }
         ProcessSpec process = ProcessSpecs.withOverrides(ProcessSpec.of(c.image().config().runConfig(), command), user, workdir, env);
         out().flush();
         Stdio stdio = workbench.terminalStdio() ? Stdio.terminal() : Stdio.pipes(out(), err());

@@ -72,7 +72,10 @@ final class ContainerRemoval {
 
     /**
      * Deletes the workspace, unless something is still mounted under it: deleting through a bind mount
-     * would delete the host's own files.
+     * would delete the host's own files. The walk keeps its own stack (a container may leave a directory
+     * tree thousands deep in its upper layer) and never follows a symbolic link. A directory it cannot
+     * open — overlayfs leaves {@code work/work} with mode 000, which only root could list as it is — is
+     * made accessible to its owner first, then walked.
      */
     static void deleteWorkspace(Path dir, List<String> problems) {
         List<Path> stillMounted = MountInfo.under(dir);

@@ -12,7 +12,7 @@ import java.util.OptionalInt;
  * host (this JVM) gives the same processes. /proc/PID/status lists them all on its {@code NSpid:} line,
  * outermost first (proc(5)); /proc/PID/task/TID/children lists a task's children with host pids.
  */
-final class HostPids {
+public final class HostPids {
     private HostPids() {
     }
 
@@ -32,7 +32,7 @@ final class HostPids {
     }
 
     /** The host pids of a process's children (every thread's list). */
-    static List<Integer> children(int pid) {
+    public static List<Integer> children(int pid) {
         List<Integer> result = new ArrayList<>();
         Path tasks = Path.of("/proc", Integer.toString(pid), "task");
         try (var s = Files.list(tasks)) {
@@ -54,7 +54,7 @@ final class HostPids {
     }
 
     /** Every descendant of {@code pid}, children before grandchildren. */
-    static List<Integer> descendants(int pid) {
+    public static List<Integer> descendants(int pid) {
         List<Integer> all = new ArrayList<>();
         List<Integer> next = children(pid);
         while (!next.isEmpty()) {
@@ -67,7 +67,7 @@ final class HostPids {
     }
 
     /** The {@code NSpid:} line: this process's pid in each PID namespace it is in, outermost first. */
-    static List<Integer> nsPids(int hostPid) {
+    public static List<Integer> nsPids(int hostPid) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(hostPid), "status"))) {
                 if (line.startsWith("NSpid:")) {
@@ -85,7 +85,7 @@ final class HostPids {
     }
 
     /** The command line of a process, arguments joined by spaces ("" when gone or a kernel thread). */
-    static String commandLine(int hostPid) {
+    public static String commandLine(int hostPid) {
         try {
             byte[] b = Files.readAllBytes(Path.of("/proc", Integer.toString(hostPid), "cmdline"));
             return new String(b, java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ').trim();
@@ -103,7 +103,7 @@ final class HostPids {
     }
 
     /** True while the process exists (a zombie included). */
-    static boolean exists(int hostPid) {
+    public static boolean exists(int hostPid) {
         return Files.exists(Path.of("/proc", Integer.toString(hostPid)));
     }
 }

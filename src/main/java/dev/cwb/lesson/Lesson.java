@@ -11,10 +11,11 @@ import java.util.List;
  * @param images        images the lesson starts from (the samples); they must be in the store
  * @param createsImages images the lesson's steps make; {@code :reset} removes them
  * @param unpacks       images whose layers the lesson unpacks into the layer cache; {@code :reset} clears those entries
+ * @param containers    containers the lesson's steps make ({@code containers:}); {@code :reset} removes them
  * @param notes         {@code > instructor:} notes outside the steps, shown only in demo mode
  */
 public record Lesson(Path file, int number, String title, boolean needsRoot, List<String> images,
-                     List<String> createsImages, List<String> unpacks, String goal, String concept,
+                     List<String> createsImages, List<String> unpacks, List<String> containers, String goal, String concept,
                      List<Step> steps, String documentation, String exercises, List<String> notes) {
 
     public Step step(int index) {

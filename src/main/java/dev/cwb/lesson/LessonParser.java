@@ -20,7 +20,7 @@ import java.util.regex.Matcher;
  * Reads a lesson file: Markdown a teacher writes, with a small structured part (docs/teachers.md).
  *
  * <pre>
- * ---                       front matter: id, title, needs, images, creates-images, unpacks
+ * ---                       front matter: id, title, needs, images, creates-images, unpacks, containers
  * ## Goal / ## Concept      prose
  * ## Steps
  * ### Title                 one step: prose, ```cwb or ```sh blocks, check:, hint:, requires: lines
@@ -32,7 +32,7 @@ import java.util.regex.Matcher;
  */
 public final class LessonParser {
     static final List<String> SECTIONS = List.of("goal", "concept", "steps", "relevant documentation", "exercises");
-    private static final List<String> KEYS = List.of("id", "title", "needs", "images", "creates-images", "unpacks");
+    private static final List<String> KEYS = List.of("id", "title", "needs", "images", "creates-images", "unpacks", "containers");
     private static final String INSTRUCTOR = "> instructor:";
 
     private final CheckVocabulary vocabulary;
@@ -176,8 +176,8 @@ public final class LessonParser {
             throw error(start, "'## Steps' has no steps — each step starts with a '### Title' line");
         }
         return new Lesson(file, number, title, needs.equals("root"), words(front.get("images")), words(front.get("creates-images")),
-                words(front.get("unpacks")), text(sections, "goal"), text(sections, "concept"), List.copyOf(steps),
-                text(sections, "relevant documentation"), text(sections, "exercises"), List.copyOf(notes));
+                words(front.get("unpacks")), containerNames(front.get("containers")), text(sections, "goal"), text(sections, "concept"),
+                List.copyOf(steps), text(sections, "relevant documentation"), text(sections, "exercises"), List.copyOf(notes));
     }
 
     /** Handles a {@code check:}, {@code hint:} or {@code requires:} line; false when the line is prose. */
@@ -267,6 +267,19 @@ public final class LessonParser {
         } catch (NumberFormatException e) {
             throw error(2, "'id: " + id + "' is not a lesson number from 1 to 999");
         }
+    }
+
+    /** Container names as {@code new} and {@code run --name} accept them, so a typo is caught here. */
+    private List<String> containerNames(String value) {
+        List<String> names = words(value);
+        for (String n : names) {
+            try {
+                dev.cwb.container.Containers.checkName(n);
+            } catch (CwbException e) {
+                throw error(1, "'containers: " + value.strip() + "' — " + e.getMessage());
+            }
+        }
+        return names;
     }
 
     private static List<String> words(String value) {

@@ -2,6 +2,7 @@ package dev.cwb.lesson;
 
 import dev.cwb.CwbException;
 import dev.cwb.Workbench;
+import dev.cwb.cli.LineSplitter;
 import dev.cwb.lesson.check.CheckContext;
 import dev.cwb.lesson.check.CheckVocabulary;
 
@@ -60,6 +61,30 @@ public final class LessonSession {
         if (lesson != null) {
             last = Optional.of(new CheckContext.LastCommand(line, exitCode, output));
         }
+    }
+
+    /**
+     * True when {@code line} is one of the current step's workbench commands, as written in the lesson (with
+     * this machine's values filled in). The shell runs such a line as {@code :run} would: a container's
+     * output goes through the workbench instead of straight to the terminal, so the step's output checks
+     * see it. A step's commands never need a terminal: {@code lessons verify} plays them without one.
+     */
+    public boolean isStepCommand(String line) {
+        if (lesson == null) {
+            return false;
+        }
+        try {
+            List<String> typed = LineSplitter.split(line);
+            for (StepCommand c : lesson.step(step).commands()) {
+                if (c.kind() == StepCommand.Kind.WORKBENCH
+                        && LineSplitter.split(workspace.placeholders(lesson).expandQuietly(c.text())).equals(typed)) {
+                    return true;
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            return false; // an unclosed quote: not a step's command
+        }
+        return false;
     }
 
     public void list(PrintWriter out) {

@@ -2,9 +2,14 @@ package dev.cwb.lesson;
 
 import dev.cwb.CwbException;
 import dev.cwb.Workbench;
+import dev.cwb.cgroup.CgroupJanitor;
+import dev.cwb.cgroup.CgroupOwners;
+import dev.cwb.container.ContainerState;
+import dev.cwb.container.Containers;
 import dev.cwb.image.Digest;
 import dev.cwb.image.Image;
 import dev.cwb.image.ImageStore;
+import dev.cwb.kernel.Syscalls;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,9 +22,10 @@ import java.util.Set;
 /**
  * What a lesson may make, and how {@code :reset} undoes it. A lesson writes files only into its own
  * directory, {@code $CWB_HOME/lessons/work/N} ({@code {work}} in lesson files); it names the images it
- * creates ({@code creates-images:}) and the images it unpacks into the layer cache ({@code unpacks:}).
- * Reset removes exactly those, and nothing else: never a path outside the lesson's directory, never an image
- * the lesson starts from, never a layer directory that is mounted (a container may be using it).
+ * creates ({@code creates-images:}), the images it unpacks into the layer cache ({@code unpacks:}) and the
+ * containers it makes ({@code containers:}). Reset removes exactly those, and nothing else: never a path
+ * outside the lesson's directory, never an image the lesson starts from, never a layer directory that is
+ * mounted (a container may be using it), never a container the learner made on their own.
  */
 public final class LessonWorkspace {
     private final Workbench workbench;
@@ -48,6 +54,7 @@ public final class LessonWorkspace {
     /** Undoes what the lesson made; returns a line per thing removed or kept (and why). */
     public List<String> reset(Lesson lesson) {
         List<String> report = new ArrayList<>();
+        removeContainers(lesson, report); // first: their overlays keep layer directories mounted
         ImageStore store = workbench.images();
         Set<Digest> layers = new LinkedHashSet<>();
         for (String name : lesson.unpacks()) {
@@ -93,6 +100,48 @@ public final class LessonWorkspace {
             report.add("emptied " + work);
         }
         return report;
+    }
+
+    /**
+     * Takes down the lesson's containers: those of this session as {@code rm} does (processes, cgroup,
+     * mounts, workspace), and workspaces of the same names that a killed workbench left behind, as
+     * {@code cleanup} does. A workspace another live workbench uses is left alone.
+     */
+    private void removeContainers(Lesson lesson, List<String> report) {
+        if (lesson.containers().isEmpty()) {
+            return;
+        }
+        Containers containers = workbench.containers();
+        for (String name : lesson.containers()) {
+            if (containers.find(name).isPresent()) {
+                List<String> problems = containers.remove(name);
+                report.add(problems.isEmpty() ? "removed container " + name : "removed container " + name + ", except: " + String.join("; ", problems));
+                continue;
+            }
+            for (ContainerState left : containers.abandoned()) {
+                if (left.name().equals(name)) {
+                    List<String> problems = containers.removeAbandoned(left, new Syscalls(containers.log()));
+                    report.add("removed what a killed workbench left of container " + name
+                            + (problems.isEmpty() ? "" : ", except: " + String.join("; ", problems)));
+                }
+            }
+            removeLeftCgroup(containers, name.replace('.', '_'), report);
+        }
+    }
+
+    /** A group named like the container that a killed workbench left (its maker has exited). */
+    private void removeLeftCgroup(Containers containers, String group, List<String> report) {
+        try {
+            CgroupJanitor janitor = new CgroupJanitor(containers.cgroups().host(), CgroupOwners.in(workbench.home()));
+            for (CgroupJanitor.Leftover left : janitor.find()) {
+                if (left.name().equals(group)) {
+                    janitor.remove(left, containers.cgroups().trace());
+                    report.add("removed cgroup cwb/" + group + " (" + left.reason() + ")");
+                }
+            }
+        } catch (CwbException e) {
+            // no cgroups on this host, or the group is busy: nothing a reset should force
+        }
     }
 
     private static String mounts() {

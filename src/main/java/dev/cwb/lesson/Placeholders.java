@@ -2,11 +2,14 @@ package dev.cwb.lesson;
 
 import dev.cwb.CwbException;
 import dev.cwb.Workbench;
+import dev.cwb.container.Container;
 import dev.cwb.image.Digest;
 import dev.cwb.image.Image;
 import dev.cwb.image.ImageStore;
 import dev.cwb.layer.LayerCache;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -25,11 +28,16 @@ import java.util.regex.Pattern;
  * {config:IMAGE}      the hex of IMAGE's config digest (the image id)
  * {diff-id:IMAGE:N}   the hex of layer N's diff_id
  * {layer-dir:IMAGE:N} the layer cache directory of layer N (…/layers/DIFF_ID/fs)
+ * {pid:NAME}          the host pid of container NAME's process (cwb-init, or PID 1 after unshare pid)
+ * {upper:NAME}        container NAME's overlay upper directory (…/run/containers/NAME/upper)
+ * {rootfs:NAME}       container NAME's root file system mount point (…/run/containers/NAME/rootfs)
+ * {kernel-release}    the running kernel's release, what uname -r prints
  * </pre>
  */
 public final class Placeholders {
     static final Pattern PATTERN = Pattern.compile("\\{([a-z-]+)((?::[^}:]+)*)}");
-    private static final List<String> NAMES = List.of("work", "home", "manifest", "config", "diff-id", "layer-dir");
+    private static final List<String> NAMES = List.of("work", "home", "manifest", "config", "diff-id", "layer-dir", "pid", "upper",
+            "rootfs", "kernel-release");
 
     private final Workbench workbench;
     private final Path work;
@@ -43,14 +51,14 @@ public final class Placeholders {
     static String problemWith(String name, String args) {
         int count = args.isEmpty() ? 0 : args.substring(1).split(":").length;
         int wanted = switch (name) {
-            case "work", "home" -> 0;
-            case "manifest", "config" -> 1;
+            case "work", "home", "kernel-release" -> 0;
+            case "manifest", "config", "pid", "upper", "rootfs" -> 1;
             case "diff-id", "layer-dir" -> 2;
             default -> -1;
         };
         if (wanted < 0) {
             return "unknown placeholder '{" + name + args + "}' — the placeholders are {work}, {home}, {manifest:IMAGE}, {config:IMAGE}, "
-                    + "{diff-id:IMAGE:N}, {layer-dir:IMAGE:N}";
+                    + "{diff-id:IMAGE:N}, {layer-dir:IMAGE:N}, {pid:NAME}, {upper:NAME}, {rootfs:NAME}, {kernel-release}";
         }
         if (count != wanted) {
             return "placeholder '{" + name + args + "}' takes " + wanted + " value" + (wanted == 1 ? "" : "s") + " after '" + name + "'";
@@ -94,8 +102,27 @@ public final class Placeholders {
             case "config" -> image(args[0]).id().encoded();
             case "diff-id" -> diffId(args[0], args[1]).encoded();
             case "layer-dir" -> new LayerCache(workbench.images(), workbench.home().layers(), false).fsOf(diffId(args[0], args[1])).toString();
+            case "pid" -> Integer.toString(container(args[0]).current().pid());
+            case "upper" -> container(args[0]).dirs().upper().toString();
+            case "rootfs" -> container(args[0]).dirs().rootfs().toString();
+            case "kernel-release" -> kernelRelease();
             default -> throw new IllegalStateException(name);
         };
+    }
+
+    private Container container(String name) {
+        return workbench.containers().find(name).orElseThrow(() -> CwbException.notFound(
+                "this step names container " + name + ", which this session does not have",
+                "go back a step (:back) to make it, or :reset to start the lesson again"));
+    }
+
+    /** uname(2)'s release, as the kernel also gives it in /proc/sys/kernel/osrelease. */
+    private static String kernelRelease() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+        } catch (IOException e) {
+            return System.getProperty("os.version");
+        }
     }
 
     private Image image(String name) {

@@ -47,13 +47,18 @@ public final class StepRunner {
         PrintWriter out = new PrintWriter(tee, true);
         PrintWriter savedOut = workbench.out();
         PrintWriter savedErr = workbench.err();
+        boolean terminal = workbench.terminalStdio();
         workbench.setOutput(out, out);
+        // a container's command then writes through pipes into the tee, not straight to the terminal, so that
+        // output-contains sees what it printed; a step's commands never need a terminal (verify has none)
+        workbench.setTerminalStdio(false);
         try {
             int code = Commands.run(workbench, words.toArray(String[]::new));
             return new LastCommand(line, code, tee.captured());
         } finally {
             out.flush();
             workbench.setOutput(savedOut, savedErr);
+            workbench.setTerminalStdio(terminal);
         }
     }
 

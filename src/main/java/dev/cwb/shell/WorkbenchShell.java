@@ -184,8 +184,17 @@ public final class WorkbenchShell {
             Commands.printError(workbench, "unknown command '" + words.get(0) + "' — " + guess + "type 'help' to list the commands");
             return true;
         }
+        boolean terminal = workbench.terminalStdio();
+        if (lessons.isStepCommand(line)) {
+            workbench.setTerminalStdio(false); // as :run runs it: a container's output reaches the step's output checks
+        }
         capture.start();
-        CancellableRunner.Outcome outcome = runner.run(words.get(0), (out, err) -> runCommand(words, out, err));
+        CancellableRunner.Outcome outcome;
+        try {
+            outcome = runner.run(words.get(0), (out, err) -> runCommand(words, out, err));
+        } finally {
+            workbench.setTerminalStdio(terminal);
+        }
         workbench.setOutput(screen, screen);
         lessons.commandRan(line, outcome.exitCode(), capture.stop());
         // the tty has usually echoed ^C already; the carriage return writes over it so it shows once either way

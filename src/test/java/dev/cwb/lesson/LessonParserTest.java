@@ -121,6 +121,15 @@ class LessonParserTest {
     }
 
     @Test
+    void containersAreNamedInTheFrontMatterAndChecked() {
+        Lesson lesson = parse(GOOD.replace("needs: none", "needs: root\ncontainers: box7, web7   # :reset removes them"));
+        assertEquals(List.of("box7", "web7"), lesson.containers());
+        assertEquals(List.of(), parse(GOOD).containers());
+        String message = error(GOOD.replace("needs: none", "containers: box7 -bad"));
+        assertTrue(message.contains("'containers: box7 -bad' — not a container name: '-bad'"), message);
+    }
+
+    @Test
     void unknownSectionListsTheKnownOnes() {
         String message = error(GOOD.replace("## Exercises", "## Homework"));
         assertTrue(message.contains("line 33: unknown section '## Homework' — the sections are: ## Goal, ## Concept, ## Steps"), message);
@@ -132,7 +141,7 @@ class LessonParserTest {
         int start = guide.indexOf("````markdown\n") + "````markdown\n".length();
         String example = guide.substring(start, guide.indexOf("\n````\n", start) + 1);
         Lesson lesson = parse(example);
-        assertEquals(6, lesson.number());
+        assertEquals(13, lesson.number());
         assertEquals(List.of("copy-of-busybox"), lesson.createsImages());
         assertEquals(2, lesson.stepCount());
         assertEquals(List.of("Only shown in demo mode. Ask the room first."), lesson.notes());
@@ -141,6 +150,6 @@ class LessonParserTest {
     @Test
     void theShippedLessonsAllParse() {
         LessonLibrary library = LessonLibrary.open(LessonsVerifyTest.repo().resolve("lessons"), CheckVocabulary.standard());
-        assertEquals(List.of(1, 2, 3, 4, 5), library.all().stream().map(Lesson::number).toList());
+        assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12), library.all().stream().map(Lesson::number).toList());
     }
 }

@@ -1,8 +1,10 @@
 package dev.cwb.lesson;
 
+import dev.cwb.WorkbenchHome;
 import dev.cwb.cli.CommandHarness;
 import dev.cwb.lesson.check.CheckVocabulary;
 import dev.cwb.testing.Requirements;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -46,19 +48,87 @@ class LessonsVerifyTest {
         assertEquals(0, cwb.run("samples", "build", "--recipes", repo().resolve("sample-images").toString()), cwb.err());
     }
 
+    /** The lessons' containers (and their cgroups and host mounts) go with the test, as with the shell. */
+    @AfterAll
+    static void removeContainers() {
+        if (cwb != null && cwb.workbench().hasContainers()) {
+            assertEquals(List.of(), cwb.workbench().containers().removeAll());
+        }
+    }
+
+    /**
+     * Whether this test run can play {@code lesson}: the kernel lessons need root, and a lesson that makes
+     * containers without root (lesson 9) needs unprivileged user namespaces that may mount, which some
+     * distributions switch off. Otherwise the lesson is left out, with the reason printed.
+     */
+    static boolean playable(Lesson lesson) {
+        if (WorkbenchHome.isRoot()) {
+            return true;
+        }
+        if (lesson.needsRoot()) {
+            System.out.println("SKIPPED lesson " + lesson.number() + " (needs root)");
+            return false;
+        }
+        if (!lesson.containers().isEmpty() && !rootlessContainersWork()) {
+            System.out.println("SKIPPED lesson " + lesson.number() + " (this host does not let a user mount in a user namespace of "
+                    + "their own: unshare --user --map-root-user --mount failed)");
+            return false;
+        }
+        return true;
+    }
+
+    private static Boolean rootless;
+
+    static synchronized boolean rootlessContainersWork() {
+        if (rootless == null) {
+            try {
+                Process p = new ProcessBuilder("unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+                        "mount -t tmpfs none /mnt").redirectErrorStream(true).start();
+                p.getInputStream().readAllBytes();
+                rootless = p.waitFor() == 0;
+            } catch (java.io.IOException e) {
+                rootless = false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                rootless = false;
+            }
+        }
+        return rootless;
+    }
+
     @Test
     void everyLessonPassesThroughTheCommand() {
-        cwb.reset();
-        int code = cwb.run("lessons", "verify", "--dir", repo().resolve("lessons").toString());
-        assertEquals(0, code, cwb.out() + cwb.err());
+        int played = 0;
         for (Lesson lesson : library().all()) {
+            if (!playable(lesson)) {
+                continue;
+            }
+            cwb.reset();
+            int code = cwb.run("lessons", "verify", Integer.toString(lesson.number()), "--dir", repo().resolve("lessons").toString());
+            assertEquals(0, code, cwb.out() + cwb.err());
             assertTrue(cwb.out().contains("Lesson " + lesson.number() + ": " + lesson.title()), cwb.out());
+            assertTrue(cwb.out().contains("all " + lesson.stepCount() + " steps passed"), cwb.out());
+            played++;
         }
-        assertEquals(library().all().size(), cwb.out().lines().filter(l -> l.contains("steps passed")).count(), cwb.out());
+        assertTrue(played >= 5, "played " + played + " lessons");
         // and for real: lesson 3 left a flat root filesystem with the whiteouts applied
         Path rootfs = home.resolve("lessons/work/3/rootfs");
         assertTrue(Files.isRegularFile(rootfs.resolve("app/config/message")));
         assertFalse(Files.exists(rootfs.resolve("app/config/old-setting")));
+    }
+
+    @Test
+    void thereAreAtLeastTwelveLessonsAndTheKernelOnesNameTheirContainers() {
+        List<Lesson> all = library().all();
+        assertTrue(all.size() >= 12, all.size() + " lessons");
+        for (Lesson lesson : all) {
+            if (lesson.number() >= 6) {
+                assertFalse(lesson.containers().isEmpty(), "lesson " + lesson.number() + " lists no containers: :reset could not remove them");
+            }
+        }
+        // cgroups are named after containers: two lessons sharing a name would fight over one group
+        List<String> names = all.stream().flatMap(l -> l.containers().stream()).toList();
+        assertEquals(names.size(), names.stream().distinct().count(), "container names repeat across lessons: " + names);
     }
 
     @TestFactory
@@ -66,6 +136,9 @@ class LessonsVerifyTest {
         Requirements.requireCommand("busybox", "busybox-static");
         List<DynamicTest> tests = new ArrayList<>();
         for (Lesson lesson : library().all()) {
+            if (!playable(lesson)) {
+                continue;
+            }
             for (int k = 1; k <= lesson.stepCount(); k++) {
                 Step step = lesson.step(k - 1);
                 if (!StepRequirements.missing(step).isEmpty()) {

@@ -6,8 +6,9 @@ package dev.cwb.lesson.check;
  * what the learner typed (only {@code last-exit} and {@code output-contains} look at the last command,
  * and lessons use them as a supplement).
  *
- * <p>New kinds of check (the kernel lessons will add hostname, namespace and cgroup checks) are new
- * classes registered in a {@link CheckVocabulary}; nothing else changes.
+ * <p>New kinds of check are new classes registered in a {@link CheckVocabulary}; nothing else changes. The
+ * kernel lessons' checks ({@link ContainerChecks}, {@link NamespaceChecks}, {@link RootChecks},
+ * {@link CgroupChecks}, {@link TraceChecks}) read /proc, /sys/fs/cgroup and the session's trace.
  */
 public interface Check {
     /** What the check expects, in words: "image busybox is in the store". */

@@ -38,6 +38,11 @@ public final class CheckVocabulary {
         LayerCacheChecks.register(vocabulary);
         FileChecks.register(vocabulary);
         CommandChecks.register(vocabulary);
+        ContainerChecks.register(vocabulary);
+        NamespaceChecks.register(vocabulary);
+        RootChecks.register(vocabulary);
+        CgroupChecks.register(vocabulary);
+        TraceChecks.register(vocabulary);
         return vocabulary;
     }
 

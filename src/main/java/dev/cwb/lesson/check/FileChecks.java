@@ -28,6 +28,7 @@ public final class FileChecks {
         v.define("file-exists PATH", "PATH exists (a symlink counts, even a dangling one)", 1, 1, a -> new Exists(Path.of(a.get(0))));
         v.define("file-absent PATH", "nothing exists at PATH", 1, 1, a -> new Absent(Path.of(a.get(0))));
         v.define("file-contains PATH TEXT", "the file PATH contains TEXT", 2, 2, a -> new Contains(Path.of(a.get(0)), a.get(1)));
+        v.define("file-lacks PATH TEXT", "the file PATH exists and does not contain TEXT", 2, 2, a -> new Lacks(Path.of(a.get(0)), a.get(1)));
         v.define("dir-has-whiteout DIR NAME", "DIR holds a whiteout for NAME: .wh.NAME, or a character device 0:0 named NAME", 2, 2,
                 a -> new DirWhiteout(Path.of(a.get(0)), a.get(1)));
         v.define("no-whiteouts-under DIR", "no .wh. marker file and no 0:0 character device anywhere below DIR (the whiteouts were applied)", 1, 1,
@@ -76,6 +77,20 @@ public final class FileChecks {
             } catch (IOException e) {
                 return CheckResult.fail("cannot read " + path + ": " + e.getMessage());
             }
+        }
+    }
+
+    record Lacks(Path path, String text) implements Check {
+        public String expectation() {
+            return path + " does not contain \"" + text + "\"";
+        }
+
+        public CheckResult evaluate(CheckContext context) {
+            CheckResult contains = new Contains(path, text).evaluate(context);
+            if (!Files.isRegularFile(path) || contains.saw().startsWith("cannot read") || contains.saw().endsWith("only small files")) {
+                return CheckResult.fail(contains.saw());
+            }
+            return CheckResult.of(!contains.passed(), contains.saw());
         }
     }
 
