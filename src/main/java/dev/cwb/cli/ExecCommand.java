@@ -29,12 +29,22 @@ public final class ExecCommand extends ContainerCommand implements TakesACommand
     @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Add or replace an environment variable.")
     List<String> env = new ArrayList<>();
 
+    @Option(names = "--on-host", description = "Run it even though the container's root is still the host's / "
+            + "(before chroot or pivot_root, or after an escape): the host's program, on the host's files.")
+    boolean onHost;
+
     @Override
     protected int run() throws Exception {
         Container c = container();
         if (c.root() == Container.RootChange.NONE || c.root() == Container.RootChange.ESCAPED) {
-            out().println("Note: the root of " + c.name() + " is the host's / (" + (c.root() == Container.RootChange.NONE
-                    ? "no chroot or pivot_root yet" : "it escaped") + "): this runs the host's program, on the host's files.");
+            String why = c.root() == Container.RootChange.NONE ? "no chroot or pivot_root yet" : "it escaped";
+            if (!onHost) {
+                // a learner's "exec rm -rf /" before pivot_root would wipe the lab machine: make them say they mean it
+                throw dev.cwb.CwbException.badInput("the root of " + c.name() + " is still the host's / (" + why + "): exec would run "
+                        + "the host's programs on the host's own files" + (dev.cwb.WorkbenchHome.isRoot() ? ", as root" : ""),
+                        "move the root first (overlay, then pivot_root or chroot) — or, if that is what you mean: exec --on-host "
+                        + String.join(" ", command));
+            }
         }
         ProcessSpec process = ProcessSpecs.withOverrides(ProcessSpec.of(c.image().config().runConfig(), command), user, workdir, env);
         out().flush();

@@ -54,9 +54,12 @@ class RootEscapeTest {
         ContainerBench.Result escape = cwb.ok("escape");
         assertTrue(escape.out().contains("Escaped: the container's root is now the host's /"), escape.toString());
 
-        ContainerBench.Result after = cwb.ok("exec", "ls", hostOnly);
+        ContainerBench.Result refused = cwb.run("exec", "ls", hostOnly);
+        assertEquals(4, refused.code(), "after the escape exec runs on the host's files only when asked to:\n" + refused);
+        assertTrue(refused.err().contains("is still the host's /") && refused.err().contains("exec --on-host"), refused.toString());
+        ContainerBench.Result after = cwb.ok("exec", "--on-host", "ls", hostOnly);
         assertTrue(after.lines().containsAll(List.of("images", "layers", "run")), "the host's home, listed from inside:\n" + after);
-        assertEquals(hostRoot(), listing(cwb.ok("exec", "ls", "-a", "/")), "after the escape / is the host's");
+        assertEquals(hostRoot(), listing(cwb.ok("exec", "--on-host", "ls", "-a", "/")), "after the escape / is the host's");
         cwb.ok("rm", box);
     }
 
