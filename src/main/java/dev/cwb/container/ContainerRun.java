@@ -121,11 +121,12 @@ public final class ContainerRun {
         MountStep.proc(c);
         MountStep.dev(c);
         MountStep.sys(c);
+        RootStep.pivotRoot(c);
         String hostname = o.hostname() != null ? o.hostname() : c.name();
         pid1.sethostname(hostname);
         c.setHostnameShown(hostname);
-        RootStep.pivotRoot(c);
         RuncDefaults.apply(c);
+        RuncDefaults.dropCapabilities(pid1);
         String program = spec.resolveProgram(c.rootSeenFromHost());
         int[] credentials = spec.credentials(c.rootSeenFromHost());
         ExecStep.prepare(pid1, c.current(), null, terminal, credentials, spec.workingDir());

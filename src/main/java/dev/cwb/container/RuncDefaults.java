@@ -1,5 +1,6 @@
 package dev.cwb.container;
 
+import dev.cwb.kernel.Capabilities;
 import dev.cwb.kernel.SyscallException;
 import dev.cwb.kernel.Syscalls;
 
@@ -28,25 +29,49 @@ public final class RuncDefaults {
     /** Bind-mounted on themselves, then remounted read-only. */
     public static final List<String> READ_ONLY = List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
 
+    /**
+     * The capabilities a container's root keeps: the default set containerd gives runc for Docker
+     * (containerd's oci.WithDefaultSpec; Docker documents it as the default list of "docker run"). Every
+     * other one — CAP_SYS_ADMIN, CAP_SYS_MODULE, CAP_NET_ADMIN... — is dropped from the bounding set, so
+     * nothing the container runs can ever have it.
+     */
+    public static final List<String> CAPABILITIES = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER",
+            "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
+            "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE");
+
     private RuncDefaults() {
+    }
+
+    /** Drops every capability but {@link #CAPABILITIES} from the bounding set, then sets the rest (capset). */
+    public static void dropCapabilities(Syscalls calls) throws SyscallException {
+        long keep = 0;
+        for (String name : CAPABILITIES) {
+            keep |= 1L << Capabilities.number(name);
+        }
+        for (int cap = 0; cap <= Capabilities.lastCap(); cap++) {
+            if ((keep & (1L << cap)) == 0) {
+                calls.dropFromBoundingSet(cap);
+            }
+        }
+        calls.capset(keep);
     }
 
     /** Masks and write-protects what exists of the two lists (a missing path is skipped, as runc skips it). */
     public static void apply(Container c) throws SyscallException {
         Syscalls calls = c.calls();
         Path root = c.rootSeenFromHost();
+        for (String p : READ_ONLY) { // runc's order: read-only paths first, then the masked ones
+            if (Files.exists(root.resolve(p.substring(1)), LinkOption.NOFOLLOW_LINKS)) {
+                calls.mount(p, p, null, MS_BIND | MS_REC, null);
+                calls.mount(p, p, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
+            }
+        }
         for (String p : MASKED) {
             Path seen = root.resolve(p.substring(1));
             if (Files.isDirectory(seen, LinkOption.NOFOLLOW_LINKS)) {
                 calls.mount("tmpfs", p, "tmpfs", MS_RDONLY, null);
             } else if (Files.exists(seen, LinkOption.NOFOLLOW_LINKS)) {
                 calls.mount("/dev/null", p, null, MS_BIND, null);
-            }
-        }
-        for (String p : READ_ONLY) {
-            if (Files.exists(root.resolve(p.substring(1)), LinkOption.NOFOLLOW_LINKS)) {
-                calls.mount(p, p, null, MS_BIND | MS_REC, null);
-                calls.mount(p, p, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
             }
         }
     }

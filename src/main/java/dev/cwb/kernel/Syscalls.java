@@ -284,6 +284,33 @@ public final class Syscalls {
         invoke(SyscallNumber.IOCTL, List.of(Integer.toString(fd), "TIOCSCTTY", "0"), (long) fd, (long) TIOCSCTTY, 0L);
     }
 
+    /** prctl(2) option: remove a capability from the bounding set, for good (and for every child). */
+    public static final int PR_CAPBSET_DROP = 24;
+    /** capset(2)'s header version: 64-bit sets, two 32-bit halves. */
+    public static final int LINUX_CAPABILITY_VERSION_3 = 0x20080522;
+
+    /** prctl(PR_CAPBSET_DROP, cap): no program exec'd from now on can ever have capability {@code cap}. */
+    public void dropFromBoundingSet(int cap) throws SyscallException {
+        invoke(SyscallNumber.PRCTL, List.of("PR_CAPBSET_DROP", Capabilities.name(cap)), (long) PR_CAPBSET_DROP, (long) cap);
+    }
+
+    /**
+     * capset(2) of the caller (pid 0): the same {@code caps} (a bit per capability) as its effective,
+     * permitted and inheritable sets.
+     */
+    public void capset(long caps) throws SyscallException {
+        ByteBuffer header = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(LINUX_CAPABILITY_VERSION_3).putInt(0);
+        ByteBuffer data = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+        for (int half = 0; half < 2; half++) {
+            int bits = (int) (caps >>> (32 * half));
+            data.putInt(bits).putInt(bits).putInt(bits); // effective, permitted, inheritable
+        }
+        String set = Capabilities.format(caps);
+        invoke(SyscallNumber.CAPSET, List.of("{version=_LINUX_CAPABILITY_VERSION_3, pid=0}",
+                "{effective=" + set + ", permitted=" + set + ", inheritable=" + set + "}"),
+                Block.of(header.array()), Block.of(data.array()));
+    }
+
     /** umask(2): the permission bits new files will not get; returns the previous mask. */
     public int umask(int mask) throws SyscallException {
         return (int) invoke(SyscallNumber.UMASK, List.of(StraceText.octal(mask)), (long) mask);
