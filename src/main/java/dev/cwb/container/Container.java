@@ -3,7 +3,6 @@ package dev.cwb.container;
 import dev.cwb.cgroup.Cgroup;
 import dev.cwb.image.Image;
 import dev.cwb.kernel.InitProcess;
-import dev.cwb.kernel.MountFlags;
 import dev.cwb.kernel.SyscallException;
 import dev.cwb.kernel.SyscallListener;
 import dev.cwb.kernel.SyscallRecord;

@@ -31,9 +31,6 @@ public final class ContainerRun {
     /** How it went, with the time spent in each phase. */
     public record Result(String name, int pid1, WaitStatus status, boolean oomKilled, boolean cancelled, Duration setUp,
                          Duration running, Duration tearDown, List<String> problems) {
-        public Duration total() {
-            return setUp.plus(running).plus(tearDown);
-        }
     }
 
     private ContainerRun() {

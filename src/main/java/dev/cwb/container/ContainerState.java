@@ -45,12 +45,6 @@ public record ContainerState(
                 c.cgroup() == null ? null : c.cgroup().name(), c.hostMounts(), created);
     }
 
-    /** True while the workbench that made it still runs (same pid, same start time). */
-    public boolean ownerAlive() {
-        return ProcessHandle.of(ownerPid).flatMap(p -> p.info().startInstant())
-                .map(t -> t.toEpochMilli() == ownerStart).orElse(false);
-    }
-
     void save(Path file) throws IOException {
         Path tmp = file.resolveSibling(".state.json.tmp");
         Files.write(tmp, Json.bytes(this));

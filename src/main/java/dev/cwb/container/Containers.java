@@ -194,12 +194,6 @@ public final class Containers {
         return Optional.ofNullable(byName.get(name));
     }
 
-    /** Makes {@code name} the container the step commands act on. */
-    public synchronized void use(String name) {
-        get(name);
-        current = name;
-    }
-
     public synchronized Optional<String> currentName() {
         return Optional.ofNullable(current);
     }

@@ -57,7 +57,7 @@ public final class NamespaceView {
             case USER -> "New user namespace " + id(Path.of("/proc", pid, "ns", "user")) + ": uid 0 inside is uid "
                     + new com.sun.security.auth.module.UnixSystem().getUid() + " outside.";
             default -> "New " + ns.word() + " namespace " + id(Path.of("/proc", pid, "ns", ns.word())) + " (the host's is "
-                    + id(Path.of("/proc/self/ns", ns.word())) + "): " + ns.isolates() + ".";
+                    + id(Path.of("/proc/self/ns", ns.word())) + "): " + ns.isolates() + " — see " + ns.manPage() + ".";
         };
     }
 }

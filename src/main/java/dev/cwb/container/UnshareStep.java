@@ -1,7 +1,6 @@
 package dev.cwb.container;
 
 import dev.cwb.CwbException;
-import dev.cwb.kernel.CloneFlags;
 import dev.cwb.kernel.MountFlags;
 import dev.cwb.kernel.SyscallException;
 
@@ -90,10 +89,5 @@ public final class UnshareStep {
             throw CwbException.io("writing " + file, e, "the kernel accepts the id maps once, from the parent user namespace");
         }
         return new FileWrite(file, value);
-    }
-
-    /** The flag names, for messages ({@code CLONE_NEWUTS}). */
-    static String flagName(Namespace ns) {
-        return CloneFlags.unshare(ns.flag());
     }
 }

@@ -288,11 +288,6 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
         return pair;
     }
 
-    /** The process this one was cloned from, or null for a cwb-init this JVM started. */
-    public InitProcess parent() {
-        return parent;
-    }
-
     /**
      * Ends the conversation: shuts the control socket down (which also wakes a thread waiting for an
      * answer, say to a wait4 that will never come) and closes it; cwb-init then exits, unless it has
