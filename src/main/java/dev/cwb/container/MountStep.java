@@ -115,18 +115,6 @@ public final class MountStep {
         c.addMount(path, target);
     }
 
-    private static int countAfter(java.nio.file.Path rel, java.nio.file.Path part) {
-        int i = 0;
-        int at = 0;
-        for (java.nio.file.Path p : rel) {
-            i++;
-            if (p == part) {
-                at = i;
-            }
-        }
-        return i - at;
-    }
-
     /**
      * The target path as the current process reaches it, made (mkdir, mode 0755) when missing — in the
      * container's upper layer, as runc does for missing mount points.
@@ -144,13 +132,12 @@ public final class MountStep {
         java.nio.file.Path seen = c.rootSeenFromHost();
         java.nio.file.Path rel = java.nio.file.Path.of(path.substring(1)).normalize();
         java.nio.file.Path walk = c.root() == Container.RootChange.NONE ? seen.resolve(c.dirs().rootfs().toString().substring(1)) : seen;
-        for (java.nio.file.Path part : rel) {
-            walk = walk.resolve(part.toString());
+        for (int i = 0; i < rel.getNameCount(); i++) {
+            walk = walk.resolve(rel.getName(i).toString());
             if (java.nio.file.Files.isSymbolicLink(walk)) {
                 // a link in the image could point the mount anywhere, the host's /etc included (runc refuses too)
-                throw new CwbException(CwbException.BAD_INPUT, "refusing to mount on " + path + ": "
-                        + rel.subpath(0, rel.getNameCount() - countAfter(rel, part)) + " is a symbolic link in the image",
-                        "mount somewhere else; links are not followed for mount points");
+                throw new CwbException(CwbException.BAD_INPUT, "refusing to mount on " + path + ": /" + rel.subpath(0, i + 1)
+                        + " is a symbolic link in the image", "mount somewhere else; links are not followed for mount points");
             }
         }
         if (!java.nio.file.Files.isDirectory(walk, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
