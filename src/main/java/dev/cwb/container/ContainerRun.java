@@ -124,6 +124,7 @@ public final class ContainerRun {
         c.setHostnameShown(hostname);
         RuncDefaults.apply(c);
         RuncDefaults.dropCapabilities(pid1);
+        makeWorkingDirectory(c, spec.workingDir());
         String program = spec.resolveProgram(c.rootSeenFromHost());
         int[] credentials = spec.credentials(c.rootSeenFromHost());
         ExecStep.prepare(pid1, c.current(), null, terminal, credentials, spec.workingDir());
@@ -132,6 +133,21 @@ public final class ContainerRun {
             Kernel.giveTerminalTo(0, c.pid1());
         }
         pid1.execve(program, spec.argv(), spec.env());
+    }
+
+    /**
+     * The image's WorkingDir, made when the image lacks it — as Docker does, so an image built with
+     * {@code WORKDIR /app} and nothing in it still starts. Each missing directory is a traced mkdirat of PID 1.
+     */
+    private static void makeWorkingDirectory(Container c, String workdir) throws SyscallException {
+        java.nio.file.Path rel = java.nio.file.Path.of("/").relativize(java.nio.file.Path.of("/", workdir).normalize());
+        StringBuilder path = new StringBuilder();
+        for (int i = 0; i < rel.getNameCount() && !rel.toString().isEmpty(); i++) {
+            path.append('/').append(rel.getName(i));
+            if (!java.nio.file.Files.exists(c.rootSeenFromHost().resolve(path.substring(1)), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                c.calls().mkdir(path.toString(), 0755);
+            }
+        }
     }
 
     /** Memory, pids and cpu limits from what the learner typed ({@code 64M}, {@code 20}, {@code 0.5}); null stays null. */
