@@ -96,7 +96,7 @@ public final class Main {
         workbench.setColor(color);
         workbench.setRootless(rootless);
         // a container's command gets the terminal itself when the workbench's own 0 and 1 are that terminal
-        workbench.setTerminalStdio(dev.cwb.kernel.Kernel.isTerminal(0) && dev.cwb.kernel.Kernel.isTerminal(1));
+        workbench.detectTerminalStdio(() -> dev.cwb.kernel.Kernel.isTerminal(0) && dev.cwb.kernel.Kernel.isTerminal(1));
         Thread teardown = new Thread(() -> {
             if (workbench.hasContainers()) {
                 workbench.containers().removeAll(); // SIGTERM, SIGHUP (terminal closed), or a normal exit

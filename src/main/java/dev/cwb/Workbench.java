@@ -21,7 +21,8 @@ public final class Workbench {
     private int terminalWidth;
     private ImageStore images;
     private Containers containers;
-    private boolean terminalStdio;
+    private Boolean terminalStdio = false;
+    private java.util.function.BooleanSupplier terminalStdioCheck = () -> false;
     private boolean rootless;
 
     public Workbench(WorkbenchHome home, PrintWriter out, PrintWriter err) {
@@ -118,12 +119,25 @@ public final class Workbench {
      * True when this session's output goes straight to a terminal that is also its standard input and
      * output (descriptors 0 and 1): a container's command can then be given the terminal itself.
      */
-    public boolean terminalStdio() {
+    public synchronized boolean terminalStdio() {
+        if (terminalStdio == null) {
+            terminalStdio = terminalStdioCheck.getAsBoolean();
+        }
         return terminalStdio;
     }
 
-    public void setTerminalStdio(boolean terminalStdio) {
+    public synchronized void setTerminalStdio(boolean terminalStdio) {
         this.terminalStdio = terminalStdio;
+    }
+
+    /**
+     * Lets {@code check} decide {@link #terminalStdio()} when it is first asked. Only a container's command
+     * needs the answer, and finding it loads the native-call library (JNA: it unpacks its native part and
+     * runs {@code ldconfig -p}), tens of milliseconds that {@code pull} or {@code images} should not pay.
+     */
+    public synchronized void detectTerminalStdio(java.util.function.BooleanSupplier check) {
+        this.terminalStdioCheck = check;
+        this.terminalStdio = null;
     }
 
     /** True with {@code --rootless}: every container gets a user namespace first (root inside = this user outside). */
