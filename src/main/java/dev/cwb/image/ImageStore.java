@@ -55,7 +55,7 @@ public final class ImageStore {
                 writeAtomically(layoutFile, "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
             }
             if (!Files.exists(store.indexFile())) {
-                writeAtomically(store.indexFile(), Json.bytes(ImageIndex.of(List.of())));
+                writeAtomically(store.indexFile(), OciJson.bytes(ImageIndex.of(List.of())));
             }
         } catch (IOException e) {
             throw new CwbException(CwbException.IO, "cannot create the image store at " + root + ": " + CwbException.reason(e),
@@ -84,7 +84,7 @@ public final class ImageStore {
     /** The layout's index.json as it is on disk. */
     public ImageIndex index() {
         try {
-            return Json.parse(Files.readAllBytes(indexFile()), ImageIndex.class, indexFile().toString());
+            return OciJson.index(Files.readAllBytes(indexFile()), indexFile().toString());
         } catch (IOException e) {
             throw new CwbException(CwbException.IO, "cannot read " + indexFile() + ": " + CwbException.reason(e), null, e);
         }
@@ -330,7 +330,7 @@ public final class ImageStore {
 
     void writeIndex(ImageIndex index) {
         try {
-            writeAtomically(indexFile(), Json.bytes(index));
+            writeAtomically(indexFile(), OciJson.bytes(index));
         } catch (IOException e) {
             throw new CwbException(CwbException.IO, "cannot write " + indexFile() + ": " + CwbException.reason(e), null, e);
         }

@@ -5,9 +5,9 @@ import dev.cwb.image.Descriptor;
 import dev.cwb.image.Digest;
 import dev.cwb.image.ImageIndex;
 import dev.cwb.image.ImageStore;
-import dev.cwb.image.Json;
 import dev.cwb.image.Manifest;
 import dev.cwb.image.MediaTypes;
+import dev.cwb.image.OciJson;
 import dev.cwb.image.Platform;
 import dev.cwb.image.Reference;
 import dev.cwb.image.StoreTransaction;
@@ -116,7 +116,7 @@ public final class ImagePuller {
         ManifestFetcher.Fetched chosen = top;
         Platform chosenPlatform = null;
         if (top.isIndex()) {
-            ImageIndex index = Json.parse(top.bytes(), ImageIndex.class, "index of " + ref.familiar());
+            ImageIndex index = OciJson.index(top.bytes(), "index of " + ref.familiar());
             Descriptor d = PlatformSelector.select(index, platform, "the index of " + ref.familiar());
             trace.note("the index lists " + index.manifests().size() + " manifests; " + d.platform() + " is " + d.digest());
             chosen = ManifestFetcher.fetch(client, d.digest().toString(), d.digest(), "manifest " + ref.familiar() + " for " + d.platform());
@@ -126,7 +126,7 @@ public final class ImagePuller {
             }
             chosenPlatform = d.platform();
         }
-        Manifest manifest = Json.parse(chosen.bytes(), Manifest.class, what + " (" + chosen.digest() + ")");
+        Manifest manifest = OciJson.manifest(chosen.bytes(), what + " (" + chosen.digest() + ")");
         checkIsImage(manifest, ref);
         Descriptor manifestDescriptor = new Descriptor(chosen.mediaType(), chosen.digest(), chosen.bytes().length, null, chosenPlatform, null);
 
