@@ -78,6 +78,18 @@ public record Digest(String algorithm, String encoded) implements Comparable<Dig
         return encoded.substring(0, 12);
     }
 
+    // equals and hashCode written out: a record's generated ones link through invokedynamic on their first
+    // call (ObjectMethods), spinning method handles that cost a one-shot command milliseconds
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Digest d && algorithm.equals(d.algorithm) && encoded.equals(d.encoded);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * algorithm.hashCode() + encoded.hashCode();
+    }
+
     @JsonValue
     @Override
     public String toString() {

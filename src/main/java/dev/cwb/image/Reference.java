@@ -149,4 +149,16 @@ public record Reference(String domain, String path, String tag, Digest digest) {
     public Reference withTag(String newTag) {
         return new Reference(domain, path, newTag, null);
     }
+
+    // written out for start-up speed, as in Digest: the generated ones link through invokedynamic
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Reference r && java.util.Objects.equals(domain, r.domain) && java.util.Objects.equals(path, r.path)
+                && java.util.Objects.equals(tag, r.tag) && java.util.Objects.equals(digest, r.digest);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(domain, path, tag, digest);
+    }
 }
