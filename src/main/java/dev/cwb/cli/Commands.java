@@ -85,8 +85,34 @@ public final class Commands {
         cmd.setOut(workbench.out());
         cmd.setErr(workbench.err());
         cmd.setColorScheme(CommandLine.Help.defaultColorScheme(workbench.color() ? CommandLine.Help.Ansi.ON : CommandLine.Help.Ansi.OFF));
-        cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> report(workbench, ex));
-        cmd.setParameterExceptionHandler((ex, args) -> {
+        ErrorHandlers handlers = new ErrorHandlers(workbench, cmd);
+        cmd.setExecutionExceptionHandler(handlers);
+        cmd.setParameterExceptionHandler(handlers);
+        return cmd;
+    }
+
+    /**
+     * How a failed command and a mistyped command line are reported: one {@code error:} line each.
+     * A class rather than two lambdas: picocli's interfaces are compiled for Java 5, and a lambda that
+     * implements one makes the CDS dump link it, which keeps it (and classes using it) out of the
+     * archive, so every start loaded them from the jar and generated the lambdas anew.
+     */
+    private static final class ErrorHandlers implements CommandLine.IExecutionExceptionHandler, CommandLine.IParameterExceptionHandler {
+        private final Workbench workbench;
+        private final CommandLine cmd;
+
+        ErrorHandlers(Workbench workbench, CommandLine cmd) {
+            this.workbench = workbench;
+            this.cmd = cmd;
+        }
+
+        @Override
+        public int handleExecutionException(Exception ex, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+            return report(workbench, ex);
+        }
+
+        @Override
+        public int handleParseException(CommandLine.ParameterException ex, String[] args) {
             if (ex instanceof CommandLine.UnmatchedArgumentException u && ex.getCommandLine() == cmd && args.length > 0
                     && !args[0].startsWith("-")) {
                 // a mistyped command in one-shot or script mode: the same help the shell gives
@@ -100,8 +126,7 @@ public final class Commands {
             String help = ex.getCommandLine() == cmd ? "type 'help' to list the commands" : "type 'help " + name + "' for its usage";
             printError(workbench, ex.getMessage() + " — " + help);
             return CwbException.USAGE;
-        });
-        return cmd;
+        }
     }
 
     /** Runs one command line (already split into words) and returns its exit code. */
