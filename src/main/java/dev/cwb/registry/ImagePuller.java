@@ -68,7 +68,6 @@ public final class ImagePuller {
 
     public PullResult pull(Reference ref, Platform platform) throws InterruptedException {
         listener.started(ref);
-        HashWarmUp.startOnce();
         CompletableFuture<ImageStore> opening = CompletableFuture.supplyAsync(openStore, task -> {
             Thread t = new Thread(task, "cwb-open-store");
             t.setDaemon(true);
@@ -111,6 +110,8 @@ public final class ImagePuller {
     private PullResult pull(RegistryClient client, Reference ref, Platform platform, CompletableFuture<ImageStore> opening)
             throws InterruptedException {
         client.ping();
+        // Not earlier: on two cores the warm-up slowed the HTTP client's own first steps more than it gained.
+        HashWarmUp.startOnce();
         String what = "manifest " + ref.familiar();
         ManifestFetcher.Fetched top = ManifestFetcher.fetch(client, ref.digest() != null ? ref.digest().toString() : ref.tag(), ref.digest(), what);
         ManifestFetcher.Fetched chosen = top;
