@@ -78,9 +78,10 @@ public final class TrainingRegistry implements AutoCloseable {
         return r;
     }
 
-    /** {@code 127.0.0.1:PORT}: a loopback host, which cwb reaches over plain HTTP. */
+    /** {@code 127.0.0.1:PORT} (or {@code [::1]:PORT}): a loopback host, which cwb reaches over plain HTTP. */
     public String host() {
-        return server.getAddress().getAddress().getHostAddress() + ":" + server.getAddress().getPort();
+        InetSocketAddress a = server.getAddress();
+        return (a.getAddress() instanceof java.net.Inet6Address ? "[::1]" : a.getAddress().getHostAddress()) + ":" + a.getPort();
     }
 
     @Override
