@@ -52,6 +52,11 @@ public final class ExecCommand extends ContainerCommand implements TakesACommand
         ExecStep.Ending e;
         try {
             e = traced(c, () -> ExecStep.run(c, process, stdio));
+        } catch (dev.cwb.CwbException ex) {
+            if (ex.getCause() instanceof dev.cwb.kernel.SyscallException se && se.errno() == dev.cwb.kernel.Errno.ENOEXEC) {
+                throw new dev.cwb.CwbException(ex.exitCode(), ex.getMessage(), ProcessSpecs.notRunnableHere(c.image()), se);
+            }
+            throw ex;
         } finally {
             stdio.close();
         }

@@ -32,6 +32,20 @@ final class ProcessSpecs {
                 user != null ? user : spec.user());
     }
 
+    /**
+     * Why the kernel may refuse to exec a program (ENOEXEC): most often an image made for another processor,
+     * which a container cannot fix — it shares this machine's kernel and CPU.
+     */
+    static String notRunnableHere(dev.cwb.image.Image image) {
+        dev.cwb.image.Platform platform = image.config().platform();
+        dev.cwb.image.Platform here = dev.cwb.image.Platform.host();
+        if (!here.matches(platform)) {
+            return "the image is for " + platform + ", this machine is " + here + " — a container shares the host's kernel "
+                    + "and processor (pull the image for " + here + ")";
+        }
+        return "the file is no program this kernel runs: not an ELF executable for this processor, and no #! line";
+    }
+
     /** {@code sh (pid 4321 on the host, 2 inside) exited 0}, or killed by a signal — by the OOM killer, when it was. */
     static String ending(String command, int hostPid, int containerPid, WaitStatus status, boolean oom, boolean cancelled,
                          Cgroup cgroup) {

@@ -78,7 +78,7 @@ public final class RunCommand extends ContainerCommand implements TakesACommand 
             r = ContainerRun.run(containers(), img, lowers, o, process, stdio, tracer);
         } catch (dev.cwb.kernel.SyscallException e) {
             throw new dev.cwb.CwbException(dev.cwb.CwbException.IO, "run " + image + ": " + e.getMessage(),
-                    hintFor(e), e);
+                    hintFor(e, img), e);
         } finally {
             tracer.stopPrinting();
             if (trace) {
@@ -100,9 +100,12 @@ public final class RunCommand extends ContainerCommand implements TakesACommand 
         return d.toNanos() / 1e6;
     }
 
-    private String hintFor(dev.cwb.kernel.SyscallException e) {
+    private String hintFor(dev.cwb.kernel.SyscallException e, Image img) {
         if (e.errno() == dev.cwb.kernel.Errno.EPERM && !WorkbenchHome.isRoot()) {
             return "containers need root: run sudo ./cwb, or run --rootless";
+        }
+        if (e.errno() == dev.cwb.kernel.Errno.ENOEXEC) {
+            return ProcessSpecs.notRunnableHere(img);
         }
         return "run again with --trace to see every call";
     }

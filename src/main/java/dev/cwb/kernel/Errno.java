@@ -9,6 +9,7 @@ import java.util.Map;
 public final class Errno {
     public static final int EPERM = 1;
     public static final int EINTR = 4;
+    public static final int ENOEXEC = 8;
     public static final int ECHILD = 10;
     public static final int ENOMEM = 12;
     public static final int ENOENT = 2;

@@ -36,6 +36,10 @@ class HostileImageTest {
                         .file("etc/passwd", "root:x:0:0::/:/bin/sh\nbroken line without fields\n"))
                 .cmd("/bin/sh", "-c", "echo ran")
                 .store(cwb.harness().workbench().images(), "hostile");
+        new TestImages()
+                .layer("not a program", new TestImages.Layer().dir("bin").file("bin/app", "just text, no #! line\n", 0755))
+                .cmd("/bin/app")
+                .store(cwb.harness().workbench().images(), "notaprogram");
     }
 
     @AfterAll
@@ -53,6 +57,14 @@ class HostileImageTest {
         assertEquals(before.lines().filter(l -> l.contains(home.toString())).count(),
                 Files.readString(Path.of("/proc/self/mountinfo")).lines().filter(l -> l.contains(home.toString())).count());
         assertFalse(Files.exists(cwb.workspace(cwb.name("procl"))), "the failed run left no workspace");
+    }
+
+    @Test
+    void aFileTheKernelCannotExecIsExplained() {
+        ContainerBench.Result r = cwb.run("run", "--name", cwb.name("noexec"), "notaprogram");
+        assertEquals(6, r.code(), r.toString());
+        assertTrue(r.err().contains("ENOEXEC") && r.err().contains("no program this kernel runs"), r.toString());
+        assertFalse(Files.exists(cwb.workspace(cwb.name("noexec"))), "removed after the failed execve");
     }
 
     @Test
