@@ -52,6 +52,14 @@ public interface Cgroup {
         return List.of();
     }
 
+    /**
+     * The value of {@code key} in the text of a flat-keyed control file ({@code memory.events},
+     * {@code cpu.stat}: {@code key value} lines), as the drivers read them.
+     */
+    static java.util.OptionalLong flatKey(String text, String key) {
+        return CgroupFiles.keyIn(text, key);
+    }
+
     /** The pids inside right now. */
     List<Long> processes();
 

@@ -141,16 +141,18 @@ final class CgroupFiles {
 
     /** One key of a flat-keyed file ({@code memory.events}, {@code cpu.stat}, {@code memory.oom_control}). */
     static OptionalLong readKey(Path file, String key) {
-        Optional<String> s = read(file);
-        if (s.isPresent()) {
-            for (String line : s.get().split("\n")) {
-                String[] kv = line.trim().split("\\s+");
-                if (kv.length == 2 && kv[0].equals(key)) {
-                    try {
-                        return OptionalLong.of(Long.parseLong(kv[1]));
-                    } catch (NumberFormatException e) {
-                        return OptionalLong.empty();
-                    }
+        return read(file).map(text -> keyIn(text, key)).orElse(OptionalLong.empty());
+    }
+
+    /** The value of {@code key} in the text of a flat-keyed file ({@code key value} lines). */
+    static OptionalLong keyIn(String text, String key) {
+        for (String line : text.split("\n")) {
+            String[] kv = line.trim().split("\\s+");
+            if (kv.length == 2 && kv[0].equals(key)) {
+                try {
+                    return OptionalLong.of(Long.parseLong(kv[1]));
+                } catch (NumberFormatException e) {
+                    return OptionalLong.empty();
                 }
             }
         }

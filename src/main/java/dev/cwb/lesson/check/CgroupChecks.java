@@ -57,17 +57,7 @@ public final class CgroupChecks {
 
     /** One {@code key value} line of a flat-keyed file ({@code memory.events}, {@code cpu.stat}). */
     static OptionalLong key(Path file, String key) {
-        for (String line : read(file).split("\n")) {
-            String[] kv = line.strip().split("\\s+");
-            if (kv.length == 2 && kv[0].equals(key)) {
-                try {
-                    return OptionalLong.of(Long.parseLong(kv[1]));
-                } catch (NumberFormatException e) {
-                    return OptionalLong.empty();
-                }
-            }
-        }
-        return OptionalLong.empty();
+        return Cgroup.flatKey(read(file), key);
     }
 
     record InCgroup(String name) implements Check {
