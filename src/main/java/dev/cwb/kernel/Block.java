@@ -90,10 +90,22 @@ public final class Block {
         private final List<Integer> offsets = new ArrayList<>();
         private int size;
 
-        Frame(List<Block> roots) {
-            for (Block b : roots) {
-                add(b);
+        /** The frame of a call's arguments: each a {@link Long} value or a {@link Block}. */
+        Frame(Object[] args) {
+            for (Object a : args) {
+                if (a instanceof Block b) {
+                    add(b);
+                }
             }
+        }
+
+        /** The six argument words of the call when the frame sits at {@code base}: values as given, blocks by address. */
+        long[] words(Object[] args, long base) {
+            long[] w = new long[6];
+            for (int i = 0; i < args.length; i++) {
+                w[i] = args[i] instanceof Block b ? address(b, base) : (Long) args[i];
+            }
+            return w;
         }
 
         private void add(Block b) {

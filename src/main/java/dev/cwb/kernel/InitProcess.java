@@ -148,13 +148,7 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
     }
 
     private long exchange(int socket, long number, Object[] args) throws SyscallException {
-        List<Block> blocks = new ArrayList<>();
-        for (Object a : args) {
-            if (a instanceof Block b) {
-                blocks.add(b);
-            }
-        }
-        Block.Frame frame = new Block.Frame(blocks);
+        Block.Frame frame = new Block.Frame(args);
         if (HEADER + frame.size() > InitProgram.BUFFER_SIZE) {
             throw new SyscallException("the arguments take " + frame.size() + " bytes; cwb-init's buffer holds "
                     + (InitProgram.BUFFER_SIZE - HEADER));
@@ -162,8 +156,7 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
         long base = InitProgram.BUFFER + HEADER;
         ByteBuffer request = ByteBuffer.allocate(HEADER + frame.size()).order(ByteOrder.LITTLE_ENDIAN);
         request.putLong(number);
-        for (int i = 0; i < 6; i++) {
-            long word = i >= args.length ? 0 : args[i] instanceof Block b ? frame.address(b, base) : (Long) args[i];
+        for (long word : frame.words(args, base)) {
             request.putLong(word);
         }
         int outLength = frame.hasOut() ? frame.size() : 0;

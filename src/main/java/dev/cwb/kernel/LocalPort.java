@@ -4,8 +4,6 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /** Makes calls on the calling thread through syscall(2): the arguments' blocks live in native memory. */
 final class LocalPort implements SyscallPort {
@@ -14,21 +12,12 @@ final class LocalPort implements SyscallPort {
 
     @Override
     public long make(long number, Object[] args) {
-        List<Block> blocks = new ArrayList<>();
-        for (Object a : args) {
-            if (a instanceof Block b) {
-                blocks.add(b);
-            }
-        }
-        Block.Frame frame = new Block.Frame(blocks);
+        Block.Frame frame = new Block.Frame(args);
         try (Memory memory = new Memory(Math.max(8, frame.size()))) {
             long base = Pointer.nativeValue(memory);
             byte[] bytes = frame.encode(base);
             memory.write(0, bytes, 0, bytes.length);
-            long[] w = new long[6];
-            for (int i = 0; i < args.length; i++) {
-                w[i] = args[i] instanceof Block b ? frame.address(b, base) : (Long) args[i];
-            }
+            long[] w = frame.words(args, base);
             long result = LibC.syscall(number, w[0], w[1], w[2], w[3], w[4], w[5]);
             int errno = result == -1 ? Native.getLastError() : 0;
             if (frame.hasOut()) {
