@@ -8,6 +8,7 @@ import dev.cwb.kernel.SyscallListener;
 import dev.cwb.kernel.SyscallRecord;
 import dev.cwb.kernel.Syscalls;
 import dev.cwb.kernel.WaitStatus;
+import dev.cwb.layer.LayerCache;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ public final class Container {
 
     private final String name;
     private final Image image;
-    private final List<Path> lowers;
+    private final List<LayerCache.Unpacked> layers;
     private final ContainerDirs dirs;
     private final InitProcess first;
     private final Tracer tracer;
@@ -57,11 +58,11 @@ public final class Container {
     public record ProcessRun(int hostPid, int containerPid, String command, WaitStatus ending) {
     }
 
-    Container(String name, Image image, List<Path> lowers, ContainerDirs dirs, InitProcess first, Tracer tracer) {
+    Container(String name, Image image, List<LayerCache.Unpacked> layers, ContainerDirs dirs, InitProcess first, Tracer tracer) {
         this.tracer = tracer;
         this.name = name;
         this.image = image;
-        this.lowers = List.copyOf(lowers);
+        this.layers = List.copyOf(layers);
         this.dirs = dirs;
         this.first = first;
         this.current = first;
@@ -111,7 +112,12 @@ public final class Container {
 
     /** The unpacked layer directories, bottom first. */
     public List<Path> lowers() {
-        return lowers;
+        return layers.stream().map(LayerCache.Unpacked::fs).toList();
+    }
+
+    /** The image's layers in the cache, bottom first, with what unpacking recorded of each. */
+    public List<LayerCache.Unpacked> layers() {
+        return layers;
     }
 
     public ContainerDirs dirs() {
@@ -252,7 +258,8 @@ public final class Container {
         calls = new Syscalls(tracer, child);
         calls.setParentDeathSignal(9); // a fork's child does not inherit it: PID 1 must die with cwb-init too
         Syscalls parentCalls = new Syscalls(tracer, parent);
-        int inParentNs = parent.pid() == previousPid1 ? numberInParent(child.pid(), parent.pid()) : child.pid();
+        int inParentNs = parent.pid() == previousPid1
+                ? HostPids.numberIn(child.pid(), parent.pid()).orElse(child.pid()) : child.pid();
         Thread waiter = new Thread(() -> {
             try {
                 int[] status = new int[1];
@@ -266,13 +273,6 @@ public final class Container {
         }, "cwb-pid1-waiter " + name);
         waiter.setDaemon(true);
         waiter.start();
-    }
-
-    /** The number a parent in a PID namespace of its own gives its child (the host's number is the child's pid()). */
-    private static int numberInParent(int childHostPid, int parentHostPid) {
-        List<Integer> childIds = HostPids.nsPids(childHostPid);
-        int level = HostPids.nsPids(parentHostPid).size() - 1;
-        return level >= 0 && level < childIds.size() ? childIds.get(level) : childHostPid;
     }
 
     /**

@@ -80,8 +80,7 @@ public final class ContainerProgress {
             if (!HostPids.exists(pid)) {
                 continue;
             }
-            List<Integer> ids = HostPids.nsPids(pid);
-            int inside = ids.isEmpty() ? pid : ids.get(ids.size() - 1);
+            int inside = HostPids.innermost(pid);
             String role = pid == c.first().pid() ? "cwb-init" : pid == c.pid1() ? "PID 1"
                     : pid == c.current().pid() ? "current" : "command";
             result.add(new Proc(pid, inside, role, HostPids.commandLine(pid)));

@@ -7,7 +7,6 @@ import dev.cwb.kernel.SyscallException;
 import dev.cwb.kernel.Syscalls;
 import dev.cwb.kernel.WaitStatus;
 
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
@@ -33,12 +32,13 @@ public final class ExecStep {
         long oomBefore = c.cgroup() == null ? 0 : c.cgroup().oomKills();
         InitProcess child = c.cloneCurrent();
         Syscalls calls = c.calls().through(child);
-        int nsPid = lastNsPid(child.pid());
+        int nsPid = HostPids.innermost(child.pid());
         int inParent = pidInParent(c, child.pid());
+        String command = String.join(" ", spec.argv());
         boolean started = false;
         try {
             prepare(calls, child, stdio.childFds(), stdio.isTerminal(), credentials, spec.workingDir());
-            c.recordProcess(new Container.ProcessRun(child.pid(), nsPid, String.join(" ", spec.argv()), null));
+            c.recordProcess(new Container.ProcessRun(child.pid(), nsPid, command, null));
             if (stdio.isTerminal()) {
                 Kernel.giveTerminalTo(0, child.pid());
             }
@@ -53,14 +53,13 @@ public final class ExecStep {
         } finally {
             stdio.handedOver();
             if (!started) {
-                c.recordProcess(new Container.ProcessRun(child.pid(), nsPid, String.join(" ", spec.argv()),
-                        new WaitStatus(127 << 8)));
+                c.recordProcess(new Container.ProcessRun(child.pid(), nsPid, command, new WaitStatus(127 << 8)));
             }
         }
         boolean cancelled = false;
         WaitStatus status;
-        CompletableFuture<WaitStatus> done = CompletableFuture.supplyAsync(() -> waitFor(c, inParent), command -> {
-            Thread t = new Thread(command, "cwb-exec-wait " + c.name());
+        CompletableFuture<WaitStatus> done = CompletableFuture.supplyAsync(() -> waitFor(c, inParent), task -> {
+            Thread t = new Thread(task, "cwb-exec-wait " + c.name());
             t.setDaemon(true); // wait4 in cwb-init cannot be interrupted: Ctrl-C kills the command instead
             t.start();
         });
@@ -82,7 +81,7 @@ public final class ExecStep {
         }
         stdio.drain(cancelled ? 200 : 2000);
         boolean oom = c.cgroup() != null && c.cgroup().oomKills() > oomBefore;
-        c.recordProcess(new Container.ProcessRun(child.pid(), nsPid, String.join(" ", spec.argv()), status));
+        c.recordProcess(new Container.ProcessRun(child.pid(), nsPid, command, status));
         reapOrphans(c);
         return new Ending(child.pid(), nsPid, status, oom, cancelled);
     }
@@ -148,19 +147,9 @@ public final class ExecStep {
         }
     }
 
-    private static int lastNsPid(int hostPid) {
-        List<Integer> ids = HostPids.nsPids(hostPid);
-        return ids.isEmpty() ? hostPid : ids.get(ids.size() - 1);
-    }
-
     /** The clone's pid as its parent (the current process) numbers it. */
     static int pidInParent(Container c, int childHostPid) {
-        List<Integer> childIds = HostPids.nsPids(childHostPid);
-        int level = HostPids.nsPids(c.current().pid()).size() - 1;
-        if (level < 0 || level >= childIds.size()) {
-            throw new CwbException(CwbException.IO, "process " + childHostPid + " of container " + c.name()
-                    + " ended before it could be started", "run exec again");
-        }
-        return childIds.get(level);
+        return HostPids.numberIn(childHostPid, c.current().pid()).orElseThrow(() -> new CwbException(CwbException.IO,
+                "process " + childHostPid + " of container " + c.name() + " ended before it could be started", "run exec again"));
     }
 }

@@ -21,14 +21,29 @@ public final class HostPids {
      * {@code nsPid} (what clone(2) returned to the parent; the child may sit one namespace deeper still).
      */
     static OptionalInt childOf(int parentHostPid, int nsPid) {
-        int level = nsPids(parentHostPid).size() - 1;
         for (int child : children(parentHostPid)) {
-            List<Integer> ids = nsPids(child);
-            if (level >= 0 && level < ids.size() && ids.get(level) == nsPid) {
+            OptionalInt n = numberIn(child, parentHostPid);
+            if (n.isPresent() && n.getAsInt() == nsPid) {
                 return OptionalInt.of(child);
             }
         }
         return OptionalInt.empty();
+    }
+
+    /**
+     * The pid {@code parentHostPid}'s own PID namespace gives process {@code hostPid} (its number at the
+     * parent's level of the NSpid line); empty when either is gone or the process is not that deep.
+     */
+    static OptionalInt numberIn(int hostPid, int parentHostPid) {
+        List<Integer> ids = nsPids(hostPid);
+        int level = nsPids(parentHostPid).size() - 1;
+        return level >= 0 && level < ids.size() ? OptionalInt.of(ids.get(level)) : OptionalInt.empty();
+    }
+
+    /** The pid a process has in its innermost PID namespace (its host pid when it has no other). */
+    static int innermost(int hostPid) {
+        List<Integer> ids = nsPids(hostPid);
+        return ids.isEmpty() ? hostPid : ids.get(ids.size() - 1);
     }
 
     /** The host pids of a process's children (every thread's list). */
