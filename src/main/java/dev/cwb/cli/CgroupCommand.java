@@ -76,12 +76,7 @@ public final class CgroupCommand extends ContainerCommand {
 
     /** Runs {@code step} with each cgroup file change printed as it is made, among the system calls. */
     private void printingWrites(Step<?> step) throws Exception {
-        boolean color = workbench.color();
-        containers().cgroups().trace().onWrite(w -> {
-            String line = "  " + w;
-            out().println(color ? (w.ok() ? "\u001b[2m" : "\u001b[31m") + line + "\u001b[0m" : line);
-            out().flush();
-        });
+        containers().cgroups().trace().onWrite(cgroupPrinter());
         try {
             step.run();
         } finally {

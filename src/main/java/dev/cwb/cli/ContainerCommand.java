@@ -59,6 +59,25 @@ abstract class ContainerCommand extends WorkbenchCommand {
         };
     }
 
+    /** Prints each cgroup file change as it is made, like a system call: {@code   mkdir /sys/fs/cgroup/...  = ok}. */
+    protected java.util.function.Consumer<dev.cwb.cgroup.CgroupWrite> cgroupPrinter() {
+        boolean color = workbench.color();
+        return w -> {
+            String line = "  " + w;
+            out().println(color ? (w.ok() ? "\u001b[2m" : "\u001b[31m") + line + "\u001b[0m" : line);
+            out().flush();
+        };
+    }
+
+    /**
+     * Where a container's command reads and writes: the terminal itself when the workbench's own
+     * standard streams are it, else pipes into this command's writers.
+     */
+    protected dev.cwb.container.Stdio stdio() throws dev.cwb.kernel.SyscallException {
+        return workbench.terminalStdio() ? dev.cwb.container.Stdio.terminal()
+                : dev.cwb.container.Stdio.pipes(out(), spec.commandLine().getErr());
+    }
+
     /** A failed call as one line: what failed, why, and what to do about it. */
     static CwbException explain(Container c, SyscallException e) {
         String hint;

@@ -48,7 +48,7 @@ public final class ExecCommand extends ContainerCommand implements TakesACommand
         }
         ProcessSpec process = ProcessSpecs.withOverrides(ProcessSpec.of(c.image().config().runConfig(), command), user, workdir, env);
         out().flush();
-        Stdio stdio = workbench.terminalStdio() ? Stdio.terminal() : Stdio.pipes(out(), err());
+        Stdio stdio = stdio();
         ExecStep.Ending e;
         try {
             e = traced(c, () -> ExecStep.run(c, process, stdio));
@@ -63,9 +63,5 @@ public final class ExecCommand extends ContainerCommand implements TakesACommand
         said(ProcessSpecs.ending(String.join(" ", process.argv()), e.hostPid(), e.containerPid(), e.status(), e.oomKilled(),
                 e.cancelled(), c.cgroup()));
         return e.status().shellStatus();
-    }
-
-    private java.io.PrintWriter err() {
-        return spec.commandLine().getErr();
     }
 }

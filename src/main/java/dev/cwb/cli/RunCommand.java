@@ -11,7 +11,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -59,23 +58,20 @@ public final class RunCommand extends ContainerCommand implements TakesACommand 
         long start = System.nanoTime(); // the learner waits from here: image lookup and layer check included
         Image img = workbench.images().image(image);
         LayerCache cache = new LayerCache(workbench.images(), workbench.home().layers(), WorkbenchHome.isRoot());
-        List<Path> lowers = cache.unpack(img, (u, n) -> { }).stream().map(LayerCache.Unpacked::fs).toList();
+        List<LayerCache.Unpacked> layers = cache.unpack(img, (u, n) -> { });
         ProcessSpec process = ProcessSpecs.withOverrides(ProcessSpec.of(img.config().runConfig(), command), user, null, env);
         ContainerRun.Options o = ContainerRun.options(name, hostname, memory, pids, cpus, rootless || workbench.rootless());
         Container.Tracer tracer = containers().newTracer();
         if (trace) {
             tracer.printTo(printer());
-            containers().cgroups().trace().onWrite(w -> {
-                out().println("  " + w);
-                out().flush();
-            });
+            containers().cgroups().trace().onWrite(cgroupPrinter());
         }
         out().flush();
-        Stdio stdio = workbench.terminalStdio() ? Stdio.terminal() : Stdio.pipes(out(), spec.commandLine().getErr());
+        Stdio stdio = stdio();
         long prepared = System.nanoTime();
         ContainerRun.Result r;
         try {
-            r = ContainerRun.run(containers(), img, lowers, o, process, stdio, tracer);
+            r = ContainerRun.run(containers(), img, layers, o, process, stdio, tracer);
         } catch (dev.cwb.kernel.SyscallException e) {
             throw new dev.cwb.CwbException(dev.cwb.CwbException.IO, "run " + image + ": " + e.getMessage(),
                     hintFor(e, img), e);
