@@ -8,7 +8,6 @@ import dev.cwb.layer.LayerCache;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -47,12 +46,12 @@ public final class NewCommand extends ContainerCommand {
         }
         out().println("Layers of " + img.reference().familiar() + " (bottom first), shared by every container of it:");
         LayerCache cache = new LayerCache(workbench.images(), workbench.home().layers(), WorkbenchHome.isRoot());
-        List<Path> lowers = CachedLayers.unpack(cache, img, out()).stream().map(LayerCache.Unpacked::fs).toList();
+        List<LayerCache.Unpacked> layers = CachedLayers.unpack(cache, img, out());
         Container.Tracer tracer = containers().newTracer();
         tracer.printTo(printer());
         Container c;
         try {
-            c = containers().create(name, img, lowers, null, tracer);
+            c = containers().create(name, img, layers, null, tracer);
         } catch (dev.cwb.kernel.SyscallException e) {
             throw new CwbException(CwbException.IO, "could not start the container's first process: " + e.getMessage(),
                     "check that " + workbench.home().root() + " is on a file system that allows executing programs (not noexec)");

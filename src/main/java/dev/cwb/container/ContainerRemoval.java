@@ -38,19 +38,27 @@ final class ContainerRemoval {
                 problems.add("cgroup " + c.cgroup().name() + ": " + e.getMessage());
             }
         }
-        List<String> hostMounts = new ArrayList<>(c.hostMounts());
-        java.util.Collections.reverse(hostMounts);
-        for (String target : hostMounts) {
+        unmountHostMounts(c.hostMounts(), c.hostCalls(), problems);
+        deleteWorkspace(c.dirs().dir(), problems);
+        return problems;
+    }
+
+    /**
+     * Detaches, last first, what a container mounted in the host's own namespace and is still mounted
+     * (the calls are this JVM's, traced through {@code hostCalls}); failures go to {@code problems}.
+     */
+    static void unmountHostMounts(List<String> mountPoints, dev.cwb.kernel.Syscalls hostCalls, List<String> problems) {
+        List<String> lastFirst = new ArrayList<>(mountPoints);
+        java.util.Collections.reverse(lastFirst);
+        for (String target : lastFirst) {
             try {
                 if (MountInfo.isMountPoint(Path.of(target))) {
-                    c.hostCalls().umount2(target, MountFlags.MNT_DETACH);
+                    hostCalls.umount2(target, MountFlags.MNT_DETACH);
                 }
             } catch (SyscallException e) {
                 problems.add("unmount " + target + ": " + e.getMessage());
             }
         }
-        deleteWorkspace(c.dirs().dir(), problems);
-        return problems;
     }
 
     /** SIGKILL to PID 1 (which ends its whole PID namespace) and to every descendant of cwb-init. */

@@ -10,6 +10,7 @@ import dev.cwb.kernel.MountFlags;
 import dev.cwb.kernel.SyscallException;
 import dev.cwb.kernel.Syscalls;
 import dev.cwb.kernel.WaitStatus;
+import dev.cwb.layer.LayerCache;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,13 +41,13 @@ public final class ContainerRun {
     static final int NAMESPACES = CloneFlags.CLONE_NEWNS | CloneFlags.CLONE_NEWUTS | CloneFlags.CLONE_NEWIPC
             | CloneFlags.CLONE_NEWNET | CloneFlags.CLONE_NEWPID;
 
-    public static Result run(Containers containers, Image image, List<Path> lowers, Options o, ProcessSpec spec, Stdio stdio,
+    public static Result run(Containers containers, Image image, List<LayerCache.Unpacked> layers, Options o, ProcessSpec spec, Stdio stdio,
                              Container.Tracer tracer) throws SyscallException, InterruptedException {
         long start = System.nanoTime();
         String name = o.name() != null ? Containers.checkName(o.name()) : containers.freeName(image);
         Container c;
         try {
-            c = containers.create(name, image, lowers, stdio.childFds(), tracer);
+            c = containers.create(name, image, layers, stdio.childFds(), tracer);
         } finally {
             stdio.handedOver();
         }
@@ -140,7 +141,7 @@ public final class ContainerRun {
      * {@code WORKDIR /app} and nothing in it still starts. Each missing directory is a traced mkdirat of PID 1.
      */
     private static void makeWorkingDirectory(Container c, String workdir) throws SyscallException {
-        java.nio.file.Path rel = java.nio.file.Path.of("/").relativize(java.nio.file.Path.of("/", workdir).normalize());
+        Path rel = Path.of("/").relativize(Path.of("/", workdir).normalize());
         StringBuilder path = new StringBuilder();
         for (int i = 0; i < rel.getNameCount() && !rel.toString().isEmpty(); i++) {
             path.append('/').append(rel.getName(i));

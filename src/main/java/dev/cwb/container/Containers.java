@@ -12,6 +12,7 @@ import dev.cwb.kernel.InitProcess;
 import dev.cwb.kernel.SyscallException;
 import dev.cwb.kernel.SyscallLog;
 import dev.cwb.kernel.Syscalls;
+import dev.cwb.layer.LayerCache;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -108,7 +109,7 @@ public final class Containers {
      * ({@code PR_SET_PDEATHSIG}) and to adopt orphans ({@code PR_SET_CHILD_SUBREAPER}).
      * {@code stdio} gives cwb-init (and what it starts) descriptors 0..2; null keeps this JVM's.
      */
-    public synchronized Container create(String name, Image image, List<Path> lowers, int[] stdio,
+    public synchronized Container create(String name, Image image, List<LayerCache.Unpacked> layers, int[] stdio,
                                          Container.Tracer tracer) throws SyscallException {
         checkName(name);
         if (byName.containsKey(name)) {
@@ -148,7 +149,7 @@ public final class Containers {
             abandonWorkspace(marker, dirs);
             throw e;
         }
-        Container c = new Container(name, image, lowers, dirs, init, tracer);
+        Container c = new Container(name, image, layers, dirs, init, tracer);
         byName.put(name, c);
         markers.put(name, marker);
         created.put(name, System.currentTimeMillis());
@@ -232,22 +233,15 @@ public final class Containers {
     /** Containers of other live workbenches on this machine (same home), from their state files. */
     public List<ContainerState> others() {
         List<ContainerState> result = new ArrayList<>();
-        if (!Files.isDirectory(directory())) {
-            return result;
-        }
-        try (Stream<Path> s = Files.list(directory())) {
-            for (Path dir : s.toList()) {
-                if (byName.containsKey(dir.getFileName().toString()) || !InUseMarker.inUse(dir)) {
-                    continue;
-                }
-                try {
-                    result.add(ContainerState.load(dir.resolve("state.json")));
-                } catch (IOException | RuntimeException e) {
-                    // being created or removed right now
-                }
+        for (Path dir : workspaces()) {
+            if (byName.containsKey(dir.getFileName().toString()) || !InUseMarker.inUse(dir)) {
+                continue;
             }
-        } catch (IOException e) {
-            return result;
+            try {
+                result.add(ContainerState.load(dir.resolve("state.json")));
+            } catch (IOException | RuntimeException e) {
+                // being created or removed right now
+            }
         }
         return result;
     }
@@ -255,24 +249,29 @@ public final class Containers {
     /** Workspaces of containers whose workbench is gone: what {@code cleanup} takes down. */
     public List<ContainerState> abandoned() {
         List<ContainerState> result = new ArrayList<>();
-        if (!Files.isDirectory(directory())) {
-            return result;
-        }
-        try (Stream<Path> s = Files.list(directory())) {
-            for (Path dir : s.toList()) {
-                if (InUseMarker.inUse(dir)) {
-                    continue;
-                }
-                try {
-                    result.add(ContainerState.load(dir.resolve("state.json")));
-                } catch (IOException | RuntimeException e) {
-                    result.add(new ContainerState(dir.getFileName().toString(), "?", 0, 0, 0, 0, 0, 0, null, List.of(), 0));
-                }
+        for (Path dir : workspaces()) {
+            if (InUseMarker.inUse(dir)) {
+                continue;
             }
-        } catch (IOException e) {
-            return result;
+            try {
+                result.add(ContainerState.load(dir.resolve("state.json")));
+            } catch (IOException | RuntimeException e) {
+                result.add(new ContainerState(dir.getFileName().toString(), "?", 0, 0, 0, 0, 0, 0, null, List.of(), 0));
+            }
         }
         return result;
+    }
+
+    /** Every workspace directory under {@link #directory()}, of any workbench (none when there is none). */
+    private List<Path> workspaces() {
+        if (!Files.isDirectory(directory())) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(directory())) {
+            return s.toList();
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     /** Takes down what a killed workbench left of a container: processes, host mounts, workspace. */
@@ -292,17 +291,7 @@ public final class Containers {
                 // already gone, or never made
             }
         }
-        List<String> mounts = new ArrayList<>(s.hostMounts() == null ? List.of() : s.hostMounts());
-        java.util.Collections.reverse(mounts);
-        for (String m : mounts) {
-            if (dev.cwb.kernel.MountInfo.isMountPoint(Path.of(m))) {
-                try {
-                    hostCalls.umount2(m, dev.cwb.kernel.MountFlags.MNT_DETACH);
-                } catch (SyscallException e) {
-                    problems.add("unmount " + m + ": " + e.getMessage());
-                }
-            }
-        }
+        ContainerRemoval.unmountHostMounts(s.hostMounts() == null ? List.of() : s.hostMounts(), hostCalls, problems);
         ContainerRemoval.deleteWorkspace(directory().resolve(s.name()), problems);
         return problems;
     }

@@ -32,9 +32,10 @@ public final class OverlayStep {
     public static String options(Container c) {
         List<String> lowers = new ArrayList<>();
         boolean userXattr = false;
-        for (Path p : c.lowers()) {
+        for (LayerCache.Unpacked layer : c.layers()) {
+            Path p = layer.fs();
             lowers.add(escape(p));
-            LayerCache.Info info = infoOf(p);
+            LayerCache.Info info = layer.info();
             if (info != null && LayerCache.FORMAT_OCI.equals(info.whiteoutFormat()) && info.whiteouts() + info.opaques() > 0) {
                 throw new CwbException(CwbException.UNSUPPORTED, "layer " + info.diffId().shortId() + " keeps its whiteouts as .wh. "
                         + "marker files (unpacked by an older workbench without root): overlayfs would show the files they delete",
@@ -45,16 +46,6 @@ public final class OverlayStep {
         Collections.reverse(lowers);
         return "lowerdir=" + String.join(":", lowers) + ",upperdir=" + escape(c.dirs().upper())
                 + ",workdir=" + escape(c.dirs().work()) + (userXattr ? ",userxattr" : "");
-    }
-
-    /** What unpacking recorded about a cached layer ({@code layers/DIFF_ID/layer.json} beside its {@code fs}). */
-    private static LayerCache.Info infoOf(Path fs) {
-        try {
-            Path file = fs.getParent().resolve("layer.json");
-            return dev.cwb.image.Json.parse(java.nio.file.Files.readAllBytes(file), LayerCache.Info.class, file.toString());
-        } catch (java.io.IOException | RuntimeException e) {
-            return null;
-        }
     }
 
     /** overlayfs separates options with commas and layers with colons: a backslash escapes them. */
