@@ -121,7 +121,7 @@ public final class Main {
                     CtrlC.interruptThisThread();
                     return new ScriptRunner(workbench, keepGoing).run(in, script.toString());
                 } catch (NoSuchFileException e) {
-                    err.println("error: no such script file '" + script + "' — check the path");
+                    err.println("error: no such script file '" + dev.cwb.view.Excerpt.of(dev.cwb.view.Printable.of(script.toString())) + "' — check the path");
                     return CwbException.NOT_FOUND;
                 } catch (IOException e) {
                     return Commands.report(workbench, CwbException.io("cannot read the script " + script, e, "give --script a text file of commands"));

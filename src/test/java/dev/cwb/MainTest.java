@@ -102,6 +102,23 @@ class MainTest {
     }
 
     @Test
+    void anErrorQuotesAHugeArgumentInPart() throws Exception {
+        // a 20 MB word in a script line: each error line quotes its start and end, not all of it
+        String huge = "x".repeat(20_000_000);
+        Run r = cwb("inspect " + huge + "\n" + "nosuchcommand" + huge + "end\n", "--keep-going");
+        List<String> lines = r.err().lines().toList();
+        assertEquals(2, lines.size(), "one line per error");
+        assertEquals(2, r.code());
+        for (String line : lines) {
+            assertTrue(line.length() < 600, () -> line.length() + " characters: " + line.substring(0, 300) + "...");
+        }
+        assertTrue(lines.get(0).startsWith("error: no such image 'xxxx"), lines.get(0));
+        assertTrue(lines.get(0).contains("characters left out") && lines.get(0).endsWith("build the samples with 'samples build'"),
+                lines.get(0));
+        assertTrue(lines.get(1).startsWith("error: unknown command 'nosuchcommandxxx") && lines.get(1).contains("xxxend'"), lines.get(1));
+    }
+
+    @Test
     void homeDefaultsFollowRootAndXdg() {
         assertEquals(Path.of("/var/lib/cwb"), WorkbenchHome.fromEnvironment(Map.of(), "/home/ann", true).root());
         assertEquals(Path.of("/home/ann/.local/share/cwb"), WorkbenchHome.fromEnvironment(Map.of(), "/home/ann", false).root());

@@ -54,6 +54,9 @@ public final class Commands {
             LessonsCommand.class,
             HelpCommand.class);
 
+    /** Longer than any command's name by more than a typo: no suggestion is looked for. */
+    private static final int LONGEST_NAME = 24;
+
     private Commands() {
     }
 
@@ -116,7 +119,9 @@ public final class Commands {
             if (ex instanceof CommandLine.UnmatchedArgumentException u && ex.getCommandLine() == cmd && args.length > 0
                     && !args[0].startsWith("-")) {
                 // a mistyped command in one-shot or script mode: the same help the shell gives
-                String guess = u.getSuggestions().isEmpty() ? "" : "did you mean '" + u.getSuggestions().get(0) + "'? ";
+                // picocli compares every command with the word's letter pairs: not worth it for a word no name is near
+                List<String> near = args[0].length() > LONGEST_NAME ? List.of() : u.getSuggestions();
+                String guess = near.isEmpty() ? "" : "did you mean '" + near.get(0) + "'? ";
                 String word = args[0].startsWith(":") ? "'" + args[0] + "' is a shell command (open the shell with ./cwb)" : "unknown command '" + args[0] + "'";
                 printError(workbench, word + " — " + guess + "type 'help' to list the commands");
                 return CwbException.USAGE;
@@ -178,8 +183,9 @@ public final class Commands {
     }
 
     public static void printError(Workbench workbench, String message) {
-        // names in messages may come from an image (a tar entry, a tag): never let them drive the terminal
-        String line = dev.cwb.view.Printable.of(message);
+        // names in messages may come from an image (a tar entry, a tag): never let them drive the terminal;
+        // and what the user typed is quoted in part (cut before escaping, which can only lengthen it, and after)
+        String line = dev.cwb.view.Excerpt.of(dev.cwb.view.Printable.of(dev.cwb.view.Excerpt.of(message)));
         PrintWriter err = workbench.err();
         err.println(workbench.color() ? "\u001b[1;31merror:\u001b[0m " + line : "error: " + line);
         err.flush();

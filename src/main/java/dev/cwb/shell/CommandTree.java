@@ -61,6 +61,9 @@ final class CommandTree {
         String best = null;
         int bestDistance = 3;
         for (String name : commandNames()) {
+            if (word.length() - name.length() >= bestDistance) {
+                continue; // so many more letters are at least that many edits (and a pasted megabyte costs nothing)
+            }
             int distance = name.startsWith(word) ? 0 : EditDistance.between(word, name);
             if (distance < bestDistance) {
                 best = name;
