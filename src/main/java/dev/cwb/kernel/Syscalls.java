@@ -114,6 +114,73 @@ public final class Syscalls {
         invoke(SyscallNumber.UMOUNT2, List.of(quote(target), MountFlags.umount(flags)), cString(target), (long) flags);
     }
 
+    /** fsopen(2) flag: the file system context's descriptor closes at execve. */
+    public static final int FSOPEN_CLOEXEC = 1;
+    /** fsmount(2) flag: the mount's descriptor closes at execve. */
+    public static final int FSMOUNT_CLOEXEC = 1;
+    /** fsconfig(2) commands (include/uapi/linux/mount.h). */
+    static final int FSCONFIG_SET_FLAG = 0;
+    static final int FSCONFIG_SET_STRING = 1;
+    static final int FSCONFIG_CMD_CREATE = 6;
+    /** move_mount(2) flag: {@code from_pathname} is empty, {@code from_dfd} itself is the mount to move. */
+    static final int MOVE_MOUNT_F_EMPTY_PATH = 4;
+
+    /**
+     * fsopen(2), the first call of the new mount API (Linux 5.2; Documentation/filesystems/mount_api.rst):
+     * an empty file system context for {@code fstype}, configured key by key with {@link #fsconfigString}
+     * instead of one option string. Returns its descriptor; the kernel's messages about the context are
+     * read from it ({@link #read}).
+     */
+    public int fsopen(String fstype, int flags) throws SyscallException {
+        return (int) invoke(SyscallNumber.FSOPEN, List.of(quote(fstype), flags == FSOPEN_CLOEXEC ? "FSOPEN_CLOEXEC" : Integer.toString(flags)),
+                cString(fstype), (long) flags);
+    }
+
+    /**
+     * fsconfig(fd, FSCONFIG_SET_STRING, key, value, 0): one option of the context. The kernel copies at most
+     * 256 bytes of {@code value} (with its NUL; fs/fsopen.c), so every value is short — a key that can be
+     * given again and again ({@code lowerdir+}) is how a long list is passed.
+     */
+    public void fsconfigString(int fd, String key, String value) throws SyscallException {
+        invoke(SyscallNumber.FSCONFIG, List.of(Integer.toString(fd), "FSCONFIG_SET_STRING", quote(key), quote(value), "0"),
+                (long) fd, (long) FSCONFIG_SET_STRING, cString(key), cString(value), 0L);
+    }
+
+    /** fsconfig(fd, FSCONFIG_SET_FLAG, key, NULL, 0): an option without a value. */
+    public void fsconfigFlag(int fd, String key) throws SyscallException {
+        invoke(SyscallNumber.FSCONFIG, List.of(Integer.toString(fd), "FSCONFIG_SET_FLAG", quote(key), "NULL", "0"),
+                (long) fd, (long) FSCONFIG_SET_FLAG, cString(key), 0L, 0L);
+    }
+
+    /** fsconfig(fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0): the file system checks its options and makes its superblock. */
+    public void fsconfigCreate(int fd) throws SyscallException {
+        invoke(SyscallNumber.FSCONFIG, List.of(Integer.toString(fd), "FSCONFIG_CMD_CREATE", "NULL", "NULL", "0"),
+                (long) fd, (long) FSCONFIG_CMD_CREATE, 0L, 0L, 0L);
+    }
+
+    /** fsmount(2): a mount of the created file system, attached nowhere yet; returns its descriptor. */
+    public int fsmount(int fd, int flags) throws SyscallException {
+        return (int) invoke(SyscallNumber.FSMOUNT, List.of(Integer.toString(fd),
+                flags == FSMOUNT_CLOEXEC ? "FSMOUNT_CLOEXEC" : Integer.toString(flags), "0"), (long) fd, (long) flags, 0L);
+    }
+
+    /** move_mount(mountFd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH): attach the mount {@code mountFd} on {@code target}. */
+    public void moveMount(int mountFd, String target) throws SyscallException {
+        invoke(SyscallNumber.MOVE_MOUNT, List.of(Integer.toString(mountFd), "\"\"", "AT_FDCWD", quote(target), "MOVE_MOUNT_F_EMPTY_PATH"),
+                (long) mountFd, cString(""), (long) StraceText.AT_FDCWD, cString(target), (long) MOVE_MOUNT_F_EMPTY_PATH);
+    }
+
+    /**
+     * read(2) of at most {@code count} bytes from {@code fd}; returns what was read. Printed as strace prints
+     * it, with the bytes the kernel wrote.
+     */
+    public byte[] read(int fd, int count) throws SyscallException {
+        Block buffer = Block.out(count);
+        long n = invoke(SyscallNumber.READ, new ArrayList<>(List.of(Integer.toString(fd), "0x...", Integer.toString(count))), List.of(1),
+                got -> StraceText.quote(java.util.Arrays.copyOf(buffer.bytes(), (int) got)), (long) fd, buffer, (long) count);
+        return java.util.Arrays.copyOf(buffer.bytes(), (int) n);
+    }
+
     /**
      * pivot_root(2): make {@code newRoot} the caller's root and put the old root at {@code putOld}.
      * {@code pivot_root(".", ".")} stacks the old root on top of the new one, to be detached right after.
