@@ -95,6 +95,11 @@ public final class Main {
         workbench.setDebug(debug);
         workbench.setColor(color);
         workbench.setRootless(rootless);
+        int uid = WorkbenchHome.effectiveUid();
+        if (uid >= 0) {
+            // state directories narrowed to 0700, and anyone who could swap $CWB_HOME named, before any command
+            HomeSafety.check(workbench.home(), uid).forEach(workbench.err()::println);
+        }
         // a container's command gets the terminal itself when the workbench's own 0 and 1 are that terminal
         workbench.detectTerminalStdio(() -> dev.cwb.kernel.Kernel.isTerminal(0) && dev.cwb.kernel.Kernel.isTerminal(1));
         Thread teardown = new Thread(() -> {

@@ -14,6 +14,7 @@ import java.util.Map;
  *   layers/   unpacked layers, one directory per diff_id, shared by all images (overlay lowerdirs)
  *   cache/    derived data that can always be rebuilt (layer statistics, ...)
  *   pending/  one locked file per work directory being written elsewhere (for 'cleanup')
+ *   run/      containers' workspaces and what cleanup needs of them; private to the owner (see HomeSafety)
  *   history   the shell's command history
  * </pre>
  */
@@ -38,16 +39,27 @@ public record WorkbenchHome(Path root) {
 
     /** True when this process runs as uid 0 (read from /proc, so no native call is needed). */
     public static boolean isRoot() {
+        int uid = effectiveUid();
+        return uid >= 0 ? uid == 0 : "root".equals(System.getProperty("user.name"));
+    }
+
+    /** This process's effective user id from /proc/self/status, or -1 where there is no /proc (not Linux). */
+    public static int effectiveUid() {
         try {
             for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("Uid:")) {
-                    return line.split("\\s+")[2].equals("0"); // real, effective, saved, fs: take effective
+                    return Integer.parseInt(line.split("\\s+")[2]); // real, effective, saved, fs: take effective
                 }
             }
         } catch (java.io.IOException | RuntimeException e) {
-            // not Linux: fall through to the user name
+            // not Linux
         }
-        return "root".equals(System.getProperty("user.name"));
+        return -1;
+    }
+
+    /** {@code run/}: the state of running things (containers, cgroup owners, cwb-init); mode 0700. */
+    public Path run() {
+        return root.resolve("run");
     }
 
     public Path imageLayout() {

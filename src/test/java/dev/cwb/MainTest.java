@@ -56,6 +56,22 @@ class MainTest {
     }
 
     @Test
+    void startingNarrowsAWorkspaceOthersCouldReachAndSaysSo() throws Exception {
+        dev.cwb.testing.Requirements.requireLinux();
+        Path workspace = Files.createDirectories(home.resolve("run/containers/left-open"));
+        for (Path p : List.of(home.resolve("run"), home.resolve("run/containers"), workspace)) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
+        Files.setPosixFilePermissions(workspace, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Run r = cwb("", "images");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("warning: " + workspace + " was mode 0755, so other users could reach the files of the containers in it; "
+                + "made it 0700\n", r.err());
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(workspace)));
+        assertEquals("", cwb("", "images").err(), "said once: the mode is right now");
+    }
+
+    @Test
     void debugAddsTheStackTrace() throws Exception {
         Run r = cwb("", "--debug", "inspect", "nosuch");
         assertEquals(3, r.code());

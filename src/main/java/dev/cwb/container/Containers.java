@@ -1,6 +1,7 @@
 package dev.cwb.container;
 
 import dev.cwb.CwbException;
+import dev.cwb.HomeSafety;
 import dev.cwb.WorkbenchHome;
 import dev.cwb.cgroup.CgroupHost;
 import dev.cwb.cgroup.CgroupOwners;
@@ -49,7 +50,7 @@ public final class Containers {
 
     /** {@code $CWB_HOME/run/containers}. */
     public Path directory() {
-        return home.root().resolve("run").resolve("containers");
+        return home.run().resolve("containers");
     }
 
     /** The session's system calls, for {@code trace}. */
@@ -123,24 +124,28 @@ public final class Containers {
         ContainerDirs dirs = new ContainerDirs(directory().resolve(name));
         InUseMarker marker;
         try {
-            Files.createDirectories(directory());
+            // run/, run/containers/ and the workspace are 0700: while the overlay is mounted on the host,
+            // rootfs/ is the image's tree, set-uid programs and device nodes included (see HomeSafety)
+            Files.createDirectories(home.root());
+            HomeSafety.createPrivateDirectory(home.run());
+            HomeSafety.createPrivateDirectory(directory());
             try {
-                Files.createDirectory(dirs.dir());
+                Files.createDirectory(dirs.dir(), HomeSafety.privateMode());
             } catch (java.nio.file.FileAlreadyExistsException e) {
                 throw CwbException.badInput("a workspace for " + name + " already exists in " + dirs.dir()
                         + (InUseMarker.inUse(dirs.dir()) ? ", used by another workbench" : ", left by a workbench that was killed"),
                         InUseMarker.inUse(dirs.dir()) ? "pick another name" : "run cleanup, then try again");
             }
             marker = InUseMarker.hold(dirs.dir());
-            for (Path p : List.of(dirs.upper(), dirs.work(), dirs.rootfs())) {
-                Files.createDirectory(p);
-            }
+            Files.createDirectory(dirs.upper()); // 0755: the overlay's root directory shows its mode, the container's "/"
+            Files.createDirectory(dirs.work(), HomeSafety.privateMode());
+            Files.createDirectory(dirs.rootfs(), HomeSafety.privateMode());
         } catch (IOException e) {
             throw CwbException.io("making the workspace " + dirs.dir(), e, "check that " + home.root() + " is writable");
         }
         InitProcess init;
         try {
-            Path program = InitProcess.install(home.root().resolve("run").resolve("cwb-init"));
+            Path program = InitProcess.install(home.run().resolve("cwb-init"));
             init = InitProcess.start(program, "cwb-init", stdio);
         } catch (IOException e) {
             abandonWorkspace(marker, dirs);

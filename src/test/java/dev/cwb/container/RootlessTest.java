@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A student without root: the workbench runs as uid 65534 (nobody) with {@code --rootless}, in a home of
  * its own. It builds the samples, unpacks layers-demo without root (whiteouts as 0:0 devices and
  * {@code user.overlay.opaque}, mounted with {@code userxattr}), and runs a container in a user namespace:
- * root inside, the student outside; the image's deleted files stay deleted; a cgroup limit, which needs
+ * root inside, the student outside (so the 0700 workspace, the student's own, is all the overlay and
+ * pivot_root need); the image's deleted files stay deleted; a cgroup limit, which needs
  * root here, is refused with the reason. Needs root only to become nobody (setpriv).
  */
 class RootlessTest {
@@ -34,7 +35,10 @@ class RootlessTest {
         Requirements.requireCommand("setpriv", "util-linux");
         Path world = Files.createDirectories(tmp.resolve("world"));
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Files.setPosixFilePermissions(world, PosixFilePermissions.fromString("rwxrwxrwx"));
+        // the student's own directory: theirs and private, so no one else could swap their $CWB_HOME
+        Files.setPosixFilePermissions(world, PosixFilePermissions.fromString("rwx------"));
+        Files.setAttribute(world, "unix:uid", 65534);
+        Files.setAttribute(world, "unix:gid", 65534);
         // The test's class path may sit where nobody cannot read (/root/.m2): copy it into reach.
         List<String> classpath = new ArrayList<>();
         int i = 0;
@@ -70,6 +74,11 @@ class RootlessTest {
         assertTrue(out.contains("exited 0"), out);
         assertTrue(out.contains("cannot create cgroup") || out.contains("cgroup"), "the limit is refused, with why:\n" + out);
         assertFalse(Files.exists(world.resolve("home/run/containers/rl-run")), "the container was removed");
+        assertFalse(out.contains("warning:"), "nothing to warn about in a home of the student's own:\n" + out);
+        for (Path dir : List.of(world.resolve("home/run"), world.resolve("home/run/containers"))) {
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)), dir.toString());
+            assertEquals(65534, Files.getAttribute(dir, "unix:uid"), "the student's own: root inside the user namespace is them");
+        }
     }
 
     private static void copyTree(Path from, Path to) throws java.io.IOException {
