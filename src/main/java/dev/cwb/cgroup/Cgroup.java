@@ -75,6 +75,14 @@ public interface Cgroup {
         return List.of();
     }
 
+    /**
+     * From now on the group's directories, writes and kills are made through {@code calls}: traced system
+     * calls of whoever {@code calls} makes them for (a container's process, or this JVM's calling thread),
+     * reported to its listener. A process that cannot see the host's cgroup mount (after pivot_root) or
+     * has gone must not be handed in.
+     */
+    void writeThrough(dev.cwb.kernel.Syscalls calls);
+
     /** What this group has written, in order. */
     List<CgroupWrite> writes();
 

@@ -1,36 +1,42 @@
 package dev.cwb.cgroup;
 
 import dev.cwb.kernel.Errno;
+import dev.cwb.kernel.SyscallException;
+import dev.cwb.kernel.SyscallListener;
+import dev.cwb.kernel.Syscalls;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * Reading and writing cgroup control files, each write recorded in a {@link CgroupTrace}.
+ * Reading and writing cgroup control files, each change a traced system call and a {@link CgroupWrite} in
+ * the {@link CgroupTrace}.
  *
  * <p>A control file takes one value per {@code write(2)} and answers with an errno when it refuses it
- * (cgroup-v2.rst, "Conventions"), so a value is written in a single call on a descriptor opened without
- * {@code O_CREAT}: on cgroupfs only the kernel creates files. The same code works on a plain directory
- * tree, which is how the drivers are tested without root.
+ * (cgroup-v2.rst, "Conventions"), so a value is written as {@link Syscalls#writeFile}: openat without
+ * {@code O_CREAT} (on cgroupfs only the kernel creates files), one write, close. Directories are made
+ * with mkdirat(2) and removed with unlinkat(2) ({@code AT_REMOVEDIR}); a process still inside at removal
+ * gets kill(2). Every call goes through {@link #writeThrough the Syscalls it is given} — the container's
+ * own process while it can see the host's cgroup mount, else this JVM's calling thread — and so appears,
+ * with the kernel's own result, in the trace of whoever made it. The errno a {@link CgroupWrite} carries
+ * is that result, never a guess.
+ *
+ * <p>The same code works on a plain directory tree, which is how the drivers are tested without root.
+ * Reading is plain Java file I/O and is not traced: it changes nothing.
  */
 final class CgroupFiles {
+    private static final int SIGKILL = 9;
+    private static final int ESRCH = 3;
+
     private final CgroupTrace trace;
     private final java.util.function.Consumer<Path> afterMkdir;
+    private volatile Syscalls calls = new Syscalls(SyscallListener.NONE);
 
     CgroupFiles(CgroupTrace trace) {
         this(trace, dir -> { });
@@ -44,6 +50,11 @@ final class CgroupFiles {
 
     CgroupTrace trace() {
         return trace;
+    }
+
+    /** From now on the calls are made, and reported, through {@code calls}. */
+    void writeThrough(Syscalls calls) {
+        this.calls = java.util.Objects.requireNonNull(calls, "calls");
     }
 
     /** Failure of one operation, carrying the errno the kernel gave. */
@@ -62,11 +73,10 @@ final class CgroupFiles {
     }
 
     void write(Path file, String value) throws Failure {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer buf = ByteBuffer.wrap(value.getBytes(StandardCharsets.US_ASCII));
-            ch.write(buf);
+        try {
+            calls.writeFile(file.toString(), value.getBytes(StandardCharsets.US_ASCII));
             record(CgroupWrite.Action.WRITE, file, value, 0, null);
-        } catch (IOException e) {
+        } catch (SyscallException e) {
             record(CgroupWrite.Action.WRITE, file, value, errnoOf(e), e);
         }
     }
@@ -77,34 +87,49 @@ final class CgroupFiles {
             return false;
         }
         try {
-            Files.createDirectory(dir);
-            afterMkdir.accept(dir);
-            record(CgroupWrite.Action.MKDIR, dir, null, 0, null);
-            return true;
-        } catch (FileAlreadyExistsException e) {
-            return false; // made by someone else in the meantime: just as good
-        } catch (IOException e) {
+            calls.mkdir(dir.toString(), 0755);
+        } catch (SyscallException e) {
+            if (e.errno() == Errno.EEXIST && Files.isDirectory(dir)) {
+                return false; // made by someone else in the meantime: just as good
+            }
             record(CgroupWrite.Action.MKDIR, dir, null, errnoOf(e), e);
             return false;
         }
+        afterMkdir.accept(dir);
+        record(CgroupWrite.Action.MKDIR, dir, null, 0, null);
+        return true;
     }
 
     void rmdir(Path dir) throws Failure {
         try {
-            Files.delete(dir);
+            calls.rmdir(dir.toString());
             record(CgroupWrite.Action.RMDIR, dir, null, 0, null);
-        } catch (IOException e) {
+        } catch (SyscallException e) {
             record(CgroupWrite.Action.RMDIR, dir, null, errnoOf(e), e);
         }
     }
 
-    /** SIGKILLs one process, recording it; a process that is already gone is not an error. */
+    /** SIGKILLs one process, recording it; a process that is already gone (ESRCH) is not an error. */
     void kill(Path procsFile, long pid) {
-        ProcessHandle.of(pid).ifPresent(p -> {
-            if (p.destroyForcibly()) {
-                trace.add(new CgroupWrite(CgroupWrite.Action.KILL, procsFile, Long.toString(pid), 0));
+        try {
+            calls.kill((int) pid, SIGKILL);
+            trace.add(new CgroupWrite(CgroupWrite.Action.KILL, procsFile, Long.toString(pid), 0));
+        } catch (SyscallException e) {
+            if (e.errno() != ESRCH) {
+                trace.add(new CgroupWrite(CgroupWrite.Action.KILL, procsFile, Long.toString(pid), errnoOf(e)));
             }
-        });
+        }
+    }
+
+    /**
+     * The errno of a failed call. A failure without one (cwb-init went away before it answered, a write
+     * cut short) is not the kernel refusing a value: it is reported as it is, not as a cgroup error.
+     */
+    private static int errnoOf(SyscallException e) {
+        if (e.errno() == 0) {
+            throw new dev.cwb.CwbException(dev.cwb.CwbException.IO, e.getMessage(), "run cleanup, then try again");
+        }
+        return e.errno();
     }
 
     /** Records the operation, then throws when the kernel refused it. */
@@ -170,51 +195,5 @@ final class CgroupFiles {
             }
         });
         return pids;
-    }
-
-    /**
-     * The errno behind a Java I/O exception. The JDK turns the common ones into exception types and puts
-     * strerror(3)'s text in the reason of the others (and in the message of a failed write), so the text is
-     * matched back to its number.
-     */
-    static int errnoOf(IOException e) {
-        if (e instanceof NoSuchFileException) {
-            return Errno.ENOENT;
-        }
-        if (e instanceof AccessDeniedException) {
-            return 13; // EACCES; EPERM arrives as a plain FileSystemException with its own text
-        }
-        if (e instanceof FileAlreadyExistsException) {
-            return Errno.EEXIST;
-        }
-        if (e instanceof DirectoryNotEmptyException) {
-            return 39; // ENOTEMPTY
-        }
-        String text = e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason() : e.getMessage();
-        if (text != null) {
-            for (Map.Entry<String, Integer> m : STRERROR.entrySet()) {
-                if (text.contains(m.getKey())) {
-                    return m.getValue();
-                }
-            }
-        }
-        return 5; // EIO: the kernel said something this table does not know
-    }
-
-    private static final Map<String, Integer> STRERROR = strerrorTable();
-
-    private static Map<String, Integer> strerrorTable() {
-        Map<String, Integer> table = new java.util.LinkedHashMap<>();
-        // Longest texts first so "No such file or directory" is not mistaken for a shorter match.
-        List<Integer> numbers = new ArrayList<>();
-        for (int n = 1; n <= 133; n++) {
-            numbers.add(n);
-        }
-        numbers.stream()
-                .map(n -> Map.entry(Errno.message(n), n))
-                .filter(en -> !en.getKey().startsWith("E") || en.getKey().contains(" "))
-                .sorted((a, b) -> b.getKey().length() - a.getKey().length())
-                .forEach(en -> table.putIfAbsent(en.getKey(), en.getValue()));
-        return table;
     }
 }

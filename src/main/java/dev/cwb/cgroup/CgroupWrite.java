@@ -5,11 +5,13 @@ import dev.cwb.kernel.Errno;
 import java.nio.file.Path;
 
 /**
- * One change the workbench made to a cgroup file system: a directory made or removed, or a value
- * written to a control file, and what the kernel answered. The list of these is the cgroup equivalent of
- * a syscall trace: {@code cgroup show} prints it so a learner can repeat every step with {@code echo}.
+ * One change the workbench made to a cgroup file system — a directory made or removed, a value written
+ * to a control file, a process killed — and what the kernel answered. Each is made of real system calls
+ * (mkdirat, openat/write/close, unlinkat, kill), traced where they were made ({@link CgroupFiles}); this
+ * is their summary as the shell command that does the same, which {@code cgroup show} lists so a learner
+ * can repeat every step with {@code echo}. It is never printed as a system call.
  *
- * @param errno 0 when the kernel accepted it, otherwise the errno it returned
+ * @param errno 0 when the kernel accepted it, otherwise the errno the call returned
  */
 public record CgroupWrite(Action action, Path path, String value, int errno) {
 

@@ -47,10 +47,19 @@ public final class Cgroups {
         };
     }
 
+    /** Makes group {@code name}, its calls made (untraced) by this JVM's calling thread. */
     public Cgroup create(String name) {
+        return create(name, new dev.cwb.kernel.Syscalls(dev.cwb.kernel.SyscallListener.NONE));
+    }
+
+    /**
+     * Makes group {@code name} with its directories made, and its files written, as traced calls through
+     * {@code calls} (see {@link Cgroup#writeThrough}), which it keeps using until told otherwise.
+     */
+    public Cgroup create(String name, dev.cwb.kernel.Syscalls calls) {
         return driver() == CgroupMode.UNIFIED
-                ? UnifiedCgroup.create(host.unified().orElseThrow(), name, trace, owners)
-                : LegacyCgroup.create(host.v1(), name, trace, owners);
+                ? UnifiedCgroup.create(host.unified().orElseThrow(), name, trace, owners, calls)
+                : LegacyCgroup.create(host.v1(), name, trace, owners, calls);
     }
 
     public Cgroup open(String name) {

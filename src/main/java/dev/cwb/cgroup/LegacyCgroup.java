@@ -54,6 +54,14 @@ public final class LegacyCgroup implements Cgroup {
         return create(hierarchies, name, new CgroupFiles(trace), owners);
     }
 
+    /** {@link #create(List, String, CgroupTrace, CgroupOwners)} with every call made through {@code calls}. */
+    public static LegacyCgroup create(List<CgroupHost.Hierarchy> hierarchies, String name, CgroupTrace trace,
+            CgroupOwners owners, dev.cwb.kernel.Syscalls calls) {
+        CgroupFiles files = new CgroupFiles(trace);
+        files.writeThrough(calls);
+        return create(hierarchies, name, files, owners);
+    }
+
     static LegacyCgroup create(List<CgroupHost.Hierarchy> hierarchies, String name, CgroupFiles files,
             CgroupOwners owners) {
         LegacyCgroup g = new LegacyCgroup(hierarchies, name, files, owners);
@@ -223,6 +231,11 @@ public final class LegacyCgroup implements Cgroup {
                 ns.isPresent() ? Optional.of(Duration.ofNanos(ns.getAsLong())) : Optional.empty(),
                 // oom_kill appeared in memory.oom_control with Linux 4.13.
                 mem == null ? OptionalLong.empty() : CgroupFiles.readKey(mem.resolve("memory.oom_control"), "oom_kill"));
+    }
+
+    @Override
+    public void writeThrough(dev.cwb.kernel.Syscalls calls) {
+        files.writeThrough(calls);
     }
 
     @Override

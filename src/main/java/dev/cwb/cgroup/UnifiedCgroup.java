@@ -46,6 +46,14 @@ public final class UnifiedCgroup implements Cgroup {
         return create(root, name, new CgroupFiles(trace), owners);
     }
 
+    /** {@link #create(Path, String, CgroupTrace, CgroupOwners)} with every call made through {@code calls}. */
+    public static UnifiedCgroup create(Path root, String name, CgroupTrace trace, CgroupOwners owners,
+                                       dev.cwb.kernel.Syscalls calls) {
+        CgroupFiles files = new CgroupFiles(trace);
+        files.writeThrough(calls);
+        return create(root, name, files, owners);
+    }
+
     static UnifiedCgroup create(Path root, String name, CgroupFiles files, CgroupOwners owners) {
         UnifiedCgroup g = new UnifiedCgroup(root, name, files, owners);
         g.make();
@@ -176,6 +184,11 @@ public final class UnifiedCgroup implements Cgroup {
                 CgroupFiles.readLong(dir.resolve("memory.peak")),
                 CgroupFiles.readLong(dir.resolve("pids.current")), cpu,
                 CgroupFiles.readKey(dir.resolve("memory.events"), "oom_kill"));
+    }
+
+    @Override
+    public void writeThrough(dev.cwb.kernel.Syscalls calls) {
+        files.writeThrough(calls);
     }
 
     @Override

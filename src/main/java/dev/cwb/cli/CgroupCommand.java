@@ -13,7 +13,7 @@ import java.util.List;
 
 /** {@code cgroup create | set RESOURCE VALUE | show}: limits for the container, by writing cgroup files. */
 @Command(name = "cgroup", description = "Limit what the container may use: cgroup create, cgroup set memory 64M | pids 20 | cpu 0.5, cgroup show.",
-        footer = {"", "Each change is a file written under /sys/fs/cgroup (cgroups(7)); the lines show the same as shell commands.",
+        footer = {"", "Each change is a file written under /sys/fs/cgroup (cgroups(7)): the lines show its system calls, then the same as a shell command.",
                 "Works on cgroup v2 and on v1/hybrid hosts. Processes started later (exec) are inside too."})
 public final class CgroupCommand extends ContainerCommand {
     @Parameters(index = "0", paramLabel = "ACTION", completionCandidates = CgroupCommand.Actions.class, description = "create, set or show.")
@@ -43,7 +43,7 @@ public final class CgroupCommand extends ContainerCommand {
             }
             case "set" -> {
                 requireArgs(2, "cgroup set memory 64M");
-                printingWrites(() -> CgroupStep.set(c, args.get(0), args.get(1)));
+                printingWrites(() -> traced(c, () -> CgroupStep.set(c, args.get(0), args.get(1))));
                 said("Limit set: " + args.get(0) + " " + args.get(1) + ".");
             }
             case "show" -> {
@@ -63,7 +63,7 @@ public final class CgroupCommand extends ContainerCommand {
         }
         out().println("Cgroup " + g.name() + " (" + g.version().name().toLowerCase(java.util.Locale.ROOT) + "):");
         g.directories().forEach(d -> out().println("  " + d));
-        out().println("Written:");
+        out().println("Written (as shell commands; trace shows the system calls):");
         g.writes().forEach(w -> out().println("  " + w));
         CgroupUsage u = g.usage();
         out().println("Now: memory " + (u.memoryBytes().isPresent() ? Sizes.human(u.memoryBytes().getAsLong()) : "?")

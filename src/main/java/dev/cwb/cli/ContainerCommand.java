@@ -59,12 +59,16 @@ abstract class ContainerCommand extends WorkbenchCommand {
         };
     }
 
-    /** Prints each cgroup file change as it is made, like a system call: {@code   mkdir /sys/fs/cgroup/...  = ok}. */
+    /**
+     * After the system calls of each cgroup change, the shell command that does the same, as a comment:
+     * {@code   # shell: echo 20 > /sys/fs/cgroup/pids/cwb/box/pids.max}. It is the workbench's note, not a
+     * call: the calls themselves are printed by {@link #printer()}, with the kernel's results.
+     */
     protected java.util.function.Consumer<dev.cwb.cgroup.CgroupWrite> cgroupPrinter() {
         boolean color = workbench.color();
         return w -> {
-            String line = "  " + w;
-            out().println(color ? (w.ok() ? "\u001b[2m" : "\u001b[31m") + line + "\u001b[0m" : line);
+            String line = "  # shell: " + w.asShell();
+            out().println(color ? "\u001b[2m" + line + "\u001b[0m" : line);
             out().flush();
         };
     }

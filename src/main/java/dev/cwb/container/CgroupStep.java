@@ -25,14 +25,28 @@ public final class CgroupStep {
             throw CwbException.badInput("container " + c.name() + " already has cgroup " + c.cgroup().name(),
                     "set limits with: cgroup set memory 64M");
         }
-        Cgroup g = cgroups.create(groupName(c.name()));
+        Cgroup g = cgroups.create(groupName(c.name()), writer(c));
         c.setCgroup(g);
-        if (!g.selfJoinFiles().isEmpty() && c.root() == Container.RootChange.NONE && !c.has(Namespace.USER)) {
+        if (!g.selfJoinFiles().isEmpty() && fromInside(c)) {
             joinFromInside(c, g);
         } else {
             g.addProcess(c.current().pid());
         }
         return g.writes();
+    }
+
+    /**
+     * Who makes the group's calls: the container's own process while it still sees the host's
+     * {@code /sys/fs/cgroup} with the host's credentials (no new root, no user namespace), so its trace
+     * shows them; otherwise this JVM's calling thread, traced to the same listener, as runc's parent
+     * process does it.
+     */
+    static dev.cwb.kernel.Syscalls writer(Container c) {
+        return fromInside(c) ? c.calls() : c.hostCalls();
+    }
+
+    private static boolean fromInside(Container c) {
+        return c.root() == Container.RootChange.NONE && !c.has(Namespace.USER);
     }
 
     /**
@@ -42,13 +56,7 @@ public final class CgroupStep {
     private static void joinFromInside(Container c, Cgroup g) {
         try {
             for (java.nio.file.Path tasks : g.selfJoinFiles()) {
-                int fd = c.calls().openat(dev.cwb.kernel.StraceText.AT_FDCWD, tasks.toString(),
-                        dev.cwb.kernel.OpenFlags.O_WRONLY | dev.cwb.kernel.OpenFlags.O_CLOEXEC, 0);
-                try {
-                    c.calls().write(fd, new byte[] {'0'});
-                } finally {
-                    c.calls().close(fd);
-                }
+                c.calls().writeFile(tasks.toString(), new byte[] {'0'});
             }
         } catch (dev.cwb.kernel.SyscallException e) {
             g.remove();
@@ -65,6 +73,7 @@ public final class CgroupStep {
             throw CwbException.badInput("container " + c.name() + " has no cgroup yet", "cgroup create first");
         }
         int before = g.writes().size();
+        g.writeThrough(writer(c));
         switch (resource.toLowerCase(Locale.ROOT)) {
             case "memory", "mem" -> g.setMemoryLimit(CgroupLimits.parseMemory(value));
             case "pids" -> g.setPidsLimit(CgroupLimits.parsePids(value));

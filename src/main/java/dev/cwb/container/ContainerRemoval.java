@@ -33,6 +33,7 @@ final class ContainerRemoval {
         c.first().reap();
         if (c.cgroup() != null) {
             try {
+                c.cgroup().writeThrough(c.hostCalls()); // the container's processes are gone: the workbench's thread removes it
                 c.cgroup().remove();
             } catch (RuntimeException e) {
                 problems.add("cgroup " + c.cgroup().name() + ": " + e.getMessage());

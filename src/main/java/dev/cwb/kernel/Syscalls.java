@@ -239,6 +239,45 @@ public final class Syscalls {
         invoke(SyscallNumber.CLOSE, List.of(Integer.toString(fd)), (long) fd);
     }
 
+    /**
+     * What the shell's {@code echo -n VALUE > FILE} does to a file that exists, as the three calls it is:
+     * {@code openat(AT_FDCWD, FILE, O_WRONLY|O_TRUNC|O_CLOEXEC)} (the flags runc's cgroups.WriteFile uses),
+     * one {@code write(2)} of all of {@code bytes}, and {@code close(2)} — each traced with the kernel's own
+     * result. No {@code O_CREAT}: the files this is
+     * for (cgroup control files, {@code /proc/PID/uid_map}) are made by the kernel, and a value is taken
+     * or refused by the one write(2) (the errno says why). A write the kernel cuts short counts as refused:
+     * such a file takes a value whole or not at all (that exception has no errno: the kernel gave none). The descriptor is closed whatever the write did.
+     */
+    public void writeFile(String path, byte[] bytes) throws SyscallException {
+        int fd = open(path, OpenFlags.O_WRONLY | OpenFlags.O_TRUNC | OpenFlags.O_CLOEXEC);
+        SyscallException failed = null;
+        try {
+            long n = write(fd, bytes);
+            if (n != bytes.length) {
+                failed = new SyscallException("write(2) to " + path + " took " + n + " of " + bytes.length
+                        + " bytes, and the file takes a value whole or not at all");
+            }
+        } catch (SyscallException e) {
+            failed = e;
+        }
+        try {
+            close(fd);
+        } catch (SyscallException e) {
+            if (failed == null) {
+                failed = e;
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    /** rmdir(2), made as {@code unlinkat(AT_FDCWD, path, AT_REMOVEDIR)} (the call glibc makes on arm64). */
+    public void rmdir(String path) throws SyscallException {
+        invoke(SyscallNumber.UNLINKAT, List.of("AT_FDCWD", quote(path), "AT_REMOVEDIR"),
+                (long) StraceText.AT_FDCWD, cString(path), (long) AT_REMOVEDIR);
+    }
+
     /** mkdir(2), made as {@code mkdirat(AT_FDCWD, ...)}. */
     public void mkdir(String path, int mode) throws SyscallException {
         mkdirat(StraceText.AT_FDCWD, path, mode);

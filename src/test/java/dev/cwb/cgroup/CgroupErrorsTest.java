@@ -3,28 +3,16 @@ package dev.cwb.cgroup;
 import dev.cwb.CwbException;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The errno behind a JDK exception, and the advice each one gets. */
+/** The advice each errno the kernel gives a cgroup operation gets. */
 class CgroupErrorsTest {
     private static CwbException refused(CgroupWrite.Action action, String file, String value, int errno, CgroupMode v) {
         CgroupWrite w = new CgroupWrite(action, Path.of("/sys/fs/cgroup/cwb/box").resolve(file), value, errno);
         return CgroupErrors.of(new CgroupFiles.Failure(w, null), v);
-    }
-
-    @Test
-    void errnoIsRecoveredFromTheJdksExceptions() {
-        assertEquals(13, CgroupFiles.errnoOf(new AccessDeniedException("/x")));
-        assertEquals(16, CgroupFiles.errnoOf(new FileSystemException("/x", null, "Device or resource busy")));
-        assertEquals(1, CgroupFiles.errnoOf(new FileSystemException("/x", null, "Operation not permitted")));
-        assertEquals(22, CgroupFiles.errnoOf(new IOException("Invalid argument")));
-        assertEquals(3, CgroupFiles.errnoOf(new IOException("No such process")));
     }
 
     @Test

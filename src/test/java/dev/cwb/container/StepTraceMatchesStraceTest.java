@@ -73,6 +73,7 @@ class StepTraceMatchesStraceTest {
         try {
             cwb.ok("unshare", "mnt", "uts", "ipc", "pid", "net");
             cwb.ok("cgroup", "create");
+            cwb.ok("cgroup", "set", "pids", "50"); // openat, write and close of pids.max, made by PID 1
             cwb.ok("overlay");
             cwb.ok("hostname", "traced");
             cwb.ok("mount", "proc");
@@ -95,6 +96,13 @@ class StepTraceMatchesStraceTest {
         assertTrue(records.size() >= 3, "cwb-init, PID 1 and the command made calls: " + records.keySet());
         assertTrue(recorded.size() >= 100, recorded.size() + " calls recorded");
         assertTrue(recorded.stream().anyMatch(l -> l.contains(" = -1 ENOTDIR ")), "the refused mount was not recorded");
+        // the cgroup is made and written by the container's process: real calls, in its own trace
+        assertTrue(recorded.stream().anyMatch(l -> l.matches("\\[pid \\d+\\] mkdirat\\(AT_FDCWD, \"/sys/fs/cgroup/.*/cwb/"
+                + box + "\", 0755\\) = 0")), "the cgroup's mkdirat was not recorded");
+        assertTrue(recorded.stream().anyMatch(l -> l.matches("\\[pid \\d+\\] openat\\(AT_FDCWD, \"/sys/fs/cgroup/.*/cwb/"
+                + box + "/pids.max\", O_WRONLY\\|O_TRUNC\\|O_CLOEXEC\\) = \\d+")), "the write of pids.max was not recorded");
+        assertTrue(recorded.stream().anyMatch(l -> l.matches("\\[pid \\d+\\] write\\(\\d+, \"50\", 2\\) = 2")),
+                "the value 50 was not written by a traced write(2)");
         for (Map.Entry<Integer, List<String>> e : records.entrySet()) {
             List<String> straced = seen.get(e.getKey());
             assertNotNull(straced, "strace saw nothing of pid " + e.getKey() + "; it saw " + seen.keySet());
