@@ -35,8 +35,14 @@ abstract class ContainerCommand extends WorkbenchCommand {
             containers().saveState(c);
             return result;
         } catch (SyscallException e) {
-            containers().saveState(c);
-            throw explain(c, e);
+            CwbException failed = explain(c, e);
+            try {
+                containers().saveState(c); // what the step did before the failed call
+            } catch (CwbException stateLost) {
+                failed.addSuppressed(stateLost); // the call's failure is the line to show; --debug shows both
+                spec.commandLine().getErr().println("warning: " + stateLost.oneLine());
+            }
+            throw failed;
         } finally {
             c.tracer().stopPrinting();
             out().flush();

@@ -45,10 +45,20 @@ public record ContainerState(
                 c.cgroup() == null ? null : c.cgroup().name(), c.hostMounts(), created);
     }
 
+    /** Replaces {@code file} whole (written aside, then renamed): a failure leaves the old one, and no part of the new. */
     void save(Path file) throws IOException {
         Path tmp = file.resolveSibling(".state.json.tmp");
-        Files.write(tmp, Json.bytes(this));
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.write(tmp, Json.bytes(this));
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException alsoFailed) {
+                e.addSuppressed(alsoFailed);
+            }
+            throw e;
+        }
     }
 
     static ContainerState load(Path file) throws IOException {

@@ -159,7 +159,12 @@ public final class Containers {
         markers.put(name, marker);
         created.put(name, System.currentTimeMillis());
         current = name;
-        saveState(c);
+        try {
+            saveState(c);
+        } catch (CwbException e) {
+            remove(name); // a container cleanup could not find must not exist
+            throw e;
+        }
         c.calls().setParentDeathSignal(9);
         c.calls().setChildSubreaper();
         return c;
@@ -170,12 +175,19 @@ public final class Containers {
         return new Container.Tracer(log);
     }
 
-    /** Records the container's state on disk (after steps that change what cleanup needs). */
+    /**
+     * Records the container's state on disk (after steps that change what cleanup needs). Throws when it
+     * cannot: should this workbench then be killed, {@code cleanup} would not know the step's mounts, cgroup
+     * or processes and would leave them behind, so the step must fail rather than pass quietly. The
+     * container stays in the session, whose own removal ({@code rm}, leaving the shell) still knows it all.
+     */
     public synchronized void saveState(Container c) {
         try {
             ContainerState.of(c, created.getOrDefault(c.name(), System.currentTimeMillis())).save(c.dirs().state());
         } catch (IOException e) {
-            // cleanup then knows less; the container itself is fine
+            throw CwbException.io("cannot record the state of container " + c.name() + " in " + c.dirs().state(), e,
+                    "cleanup after a killed workbench would not know what this step made: free space in (or fix) "
+                    + c.dirs().dir() + " and repeat the step, or take the container down now: rm " + c.name());
         }
     }
 
