@@ -24,11 +24,31 @@ public final class Workbench {
     private Boolean terminalStdio = false;
     private java.util.function.BooleanSupplier terminalStdioCheck = () -> false;
     private boolean rootless;
+    private volatile String registryMirror;
 
     public Workbench(WorkbenchHome home, PrintWriter out, PrintWriter err) {
         this.home = home;
         this.out = out;
         this.err = err;
+    }
+
+    /**
+     * The environment that registry settings are read from: this process's, except that a mirror set with
+     * {@link #setRegistryMirror} takes the place of {@code CWB_REGISTRY_MIRROR}.
+     */
+    public java.util.Map<String, String> registryEnvironment() {
+        String mirror = registryMirror;
+        if (mirror == null) {
+            return System.getenv();
+        }
+        java.util.Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        env.put("CWB_REGISTRY_MIRROR", mirror);
+        return env;
+    }
+
+    /** Where this session's pulls from Docker Hub go instead ({@code lessons verify}: its loopback registry); null: the environment's. */
+    public void setRegistryMirror(String url) {
+        this.registryMirror = url;
     }
 
     public WorkbenchHome home() {

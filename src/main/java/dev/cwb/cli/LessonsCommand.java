@@ -59,7 +59,7 @@ public final class LessonsCommand extends WorkbenchCommand {
     }
 
     @Command(name = "verify", description = "Play lesson N (default: all) headless: run each step's commands and checks; "
-            + "exit non-zero naming the first failing step.",
+            + "exit non-zero naming the first failing step. Says how many steps it played, and which it could not and why.",
             footer = {"", "Each lesson is reset first (:reset): its own directory, the images it creates and its layer cache entries."})
     static final class VerifyLessons extends WorkbenchCommand {
         @Parameters(arity = "0..1", paramLabel = "N", description = "The lesson's number.")
@@ -79,13 +79,24 @@ public final class LessonsCommand extends WorkbenchCommand {
         protected int run() {
             LessonLibrary library = library(dir);
             List<Lesson> lessons = number == null ? library.all() : List.of(library.get(number));
-            LessonVerifier verifier = new LessonVerifier(workbench, CheckVocabulary.standard(), out(), verbose);
-            for (Lesson lesson : lessons) {
-                LessonVerifier.Outcome outcome = verifier.verify(lesson, skipStep);
-                if (!outcome.passed()) {
-                    Commands.printError(workbench, outcome.message());
-                    return 1;
+            int played = 0;
+            int steps = 0;
+            List<String> notPlayed = new java.util.ArrayList<>();
+            try (LessonVerifier verifier = new LessonVerifier(workbench, CheckVocabulary.standard(), out(), verbose)) {
+                for (Lesson lesson : lessons) {
+                    LessonVerifier.Outcome outcome = verifier.verify(lesson, skipStep);
+                    if (!outcome.passed()) {
+                        Commands.printError(workbench, outcome.message());
+                        return 1;
+                    }
+                    played += outcome.played();
+                    steps += lesson.stepCount();
+                    outcome.notPlayed().forEach(s -> notPlayed.add("lesson " + lesson.number() + " " + s));
                 }
+            }
+            if (lessons.size() > 1) {
+                out().println("Verified " + lessons.size() + " lessons: " + played + " of " + steps + " steps played and passed"
+                        + (notPlayed.isEmpty() ? "." : "; not played: " + String.join("; ", notPlayed)));
             }
             return 0;
         }

@@ -39,7 +39,7 @@ public final class PullCommand extends WorkbenchCommand {
         PrintWriter out = out();
         Reference ref = Reference.parse(reference);
         Platform wanted = platform == null ? Platform.host() : PlatformSelector.parse(platform);
-        RegistrySettings settings = registry.settings();
+        RegistrySettings settings = registry.settings(workbench);
         HttpTrace trace = registry.trace(out);
         PullProgress progress = new PullProgress(out, workbench.color() && !registry.explain());
         PullResult result = new ImagePuller(workbench::images, settings, trace, progress, registry.explain() ? 1 : PARALLEL_DOWNLOADS).pull(ref, wanted);

@@ -34,7 +34,7 @@ public final class PushCommand extends WorkbenchCommand {
         out.println("The push refers to repository [" + target.name() + "]");
         out.flush();
         HttpTrace trace = registry.trace(out);
-        Descriptor pushed = new ImagePusher(store, registry.settings(), trace, (digest, status) -> {
+        Descriptor pushed = new ImagePusher(store, registry.settings(workbench), trace, (digest, status) -> {
             out.println(digest.shortId() + ": " + status);
             out.flush();
         }).push(entry, target);

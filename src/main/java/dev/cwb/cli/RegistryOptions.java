@@ -21,8 +21,8 @@ public final class RegistryOptions {
         return explain;
     }
 
-    RegistrySettings settings() {
-        return RegistrySettings.from(System.getenv(), insecure);
+    RegistrySettings settings(dev.cwb.Workbench workbench) {
+        return RegistrySettings.from(workbench.registryEnvironment(), insecure);
     }
 
     HttpTrace trace(PrintWriter out) {

@@ -172,7 +172,7 @@ public final class LessonSession {
             return true;
         }
         out.println("Not yet. Hint: " + expand(s.hint()));
-        List<String> missing = StepRequirements.missing(s);
+        List<String> missing = StepRequirements.missing(s, workbench.registryEnvironment());
         if (!missing.isEmpty()) {
             out.println("This step is optional here (it needs " + String.join(", ", missing) + "): ':next' skips it.");
         }
@@ -224,7 +224,7 @@ public final class LessonSession {
         if (!s.text().isBlank()) {
             out.println(StepText.render(expand(s.text())));
         }
-        List<String> missing = StepRequirements.missing(s);
+        List<String> missing = StepRequirements.missing(s, workbench.registryEnvironment());
         if (!missing.isEmpty()) {
             out.println("(optional here: it needs " + String.join(", ", missing) + ")");
         }

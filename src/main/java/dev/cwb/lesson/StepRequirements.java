@@ -13,15 +13,22 @@ import java.util.List;
 /**
  * Decides whether a step's {@code requires:} are met here: a program on the PATH ({@code skopeo}),
  * {@code root}, or {@code registry}: a registry the workbench can reach, {@code $CWB_REGISTRY_MIRROR} when it is
- * set (the classroom registry), else Docker Hub. A step whose requirement is missing is optional: the
- * player says why, and {@code lessons verify} skips it.
+ * set (the classroom registry, or the loopback registry {@code lessons verify} starts: {@link LessonRegistry}),
+ * else Docker Hub. A step whose requirement is missing is optional for a learner: the player says why. For
+ * {@code lessons verify} it is a step not played, counted and named in its summary (and under CI a failure
+ * of the test suite).
  */
 public final class StepRequirements {
     private StepRequirements() {
     }
 
-    /** The requirements of {@code step} that are not met, each with the reason in words. */
+    /** The requirements of {@code step} that are not met here, each with the reason in words. */
     public static List<String> missing(Step step) {
+        return missing(step, System.getenv());
+    }
+
+    /** The same, with the registry settings of {@code env} ({@code CWB_REGISTRY_MIRROR}). */
+    public static List<String> missing(Step step, java.util.Map<String, String> env) {
         List<String> missing = new ArrayList<>();
         for (String need : step.requires()) {
             switch (need) {
@@ -31,7 +38,7 @@ public final class StepRequirements {
                     }
                 }
                 case "registry" -> {
-                    String why = registryUnreachable();
+                    String why = registryUnreachable(env.get("CWB_REGISTRY_MIRROR"));
                     if (why != null) {
                         missing.add("a registry: " + why);
                     }
@@ -46,8 +53,7 @@ public final class StepRequirements {
         return missing;
     }
 
-    static String registryUnreachable() {
-        String mirror = System.getenv("CWB_REGISTRY_MIRROR");
+    static String registryUnreachable(String mirror) {
         String host = "registry-1.docker.io";
         int port = 443;
         if (mirror != null && !mirror.isBlank()) {

@@ -9,7 +9,6 @@ import java.util.List;
 import static dev.cwb.kernel.CloneFlags.*;
 import static dev.cwb.kernel.MountFlags.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Every expected string here is what strace 6.1 printed for the same call (see the real-kernel tests). */
 class StraceFormatTest {
@@ -68,9 +67,12 @@ class StraceFormatTest {
         assertEquals("MNT_FORCE|MNT_DETACH|MNT_EXPIRE|UMOUNT_NOFOLLOW|0xfffffff0", MountFlags.umount(0xffffffff));
     }
 
+    /**
+     * Checked against strace on x86_64. Four flags have other values on arm64 (see {@link Arch}), but they
+     * swap among the same four bits, and strace names flags in one order on both: so the same text holds there.
+     */
     @Test
-    void openFlagsOnX86() {
-        assumeTrue(Arch.current() == Arch.X86_64, "open flag values checked against strace on x86_64");
+    void openFlags() {
         assertEquals("O_RDONLY|O_CLOEXEC|O_PATH|O_DIRECTORY",
                 OpenFlags.format(OpenFlags.O_PATH | OpenFlags.O_DIRECTORY | OpenFlags.O_CLOEXEC));
         assertEquals("O_WRONLY|O_CREAT|O_EXCL|O_TRUNC|O_CLOEXEC", OpenFlags.format(OpenFlags.O_WRONLY
