@@ -14,9 +14,12 @@ import java.util.function.LongConsumer;
 /**
  * {@code GET /v2/NAME/blobs/DIGEST} streamed into a {@link StoreTransaction}, which hashes the bytes and
  * refuses them unless they match the digest and size the manifest gave. If the connection breaks
- * part-way, the download continues from where it stopped with {@code Range: bytes=N-} (RFC 9110 §14.2);
- * a server that ignores the range answers {@code 200} with the whole blob, and the bytes already received
- * are skipped, so the blob is restarted without the store seeing anything twice.
+ * part-way, or the registry goes quiet for the stall timeout ({@code --timeout}), the download continues
+ * from where it stopped with {@code Range: bytes=N-} (RFC 9110 §14.2), after a pause that doubles each
+ * time; a server that ignores the range answers {@code 200} with the whole blob, and the bytes already
+ * received are skipped, so the blob is restarted without the store seeing anything twice. After
+ * {@value #MAX_FAILURES} resumptions the pull fails with one line naming the blob and how many of its
+ * bytes had arrived, and the transaction (with those bytes) is rolled back.
  */
 final class BlobDownload extends InputStream {
     static final int MAX_FAILURES = 4;
@@ -68,14 +71,16 @@ final class BlobDownload extends InputStream {
             if (Thread.currentThread().isInterrupted()) {
                 throw new InterruptedIOException("cancelled");
             }
-            if (current == null) {
-                open();
-            }
             int n;
             try {
+                if (current == null) {
+                    open();
+                }
                 n = current.read(buf, off, len);
+            } catch (Failure | InterruptedIOException e) {
+                throw e;
             } catch (IOException e) {
-                broken(e.toString());
+                broken(e instanceof ReadAheadBody.Stalled ? e.getMessage() : e.toString());
                 continue;
             }
             if (n < 0 && offset < blob.size()) {
@@ -102,8 +107,9 @@ final class BlobDownload extends InputStream {
         closeCurrent();
         failures++;
         if (failures > MAX_FAILURES) {
-            throw new Failure(new CwbException(CwbException.IO, "downloading blob " + blob.digest() + " failed " + failures + " times: " + why,
-                    "check the network and pull again (what was downloaded is discarded)"));
+            throw new Failure(new CwbException(CwbException.IO, "downloading blob " + blob.digest() + " failed " + failures + " times, the last: "
+                    + why + "; " + received(),
+                    "check the network and pull again, or give a slow registry more time with --timeout SECONDS; nothing was stored"));
         }
         long waitMillis = RegistryClient.FIRST_BACKOFF.toMillis() << (failures - 1);
         client.trace().note("blob " + blob.digest().shortId() + ": " + why + "; resuming at byte " + offset + " in " + waitMillis + " ms");
@@ -124,7 +130,8 @@ final class BlobDownload extends InputStream {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("cancelled");
         } catch (CwbException e) {
-            throw new Failure(e);
+            throw new Failure(offset == 0 ? e : new CwbException(e.exitCode(), "resuming blob " + blob.digest() + " failed: "
+                    + e.getMessage() + "; " + received(), e.hint(), e));
         }
         InputStream in = r.body();
         if (offset > 0 && r.statusCode() != 206) {
@@ -132,6 +139,10 @@ final class BlobDownload extends InputStream {
             in.skipNBytes(offset);
         }
         current = in;
+    }
+
+    private String received() {
+        return offset + " of its " + blob.size() + " bytes had arrived";
     }
 
     private void closeCurrent() {

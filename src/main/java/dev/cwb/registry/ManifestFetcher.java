@@ -49,7 +49,7 @@ final class ManifestFetcher {
             if (Thread.currentThread().isInterrupted()) {
                 throw RegistryClient.interrupted(e);
             }
-            throw RegistryErrors.fromIOException(client.endpoint(), r.uri(), e);
+            throw RegistryErrors.fromIOException(client.endpoint(), r.uri(), e, client.stallTimeout());
         }
         if (bytes.length > MAX_MANIFEST) {
             throw CwbException.corrupt(what + " is larger than " + (MAX_MANIFEST >> 20) + " MiB: that is no manifest", "check the reference");

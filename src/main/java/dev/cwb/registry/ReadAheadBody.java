@@ -20,12 +20,17 @@ import java.util.concurrent.LinkedBlockingQueue;
  * reader hashes and writes the previous piece. This body asks for {@value #DEPTH} pieces ahead: while one
  * piece of a layer is hashed and written to disk, the next ones are already arriving. That overlap is
  * most of the speed of a pull from a nearby registry.
+ *
+ * <p><b>Stalls.</b> A server can stop sending in the middle of a body and keep the connection open;
+ * TCP then waits for ever, and so would a reader. When nothing at all arrives for the stall timeout
+ * while the reader waits, {@link #read} throws a {@link Stalled} exception (the download is then
+ * resumed or reported by its caller) and the body is cancelled. Time the reader spends hashing or
+ * writing does not count: only waiting for bytes the network does not deliver.
  */
 final class ReadAheadBody extends InputStream implements HttpResponse.BodySubscriber<InputStream> {
     /** Pieces asked for ahead of the reader; each is one socket read (see RegistryClient.READ_BUFFER). */
     static final int DEPTH = 8;
-    /** The handler for {@code HttpClient.send}: every status gets the same kind of body. */
-    static final HttpResponse.BodyHandler<InputStream> HANDLER = info -> new ReadAheadBody();
+    private final long stallNanos;
 
     private static final Object END = new Object();
 
@@ -37,6 +42,30 @@ final class ReadAheadBody extends InputStream implements HttpResponse.BodySubscr
     private int index;
     private boolean ended;
     private volatile boolean closed;
+
+    /** @param stall how long to wait for the next bytes before giving up; null waits for ever */
+    ReadAheadBody(java.time.Duration stall) {
+        this.stallNanos = stall == null ? 0 : stall.toNanos();
+    }
+
+    /** The handler for {@code HttpClient.send}: every status gets the same kind of body. */
+    static HttpResponse.BodyHandler<InputStream> handler(java.time.Duration stall) {
+        return info -> new ReadAheadBody(stall);
+    }
+
+    /** Nothing arrived for the stall timeout: the server went quiet with the body unfinished. */
+    static final class Stalled extends java.io.IOException {
+        private static final long serialVersionUID = 1L;
+
+        Stalled(java.time.Duration stall) {
+            super("the server sent nothing for " + seconds(stall));
+        }
+
+        static String seconds(java.time.Duration d) {
+            long ms = d.toMillis();
+            return ms % 1000 == 0 ? ms / 1000 + " s" : String.format(java.util.Locale.ROOT, "%.1f s", ms / 1000.0);
+        }
+    }
 
     @Override
     public CompletionStage<InputStream> getBody() {
@@ -121,7 +150,12 @@ final class ReadAheadBody extends InputStream implements HttpResponse.BodySubscr
             Object next;
             if (wait) {
                 try {
-                    next = arrived.take();
+                    next = stallNanos == 0 ? arrived.take() : arrived.poll(stallNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+                    if (next == null) {
+                        ended = true;
+                        close();
+                        throw new Stalled(java.time.Duration.ofNanos(stallNanos));
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new InterruptedIOException("cancelled");

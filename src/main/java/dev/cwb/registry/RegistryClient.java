@@ -42,13 +42,25 @@ public final class RegistryClient implements AutoCloseable {
     private final String actions;
     private final Optional<Credentials> credentials;
     private final HttpTrace trace;
+    private final Duration stallTimeout;
+    private final HttpResponse.BodyHandler<InputStream> bodyHandler;
     private volatile String authorization;
+
+    /** A client with the default stall timeout ({@link RegistrySettings#DEFAULT_STALL_TIMEOUT}). */
+    public RegistryClient(HttpClient http, RegistryEndpoint endpoint, String repository, String actions,
+                          Optional<Credentials> credentials, HttpTrace trace) {
+        this(http, endpoint, repository, actions, credentials, trace, RegistrySettings.DEFAULT_STALL_TIMEOUT);
+    }
 
     /**
      * @param actions {@code "pull"} or {@code "pull,push"}: the scope a token is requested for
+     * @param stallTimeout how long the registry may send nothing (no response headers, or no bytes of a
+     *                     body) before the request counts as failed and is retried or resumed
      */
     public RegistryClient(HttpClient http, RegistryEndpoint endpoint, String repository, String actions,
-                          Optional<Credentials> credentials, HttpTrace trace) {
+                          Optional<Credentials> credentials, HttpTrace trace, Duration stallTimeout) {
+        this.stallTimeout = stallTimeout;
+        this.bodyHandler = ReadAheadBody.handler(stallTimeout);
         this.http = http;
         this.endpoint = endpoint;
         this.repository = repository;
@@ -61,7 +73,7 @@ public final class RegistryClient implements AutoCloseable {
     public static RegistryClient forReference(RegistrySettings settings, Reference ref, String actions, HttpTrace trace) {
         RegistryEndpoint endpoint = settings.endpointFor(ref.domain());
         Optional<Credentials> creds = new DockerCredentials(settings.dockerConfigDir()).lookup(ref.domain());
-        return new RegistryClient(newHttpClient(endpoint.plainHttp()), endpoint, ref.path(), actions, creds, trace);
+        return new RegistryClient(newHttpClient(endpoint.plainHttp()), endpoint, ref.path(), actions, creds, trace, settings.stallTimeout());
     }
 
     /**
@@ -143,6 +155,10 @@ public final class RegistryClient implements AutoCloseable {
 
     public HttpTrace trace() {
         return trace;
+    }
+
+    public Duration stallTimeout() {
+        return stallTimeout;
     }
 
     /**
@@ -233,6 +249,11 @@ public final class RegistryClient implements AutoCloseable {
         URI tokenUri = TokenRequest.uri(challenge, scope);
         trace.note("the registry wants a Bearer token: asking its realm for scope " + scope
                 + (credentials.isPresent() ? " with the saved login (user " + credentials.get().user() + ")" : " anonymously"));
+        if (credentials.isPresent() && !loginMayGoTo(tokenUri)) {
+            throw new CwbException(CwbException.IO, endpoint.domain() + " sends logins for tokens to " + tokenUri.getScheme() + "://"
+                    + tokenUri.getRawAuthority() + ", over plain HTTP: cwb does not send the saved login of user "
+                    + credentials.get().user() + " there unencrypted", "the registry's token realm must be https; tell its administrator");
+        }
         Map<String, String> headers = credentials.map(c -> Map.of("Authorization", c.basicHeader())).orElse(Map.of());
         HttpResponse<InputStream> r = exchangeWithRetry("GET", tokenUri, headers, null, "a token", false);
         byte[] body = drain(r);
@@ -264,7 +285,7 @@ public final class RegistryClient implements AutoCloseable {
                 if (Thread.currentThread().isInterrupted()) {
                     throw interrupted(e);
                 }
-                CwbException mapped = RegistryErrors.fromIOException(endpoint, uri, e);
+                CwbException mapped = RegistryErrors.fromIOException(endpoint, uri, e, stallTimeout);
                 if (attempt == MAX_ATTEMPTS || !retryable(e)) {
                     throw mapped;
                 }
@@ -292,26 +313,47 @@ public final class RegistryClient implements AutoCloseable {
         return e;
     }
 
+    /**
+     * One request and the redirects it leads to, followed by hand so that credentials stay with their
+     * origin ({@link Origin}): the registry's own {@code Authorization} goes only to the registry's origin,
+     * a caller's {@code Authorization} (the saved login sent to a token realm) only to the origin it was
+     * meant for. A hop to another host, port or scheme gets neither, so a storage host, or a plain-HTTP
+     * address an {@code https} registry redirects to, never sees a password or token.
+     */
     private HttpResponse<InputStream> exchange(String method, URI uri, Map<String, String> headers,
                                                Supplier<HttpRequest.BodyPublisher> body, boolean sendAuthorization)
             throws IOException, InterruptedException {
         URI current = uri;
         String currentMethod = method;
+        Origin first = Origin.of(uri);
+        Origin registry = Origin.of(endpoint.base());
+        String callersAuthorization = headers.get("Authorization");
         for (int hop = 0; ; hop++) {
             HttpRequest.Builder b = HttpRequest.newBuilder(current)
                     .method(currentMethod, body == null || !currentMethod.equals(method) ? HttpRequest.BodyPublishers.noBody() : body.get());
-            headers.forEach(b::header);
-            boolean toRegistry = sameOrigin(current);
-            // Credentials belong to the registry; a redirect to a storage host must not receive them.
-            if (sendAuthorization && authorization != null && toRegistry && !headers.containsKey("Authorization")) {
+            headers.forEach((name, value) -> {
+                if (!name.equalsIgnoreCase("Authorization")) {
+                    b.header(name, value);
+                }
+            });
+            Origin here = Origin.of(current);
+            if (callersAuthorization != null) {
+                if (here.equals(first)) {
+                    b.header("Authorization", callersAuthorization);
+                }
+            } else if (sendAuthorization && authorization != null && here.equals(registry)) {
                 b.header("Authorization", authorization);
             }
             if ("http".equals(current.getScheme())) {
                 b.version(HttpClient.Version.HTTP_1_1);
             }
+            if (body == null && stallTimeout != null) {
+                // until the response headers arrive; the body's own stalls are ReadAheadBody's to notice
+                b.timeout(stallTimeout);
+            }
             HttpRequest request = b.build();
             trace.request(currentMethod, current, request.headers());
-            HttpResponse<InputStream> r = http.send(request, ReadAheadBody.HANDLER);
+            HttpResponse<InputStream> r = http.send(request, bodyHandler);
             trace.response(r.statusCode(), r.headers());
             int s = r.statusCode();
             Optional<String> location = r.headers().firstValue("Location");
@@ -327,14 +369,29 @@ public final class RegistryClient implements AutoCloseable {
             if (s == 303) {
                 currentMethod = "GET";
             }
+            Origin there = Origin.of(next);
+            boolean carriesAuthorization = request.headers().firstValue("Authorization").isPresent();
+            boolean keeps = callersAuthorization != null ? there.equals(first) : sendAuthorization && authorization != null && there.equals(registry);
             trace.note("following the redirect to " + next.getRawAuthority()
-                    + (sameOrigin(next) ? "" : " (another host: Authorization is not forwarded)"));
+                    + (!carriesAuthorization || keeps ? ""
+                    : here.downgradedBy(there) ? " (from https to plain http: Authorization is not forwarded)"
+                    : " (another origin: Authorization is not forwarded)"));
             current = next;
         }
     }
 
-    private boolean sameOrigin(URI uri) {
-        return endpoint.base().getScheme().equals(uri.getScheme()) && endpoint.authority().equalsIgnoreCase(uri.getRawAuthority());
+    /**
+     * Whether the saved login may be sent to a token realm. Docker Hub's realm is another host
+     * ({@code auth.docker.io}), so the realm's host need not be the registry's; but a login never goes
+     * unencrypted to a host that was not itself allowed plain HTTP: only an {@code https} realm, or a
+     * plain-HTTP one on loopback or on the (plain-HTTP) registry's own host.
+     */
+    private boolean loginMayGoTo(URI realm) {
+        if ("https".equalsIgnoreCase(realm.getScheme())) {
+            return true;
+        }
+        return Loopback.isLoopback(realm.getRawAuthority())
+                || endpoint.plainHttp() && Origin.of(realm).host().equals(Origin.of(endpoint.base()).host());
     }
 
     /** Reads a small body (an error message) and closes the stream; large bodies are cut off. */

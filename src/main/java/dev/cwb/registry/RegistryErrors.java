@@ -85,7 +85,7 @@ final class RegistryErrors {
     }
 
     /** A failure before any response: no route, no name, bad TLS, a timeout. */
-    static CwbException fromIOException(RegistryEndpoint endpoint, URI uri, IOException e) {
+    static CwbException fromIOException(RegistryEndpoint endpoint, URI uri, IOException e, java.time.Duration stallTimeout) {
         String host = uri.getRawAuthority();
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
@@ -111,8 +111,13 @@ final class RegistryErrors {
                     endpoint.plainHttp() ? "check the address" : "if this registry speaks plain HTTP, add --insecure-registry "
                             + uri.getRawAuthority() + " (or CWB_INSECURE_REGISTRIES); otherwise its certificate is not trusted", e);
         }
+        if (e instanceof ReadAheadBody.Stalled) {
+            return new CwbException(CwbException.IO, "registry " + host + " stopped sending in the middle of an answer: " + e.getMessage(),
+                    "try again, or give a slow registry more time with --timeout SECONDS", e);
+        }
         if (e instanceof HttpTimeoutException) {
-            return new CwbException(CwbException.IO, "registry " + host + " stopped answering (timeout)", "try again", e);
+            return new CwbException(CwbException.IO, "registry " + host + " sent no answer for " + ReadAheadBody.Stalled.seconds(stallTimeout),
+                    "try again, or give a slow registry more time with --timeout SECONDS", e);
         }
         return new CwbException(CwbException.IO, "talking to registry " + host + " failed: " + e, "check the network and try again", e);
     }

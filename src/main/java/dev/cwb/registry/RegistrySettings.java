@@ -18,11 +18,25 @@ import java.util.Set;
  * API of Hub answers at {@code registry-1.docker.io}. A mirror replaces that host for Hub images only,
  * as Docker's {@code registry-mirrors} setting does.
  */
-public record RegistrySettings(URI mirror, Set<String> insecureHosts, Path dockerConfigDir) {
+public record RegistrySettings(URI mirror, Set<String> insecureHosts, Path dockerConfigDir, java.time.Duration stallTimeout) {
     public static final String HUB_API_HOST = "registry-1.docker.io";
+    /** How long a registry may send nothing before a request is retried or a download resumed ({@code --timeout}). */
+    public static final java.time.Duration DEFAULT_STALL_TIMEOUT = java.time.Duration.ofSeconds(30);
 
     public RegistrySettings {
         insecureHosts = Set.copyOf(insecureHosts);
+        if (stallTimeout == null || stallTimeout.isNegative() || stallTimeout.isZero()) {
+            throw new IllegalArgumentException("stall timeout must be positive: " + stallTimeout);
+        }
+    }
+
+    public RegistrySettings(URI mirror, Set<String> insecureHosts, Path dockerConfigDir) {
+        this(mirror, insecureHosts, dockerConfigDir, DEFAULT_STALL_TIMEOUT);
+    }
+
+    /** The same settings with another stall timeout. */
+    public RegistrySettings withStallTimeout(java.time.Duration timeout) {
+        return new RegistrySettings(mirror, insecureHosts, dockerConfigDir, timeout);
     }
 
     /** Settings from environment variables (pass {@code System.getenv()}) plus {@code --insecure-registry} hosts. */
@@ -75,10 +89,9 @@ public record RegistrySettings(URI mirror, Set<String> insecureHosts, Path docke
         return new RegistryEndpoint(domain, URI.create((plain ? "http://" : "https://") + host), false);
     }
 
-    /** localhost, 127.0.0.0/8 and ::1 never leave the machine, so Docker lets them use plain HTTP too. */
+    /** localhost, 127.0.0.0/8 and ::1 never leave the machine, so Docker lets them use plain HTTP too (see {@link Loopback}). */
     static boolean isLoopback(String hostAndPort) {
-        String host = hostWithoutPort(hostAndPort);
-        return host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1");
+        return Loopback.isLoopback(hostAndPort);
     }
 
     static String hostWithoutPort(String hostAndPort) {
