@@ -110,6 +110,70 @@ class StepTraceMatchesStraceTest {
         }
     }
 
+    /**
+     * An image of more layers than mount(2)'s page holds is mounted through the new mount API (or short links
+     * on a kernel before 6.8), and one past what overlayfs stacks is refused with the kernel's message read
+     * back from the context: every one of those calls, refused ones included, is what strace sees.
+     */
+    @Test
+    void manyLayersAreMountedWithTheCallsStraceSees() throws Exception {
+        Path strace = Requirements.requireCommand("strace", "strace");
+        Path recipes = tmp.resolve("recipes");
+        for (int layers : List.of(130, 501)) {
+            Path dir = Files.createDirectories(recipes.resolve("strace" + layers).resolve("f"));
+            StringBuilder recipe = new StringBuilder("FROM busybox\n");
+            for (int n = 4; n <= layers; n++) {
+                Files.writeString(dir.resolve(Integer.toString(n)), n + "\n");
+                recipe.append("COPY f/").append(n).append(" /layers/").append(n).append('\n');
+            }
+            Files.writeString(dir.getParent().resolve("recipe"), recipe);
+        }
+        cwb.ok("samples", "build", "--recipes", recipes.toString());
+        String many = cwb.name("many");
+        String tooMany = cwb.name("toomany");
+        int first = ContainerBench.initPid(cwb.ok("new", many, "from", "strace130"));
+        int second = ContainerBench.initPid(cwb.ok("new", tooMany, "from", "strace501"));
+        int recordedBefore = savedTrace().size();
+
+        Path out = tmp.resolve("strace-many.out");
+        Process p = new ProcessBuilder(strace.toString(), "-f", "-s", "4096", "-p", Integer.toString(first), "-p", Integer.toString(second),
+                "-o", out.toString()).redirectErrorStream(true).start();
+        BufferedReader said = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        int attached = 0;
+        String line;
+        while (attached < 2 && (line = said.readLine()) != null) {
+            attached += line.contains("attached") ? 1 : 0;
+        }
+        assertEquals(2, attached, "strace did not attach to both");
+        List<String> recorded;
+        try {
+            cwb.ok("unshare", "-c", many, "mnt");
+            cwb.ok("overlay", "-c", many);
+            cwb.ok("pivot_root", "-c", many);
+            assertEquals("130", cwb.ok("exec", "-c", many, "cat", "/layers/130").lines().get(0));
+            cwb.ok("unshare", "-c", tooMany, "mnt");
+            assertEquals(7, cwb.run("overlay", "-c", tooMany).code());
+            List<String> all = savedTrace();
+            recorded = all.subList(recordedBefore, all.size());
+        } finally {
+            new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "strace did not stop");
+        }
+        cwb.ok("rm", many, tooMany);
+
+        if (OverlayStep.kernelAtLeast(System.getProperty("os.version"), OverlayStep.LOWERDIR_APPEND_SINCE)) {
+            assertEquals(130 + 501, recorded.stream().filter(l -> l.contains("FSCONFIG_SET_STRING, \"lowerdir+\"")).count(), "lowerdir+ calls");
+            assertTrue(recorded.stream().anyMatch(l -> l.contains("read(") && l.contains("too many lower directories")), "the refusal's read");
+        }
+        Map<Integer, List<String>> records = byPid(recorded);
+        Map<Integer, List<String>> seen = straceByPid(Files.readAllLines(out));
+        for (Map.Entry<Integer, List<String>> e : records.entrySet()) {
+            List<String> straced = seen.get(e.getKey());
+            assertNotNull(straced, "strace saw nothing of pid " + e.getKey() + "; it saw " + seen.keySet());
+            assertEquals(String.join("\n", e.getValue()), String.join("\n", ownCalls(straced)), "pid " + e.getKey());
+        }
+    }
+
     /** The session's calls so far, as {@code trace --save} writes them: {@code [pid N] call(...) = result}. */
     private List<String> savedTrace() throws Exception {
         Path file = tmp.resolve("trace-" + System.nanoTime() + ".txt");
