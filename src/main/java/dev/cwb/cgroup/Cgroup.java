@@ -43,10 +43,12 @@ public interface Cgroup {
     void addProcess(long pid);
 
     /**
-     * Files a single-threaded process can write {@code 0} to in order to move itself in, cheaply: v1's
-     * {@code tasks} moves one thread, which spares the kernel the machine-wide lock a move of a whole
-     * process takes (kernel/cgroup/cgroup.c, cgroup_procs_write_start). Empty where there is no such
-     * file (v2 domain groups): use {@link #addProcess} there.
+     * Files a single-threaded process writes {@code 0} ("the writer", kernel/cgroup/cgroup.c,
+     * cgroup_procs_write_start) to in order to move itself in. {@code 0} is the only pid that means the
+     * same in every pid namespace: a container's process in its own pid namespace cannot name itself by
+     * its host pid (ESRCH). v1's {@code tasks} moves one thread, which spares the kernel the machine-wide
+     * lock a move of a whole process takes; a v2 domain group has no {@code tasks}, so there it is
+     * {@code cgroup.procs}. Empty when a driver offers no such file: use {@link #addProcess} there.
      */
     default List<Path> selfJoinFiles() {
         return List.of();

@@ -170,6 +170,12 @@ public final class UnifiedCgroup implements Cgroup {
         write("cgroup.procs", Long.toString(pid));
     }
 
+    /** {@code cgroup.procs}: a v2 domain group has no {@code tasks}; {@code 0} there moves the writer's process. */
+    @Override
+    public List<Path> selfJoinFiles() {
+        return List.of(dir.resolve("cgroup.procs"));
+    }
+
     @Override
     public List<Long> processes() {
         return CgroupFiles.pids(dir.resolve("cgroup.procs"));

@@ -50,13 +50,14 @@ public final class CgroupStep {
     }
 
     /**
-     * The container's process moves itself in: it writes {@code 0} ("me") to each hierarchy's
-     * {@code tasks}, as traced calls of its own — the cheap way for a single-threaded process.
+     * The container's process moves itself in: it writes {@code 0} ("me") to each v1 hierarchy's
+     * {@code tasks}, or to the v2 group's {@code cgroup.procs}, as traced calls of its own. Its host pid
+     * would not do: in its own pid namespace that number names no process (ESRCH).
      */
     private static void joinFromInside(Container c, Cgroup g) {
         try {
-            for (java.nio.file.Path tasks : g.selfJoinFiles()) {
-                c.calls().writeFile(tasks.toString(), new byte[] {'0'});
+            for (java.nio.file.Path file : g.selfJoinFiles()) {
+                c.calls().writeFile(file.toString(), new byte[] {'0'});
             }
         } catch (dev.cwb.kernel.SyscallException e) {
             g.remove();
