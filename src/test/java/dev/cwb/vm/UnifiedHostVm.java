@@ -108,7 +108,10 @@ final class UnifiedHostVm {
         writeInitramfs(initramfs, out, stage2(java, directory, env, out));
 
         List<String> command = List.of(qemu.toString(),
-                "-accel", "tcg", "-nodefaults", "-no-reboot",
+                // One host thread runs both vCPUs in turn. With a thread per vCPU (MTTCG), JVMs in the VM died now
+                // and then in freshly patched JIT code (SIGILL, SIGSEGV at a method's entry): code one vCPU
+                // rewrote while the other ran it. Taking turns leaves no such race, and one core to the rest.
+                "-accel", "tcg,thread=single", "-nodefaults", "-no-reboot",
                 "-m", Integer.toString(memoryMiB), "-smp", Integer.toString(cpus),
                 "-nic", "none", "-display", "none", "-monitor", "none", "-serial", "stdio",
                 "-drive", "file=" + disk.toString().replace(",", ",,") + ",format=raw,if=virtio,cache=unsafe",
