@@ -10,6 +10,7 @@ import dev.cwb.image.ImageStore;
 import dev.cwb.image.Json;
 import dev.cwb.image.MediaTypes;
 import dev.cwb.image.Platform;
+import dev.cwb.registry.RegistryReplies;
 import dev.cwb.samples.BuildListener;
 import dev.cwb.samples.BuiltImage;
 import dev.cwb.samples.RecipeParser;
@@ -17,7 +18,6 @@ import dev.cwb.samples.SampleBuilder;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
@@ -131,7 +131,7 @@ public final class LessonRegistry implements AutoCloseable {
             String path = ex.getRequestURI().getPath();
             ex.getResponseHeaders().add("Docker-Distribution-API-Version", "registry/2.0");
             if (path.equals("/token")) {
-                send(ex, 200, "application/json", ("{\"token\":\"" + token + "\",\"access_token\":\"" + token + "\",\"expires_in\":300}")
+                RegistryReplies.send(ex, 200, "application/json", ("{\"token\":\"" + token + "\",\"access_token\":\"" + token + "\",\"expires_in\":300}")
                         .getBytes(StandardCharsets.UTF_8));
                 return;
             }
@@ -139,23 +139,23 @@ public final class LessonRegistry implements AutoCloseable {
             if (!("Bearer " + token).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
                 String scope = path.startsWith(prefix) ? ",scope=\"repository:" + REPOSITORY + ":pull\"" : "";
                 ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"" + url() + "/token\",service=\"cwb-lessons\"" + scope);
-                error(ex, 401, "UNAUTHORIZED", "authentication required");
+                RegistryReplies.error(ex, 401, "UNAUTHORIZED", "authentication required");
                 return;
             }
             if (path.equals("/v2/")) {
-                send(ex, 200, "application/json", "{}".getBytes(StandardCharsets.UTF_8));
+                RegistryReplies.send(ex, 200, "application/json", "{}".getBytes(StandardCharsets.UTF_8));
             } else if (path.startsWith(prefix + "manifests/")) {
                 Served m = manifests.get(URLDecoder.decode(path.substring(prefix.length() + "manifests/".length()), StandardCharsets.UTF_8));
                 if (m == null) {
-                    error(ex, 404, "MANIFEST_UNKNOWN", "manifest unknown");
+                    RegistryReplies.error(ex, 404, "MANIFEST_UNKNOWN", "manifest unknown");
                     return;
                 }
                 ex.getResponseHeaders().add("Docker-Content-Digest", Digest.sha256(m.bytes()).toString());
-                send(ex, 200, m.mediaType(), m.bytes());
+                RegistryReplies.send(ex, 200, m.mediaType(), m.bytes());
             } else if (path.startsWith(prefix + "blobs/")) {
                 blob(ex, path.substring(prefix.length() + "blobs/".length()));
             } else {
-                error(ex, 404, "NAME_UNKNOWN", "repository name not known to registry");
+                RegistryReplies.error(ex, 404, "NAME_UNKNOWN", "repository name not known to registry");
             }
         }
     }
@@ -165,11 +165,11 @@ public final class LessonRegistry implements AutoCloseable {
         try {
             digest = Digest.parse(name);
         } catch (RuntimeException e) {
-            error(ex, 400, "DIGEST_INVALID", "provided digest did not match uploaded content");
+            RegistryReplies.error(ex, 400, "DIGEST_INVALID", "provided digest did not match uploaded content");
             return;
         }
         if (!store.hasBlob(digest)) {
-            error(ex, 404, "BLOB_UNKNOWN", "blob unknown to registry");
+            RegistryReplies.error(ex, 404, "BLOB_UNKNOWN", "blob unknown to registry");
             return;
         }
         byte[] bytes;
@@ -177,24 +177,6 @@ public final class LessonRegistry implements AutoCloseable {
             bytes = in.readAllBytes();
         }
         ex.getResponseHeaders().add("Docker-Content-Digest", digest.toString());
-        send(ex, 200, "application/octet-stream", bytes);
-    }
-
-    private static void error(HttpExchange ex, int status, String code, String message) throws IOException {
-        send(ex, status, "application/json", ("{\"errors\":[{\"code\":\"" + code + "\",\"message\":\"" + message + "\"}]}")
-                .getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
-        ex.getResponseHeaders().add("Content-Type", type);
-        if (ex.getRequestMethod().equals("HEAD")) {
-            ex.getResponseHeaders().add("Content-Length", Integer.toString(body.length));
-            ex.sendResponseHeaders(status, -1);
-            return;
-        }
-        ex.sendResponseHeaders(status, body.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(body);
-        }
+        RegistryReplies.send(ex, 200, "application/octet-stream", bytes);
     }
 }

@@ -8,7 +8,6 @@ import dev.cwb.image.Platform;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -163,32 +162,18 @@ public final class TrainingRegistry implements AutoCloseable {
             String prefix = "/v2/" + REPOSITORY + "/";
             ex.getResponseHeaders().add("Docker-Distribution-API-Version", "registry/2.0");
             if (path.equals("/v2/")) {
-                send(ex, 200, "application/json", "{}".getBytes(StandardCharsets.UTF_8));
+                RegistryReplies.send(ex, 200, "application/json", "{}".getBytes(StandardCharsets.UTF_8));
             } else if (path.startsWith(prefix + "manifests/") && manifests.containsKey(path.substring(prefix.length() + 10))) {
                 Served m = manifests.get(path.substring(prefix.length() + 10));
                 ex.getResponseHeaders().add("Docker-Content-Digest", Digest.sha256(m.bytes()).toString());
-                send(ex, 200, m.mediaType(), m.bytes());
+                RegistryReplies.send(ex, 200, m.mediaType(), m.bytes());
             } else if (path.startsWith(prefix + "blobs/") && blobs.containsKey(path.substring(prefix.length() + 6))) {
                 String digest = path.substring(prefix.length() + 6);
                 ex.getResponseHeaders().add("Docker-Content-Digest", digest);
-                send(ex, 200, "application/octet-stream", blobs.get(digest));
+                RegistryReplies.send(ex, 200, "application/octet-stream", blobs.get(digest));
             } else {
-                send(ex, 404, "application/json", "{\"errors\":[{\"code\":\"NAME_UNKNOWN\",\"message\":\"repository name not known to registry\"}]}"
-                        .getBytes(StandardCharsets.UTF_8));
+                RegistryReplies.error(ex, 404, "NAME_UNKNOWN", "repository name not known to registry");
             }
-        }
-    }
-
-    private static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
-        ex.getResponseHeaders().add("Content-Type", type);
-        if (ex.getRequestMethod().equals("HEAD")) {
-            ex.getResponseHeaders().add("Content-Length", Integer.toString(body.length));
-            ex.sendResponseHeaders(status, -1);
-            return;
-        }
-        ex.sendResponseHeaders(status, body.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(body);
         }
     }
 }
