@@ -18,7 +18,9 @@ public final class TraceCommand extends ContainerCommand {
     @Option(names = {"-n", "--last"}, paramLabel = "N", description = "Only the last N calls.")
     int last;
 
-    @Option(names = {"-T", "--times"}, description = "Show the time spent in each call, as strace -T does: <seconds>.")
+    @Option(names = {"-T", "--times"}, description = "Show how long each call took, in seconds: <0.000003 call> for a call "
+            + "on a workbench thread; <0.000054 round trip> for one made by cwb-init, which is the request, the call "
+            + "and the answer (strace -T of cwb-init times the call alone).")
     boolean times;
 
     @Override
@@ -35,7 +37,8 @@ public final class TraceCommand extends ContainerCommand {
         }
         List<String> lines = times
                 ? log.records().stream().map(r -> "[pid " + r.tid() + "] " + r.straceLine()
-                        + String.format(java.util.Locale.ROOT, " <%.6f>", r.duration().toNanos() / 1e9)).toList()
+                        + String.format(java.util.Locale.ROOT, " <%.6f %s>", r.duration().toNanos() / 1e9,
+                                r.timing() == dev.cwb.kernel.SyscallRecord.Timing.ROUND_TRIP ? "round trip" : "call")).toList()
                 : log.straceLines();
         if (lines.isEmpty()) {
             out().println("No system calls yet: they are recorded from the first container step on (new, run).");

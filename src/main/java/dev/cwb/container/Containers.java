@@ -43,6 +43,8 @@ public final class Containers {
     private final Map<String, Long> created = new LinkedHashMap<>();
     private String current;
     private Cgroups cgroups;
+    /** run/cwb-init, written and checked once, then started from its descriptor (see InitBinary). */
+    private dev.cwb.kernel.InitBinary initProgram;
 
     public Containers(WorkbenchHome home) {
         this.home = home;
@@ -145,8 +147,10 @@ public final class Containers {
         }
         InitProcess init;
         try {
-            Path program = InitProcess.install(home.run().resolve("cwb-init"));
-            init = InitProcess.start(program, "cwb-init", stdio);
+            if (initProgram == null) {
+                initProgram = dev.cwb.kernel.InitBinary.install(home.run()); // run/ is 0700 (made above)
+            }
+            init = InitProcess.start(initProgram, "cwb-init", stdio);
         } catch (IOException e) {
             abandonWorkspace(marker, dirs);
             throw CwbException.io("starting cwb-init", e, "check " + home.root());
@@ -167,6 +171,7 @@ public final class Containers {
         }
         c.calls().setParentDeathSignal(9);
         c.calls().setChildSubreaper();
+        c.calls().setName("cwb-init"); // started as /proc/self/fd/N, the kernel named it "N"
         return c;
     }
 

@@ -4,9 +4,7 @@ import dev.cwb.CwbException;
 import dev.cwb.kernel.MountFlags;
 import dev.cwb.kernel.SyscallException;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,15 +20,21 @@ import java.util.List;
  *       the current process then clones itself, and the clone carries on as PID 1.</li>
  *   <li>{@code user}: uid and gid maps must be written from outside (user_namespaces(7),
  *       "User and group ID mappings"): the workbench writes {@code /proc/PID/uid_map} and
- *       {@code gid_map}, mapping root inside to the workbench's own user.</li>
+ *       {@code gid_map}, mapping root inside to the workbench's own user — from its own thread, in the
+ *       parent namespace, as runc's parent process does, each write a traced openat, write and close
+ *       ({@link dev.cwb.kernel.Syscalls#writeFile}) with the kernel's result. From inside, the process
+ *       could map itself only after giving up setgroups(2) for good.</li>
  * </ul>
  */
 public final class UnshareStep {
-    /** A file the workbench wrote for the step (the id maps), to show beside the calls. */
+    /**
+     * A file the workbench wrote for the step (the id maps), as the shell command that does the same: a
+     * note beside the traced calls that made it, never a call itself.
+     */
     public record FileWrite(Path file, String value) {
         @Override
         public String toString() {
-            return "echo '" + value.trim() + "' > " + file;
+            return "# shell: echo '" + value.trim() + "' > " + file;
         }
     }
 
@@ -52,10 +56,10 @@ public final class UnshareStep {
         c.markUnshared(ns);
         switch (ns) {
             case MNT -> c.calls().mount(null, "/", null, MountFlags.MS_REC | MountFlags.MS_PRIVATE, null);
-            case USER -> writes.addAll(writeIdMaps(c.current().pid()));
+            case USER -> writes.addAll(writeIdMaps(c.hostCalls(), c.current().pid()));
             case TIME -> {
                 if (bootOffsetSeconds != 0) {
-                    writes.add(write(Path.of("/proc", Integer.toString(c.current().pid()), "timens_offsets"),
+                    writes.add(write(c.hostCalls(), Path.of("/proc", Integer.toString(c.current().pid()), "timens_offsets"),
                             "boottime " + bootOffsetSeconds + " 0\n"));
                 }
             }
@@ -67,26 +71,30 @@ public final class UnshareStep {
         return writes;
     }
 
-    /** Root inside is this JVM's user outside: the one mapping an unprivileged process may write itself. */
-    static List<FileWrite> writeIdMaps(int pid) {
+    /**
+     * Root inside is this JVM's user outside: the one mapping an unprivileged process may write itself.
+     * The writes are traced calls made through {@code calls}, on this JVM's thread.
+     */
+    public static List<FileWrite> writeIdMaps(dev.cwb.kernel.Syscalls calls, int pid) throws SyscallException {
         long uid = new com.sun.security.auth.module.UnixSystem().getUid();
         long gid = new com.sun.security.auth.module.UnixSystem().getGid();
         Path proc = Path.of("/proc", Integer.toString(pid));
         List<FileWrite> writes = new ArrayList<>();
         if (uid != 0) {
             // an unprivileged writer must first give up setgroups(2) (user_namespaces(7), "/proc/PID/setgroups")
-            writes.add(write(proc.resolve("setgroups"), "deny\n"));
+            writes.add(write(calls, proc.resolve("setgroups"), "deny\n"));
         }
-        writes.add(write(proc.resolve("uid_map"), "0 " + uid + " 1\n"));
-        writes.add(write(proc.resolve("gid_map"), "0 " + gid + " 1\n"));
+        writes.add(write(calls, proc.resolve("uid_map"), "0 " + uid + " 1\n"));
+        writes.add(write(calls, proc.resolve("gid_map"), "0 " + gid + " 1\n"));
         return writes;
     }
 
-    private static FileWrite write(Path file, String value) {
+    private static FileWrite write(dev.cwb.kernel.Syscalls calls, Path file, String value) throws SyscallException {
         try {
-            Files.writeString(file, value, StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            throw CwbException.io("writing " + file, e, "the kernel accepts the id maps once, from the parent user namespace");
+            calls.writeFile(file.toString(), value.getBytes(StandardCharsets.US_ASCII));
+        } catch (SyscallException e) {
+            throw new CwbException(CwbException.IO, "writing " + file + ": " + e.getMessage(),
+                    "the kernel accepts each id map once, from the parent user namespace", e);
         }
         return new FileWrite(file, value);
     }

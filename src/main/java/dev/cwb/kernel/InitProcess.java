@@ -6,8 +6,6 @@ import com.sun.jna.Native;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -47,6 +45,8 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
     private volatile boolean gone;
     /** Descriptors to send right after the next request (which must be a recvmsg of them). */
     private int[] pendingDescriptors;
+    /** The read end of the status pipe handed over for the next execve, or -1 (see {@link InitProgram}). */
+    private int statusRead = -1;
 
     private InitProcess(int pid, int socket, InitProcess parent) {
         this.pid = pid;
@@ -55,14 +55,15 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
     }
 
     /**
-     * Starts cwb-init from {@code program} (written there by {@link #install} if missing), named
-     * {@code argv0} in ps, with this JVM's standard input, output and error unless {@code stdio} names
-     * other descriptors for 0, 1 and 2.
+     * Starts cwb-init from {@code program} — from its checked descriptor, never by its name (see
+     * {@link InitBinary}) — named {@code argv0} in ps, with this JVM's standard input, output and error
+     * unless {@code stdio} names other descriptors for 0, 1 and 2.
      */
-    public static InitProcess start(Path program, String argv0, int[] stdio) throws SyscallException, IOException {
+    public static InitProcess start(InitBinary program, String argv0, int[] stdio) throws SyscallException, IOException {
         if (!LibC.AVAILABLE) {
-            throw new SyscallException("posix_spawn", "\"" + program + "\"", Errno.ENOSYS);
+            throw new SyscallException("posix_spawn", "\"" + program.path() + "\"", Errno.ENOSYS);
         }
+        String path = program.spawnPath();
         int[] pair = socketPair();
         List<int[]> dup2 = new ArrayList<>();
         if (stdio != null) {
@@ -72,7 +73,7 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
         }
         dup2.add(new int[] {pair[1], InitProgram.CONTROL_FD});
         try {
-            int pid = SPAWNER.submit(() -> Spawn.spawn(program.toString(), new String[] {argv0},
+            int pid = SPAWNER.submit(() -> Spawn.spawn(path, new String[] {argv0},
                     dup2.toArray(int[][]::new))).get();
             return new InitProcess(pid, pair[0], null);
         } catch (ExecutionException e) {
@@ -88,25 +89,6 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
         } finally {
             LibC.close(pair[1]);
         }
-    }
-
-    /** Writes cwb-init to {@code program} (mode 0755) unless the file there already has the right bytes. */
-    public static Path install(Path program) throws IOException {
-        byte[] bytes = InitProgram.forCurrentArch();
-        if (Files.isRegularFile(program) && java.util.Arrays.equals(Files.readAllBytes(program), bytes)) {
-            return program;
-        }
-        Files.createDirectories(program.getParent());
-        Path tmp = Files.createTempFile(program.getParent(), ".cwb-init", ".tmp");
-        try {
-            Files.write(tmp, bytes);
-            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-            Files.move(tmp, program, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        return program;
     }
 
     /** cwb-init's process id, as this JVM's PID namespace sees it. */
@@ -125,7 +107,21 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
     }
 
     @Override
+    public boolean timesRoundTrip() {
+        return true;
+    }
+
+    @Override
     public synchronized long make(long number, Object[] args) throws SyscallException {
+        if (number == SyscallNumber.FORK.number() || number == SyscallNumber.VFORK.number()
+                || number == SyscallNumber.CLONE3.number()) {
+            // cwb-init refuses them too (InitProgram): their child would answer on the parent's socket
+            throw new SyscallException("cwb-init makes no fork, vfork or clone3: a new process comes from clone, "
+                    + "whose child takes a control socket of its own (InitProcess.cloneChild)");
+        }
+        if (number == SyscallNumber.EXECVE.number() && statusRead < 0) {
+            throw new SyscallException("an execve through cwb-init needs its status pipe first (Syscalls.execve hands it over)");
+        }
         int fd;
         synchronized (closeLock) {
             fd = socket;
@@ -168,12 +164,12 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
             pendingDescriptors = null;
             sendDescriptors(socket, fds);
         }
+        if (number == SyscallNumber.EXECVE.number()) {
+            return execveResult();
+        }
         long n = LibC.read(socket, reply, reply.length);
         if (n == 0) {
             gone = true;
-            if (number == SyscallNumber.EXECVE.number()) {
-                return 0; // the control socket was close-on-exec: the new program is running
-            }
             throw new SyscallException("cwb-init (pid " + pid + ") exited before it answered");
         }
         if (n < 8) {
@@ -187,6 +183,65 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
             frame.decode(payload);
         }
         return result;
+    }
+
+    /**
+     * execve's result, read from the status pipe: the kernel's -errno when the call failed, or 0 when the
+     * pipe reached end of file — closed by the kernel because the call succeeded (it is close-on-exec and
+     * only cwb-init holds its write end). Should cwb-init be killed at that very moment, the pipe closes
+     * too, and the kill is what the command's wait status then shows.
+     */
+    private long execveResult() throws SyscallException {
+        int status = statusRead;
+        statusRead = -1;
+        try {
+            long n;
+            do {
+                n = LibC.read(status, reply, reply.length);
+            } while (n < 0 && Native.getLastError() == Errno.EINTR);
+            if (n == 0) {
+                gone = true;
+                return 0;
+            }
+            if (n < 8) {
+                throw new SyscallException("cwb-init (pid " + pid + ") sent a short execve status (" + n + " bytes)");
+            }
+            return ByteBuffer.wrap(reply, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        } finally {
+            LibC.close(status);
+        }
+    }
+
+    /**
+     * Hands cwb-init the write end of a new pipe as {@link InitProgram#STATUS_FD}, close-on-exec, keeping
+     * the read end here for the execve that follows: a traced recvmsg(2), and a dup3(2) and close(2) when
+     * the descriptor it received has another number.
+     */
+    synchronized void prepareExecStatus(Syscalls traced) throws SyscallException {
+        if (statusRead >= 0) {
+            LibC.close(statusRead);
+            statusRead = -1;
+        }
+        int[] pipe = new int[2];
+        if (LibC.pipe2(pipe, OpenFlags.O_CLOEXEC) != 0) {
+            throw new SyscallException("pipe2", "O_CLOEXEC", Native.getLastError());
+        }
+        boolean ready = false;
+        try {
+            int received = passDescriptors(traced, new int[] {pipe[1]})[0];
+            if (received != InitProgram.STATUS_FD) {
+                traced.dup3(received, InitProgram.STATUS_FD, OpenFlags.O_CLOEXEC);
+                traced.close(received);
+            }
+            ready = true;
+        } finally {
+            LibC.close(pipe[1]); // from now on only cwb-init holds the write end
+            if (ready) {
+                statusRead = pipe[0];
+            } else {
+                LibC.close(pipe[0]);
+            }
+        }
     }
 
     private void send(int socket, byte[] message) throws SyscallException {
@@ -252,10 +307,23 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
         try {
             int received = passDescriptors(traced, new int[] {pair[1]})[0];
             if (received != InitProgram.CHILD_CONTROL_FD) {
-                traced.dup3(received, InitProgram.CHILD_CONTROL_FD);
-                traced.close(received);
+                try {
+                    traced.dup3(received, InitProgram.CHILD_CONTROL_FD);
+                } finally {
+                    traced.close(received);
+                }
             }
-            int childPid = traced.forkLike();
+            int childPid;
+            try {
+                childPid = traced.forkLike();
+            } catch (SyscallException e) {
+                try {
+                    traced.close(InitProgram.CHILD_CONTROL_FD); // no child to take it: cwb-init must not keep it open
+                } catch (SyscallException closing) {
+                    e.addSuppressed(closing);
+                }
+                throw e;
+            }
             InitProcess child = new InitProcess(toHostPid.applyAsInt(childPid), pair[0], this);
             long n = LibC.read(pair[0], child.reply, child.reply.length);
             if (n < 8) {

@@ -3,7 +3,7 @@ package dev.cwb.kernel;
 import java.util.HexFormat;
 
 /**
- * cwb-init, the container's first process: a static program of some 300 bytes (349 on x86_64, 312 on
+ * cwb-init, the container's first process: a static program of some 400 bytes (463 on x86_64, 400 on
  * aarch64), written by the workbench itself, that makes system calls on the workbench's behalf.
  *
  * <p><b>Why a process of its own.</b> A JVM always runs many threads, and the kernel will not give a
@@ -22,20 +22,35 @@ import java.util.HexFormat;
  *   reply    [0] result (or -errno)               [8..) payload[0..outlen)
  * </pre>
  * Pointer arguments are absolute addresses inside the payload: the buffer never moves, so the workbench
- * computes them. When the socket reaches end of file (the workbench went away) the program exits.
+ * computes them. When the socket reaches end of file (the workbench went away) the program exits 0.
+ *
+ * <p><b>What it refuses.</b> A request shorter than its 64-byte header, or whose {@code outlen} asks back
+ * more than its payload, is answered {@code -EINVAL} ({@link #REFUSED_SHORT}) without a call: the words it
+ * did not send would be the previous request's. The calls that make a process other than {@code clone} —
+ * {@code fork}, {@code vfork} and {@code clone3} on x86_64, {@code clone3} on aarch64 (which has no fork or
+ * vfork) — are answered {@code -ENOSYS} ({@link #REFUSED_CALL}) without a call: their child would come back
+ * with the parent's socket, and the two would read each other's answers. These replies are cwb-init's,
+ * not the kernel's; {@link InitProcess} never sends such requests, and says so if asked to. When its own
+ * {@code dup2} (a clone taking its socket) or its reply's {@code write} fails, it cannot answer any more,
+ * and exits 1.
  *
  * <p><b>clone.</b> After a {@code clone} request the child (result 0) first moves descriptor 4 onto 3 —
  * the workbench hands it a fresh socket there beforehand — so parent and child each talk on their own
  * socket from then on. That is how the container's PID 1 is born after {@code unshare(CLONE_NEWPID)}.
  *
- * <p><b>execve.</b> Descriptor 3 is marked close-on-exec before the final execve(2): if the call succeeds
- * the socket closes and the workbench reads end of file; if it fails the reply carries the errno.
+ * <p><b>execve.</b> The reply to an execve request goes to descriptor {@link #STATUS_FD}, not 3: the write
+ * end of a pipe the workbench hands over just before, close-on-exec, whose read end only the workbench
+ * holds ({@link InitProcess}). If the call succeeds the kernel closes the pipe as the new program starts,
+ * and the workbench reads end of file there — which nothing else can cause while cwb-init lives (the
+ * workbench shutting the control socket, say on Ctrl-C, does not touch the pipe); if it fails, the pipe
+ * carries the kernel's errno and cwb-init goes on answering on its socket. This is the status pipe of
+ * Go's {@code forkExec} and of runc's {@code runc init}.
  *
  * <p>The machine code, with its assembly (GNU as syntax) beside each instruction, is below. The x86_64
  * version runs natively in the tests. The aarch64 version matches what binutils' {@code aarch64-linux-gnu-as}
  * makes of that assembly, and {@code Arm64ProgramsTest} runs it under qemu-user ({@code qemu-aarch64-static}):
- * requests, pointers into the payload, {@code -errno} replies, {@code outlen}, the clone hand-over and the
- * exit at end of file. It has not run on real arm64 hardware.
+ * requests, pointers into the payload, {@code -errno} replies, {@code outlen}, the refusals, the clone
+ * hand-over and the exit at end of file. It has not run on real arm64 hardware.
  */
 public final class InitProgram {
     /** The request buffer's address in cwb-init. */
@@ -48,6 +63,12 @@ public final class InitProgram {
     public static final int CONTROL_FD = 3;
     /** The descriptor the child of a clone request takes its own control socket from. */
     public static final int CHILD_CONTROL_FD = 4;
+    /** Where cwb-init writes its reply to an execve request: the status pipe. */
+    public static final int STATUS_FD = 5;
+    /** cwb-init's answer to a request shorter than its header (or asking back more than it sent): -EINVAL. */
+    public static final long REFUSED_SHORT = -22;
+    /** cwb-init's answer to fork, vfork and clone3, which it never makes: -ENOSYS. */
+    public static final long REFUSED_CALL = -38;
 
     private InitProgram() {
     }
@@ -66,8 +87,26 @@ public final class InitProgram {
                 "ba00000100",               // mov edx, 0x10000
                 "0f05",                     // syscall
                 "4885c0",                   // test rax, rax
-                "0f8e88000000",             // jle done                  end of file or error
+                "0f8efa000000",             // jle done                  end of file or error
+                "41bc03000000",             // mov r12d, 3               replies go to the control socket
+                "48c7c3eaffffff",           // mov rbx, -22              -EINVAL for a request that is
+                "4883f840",                 // cmp rax, 64                 shorter than its header
+                "0f8c9f000000",             // jl refuse
+                "488d48c0",                 // lea rcx, [rax-64]         or asks back more than it sent
+                "48390c2538006000",         // cmp [0x600038], rcx       (outlen, unsigned)
+                "0f878d000000",             // ja refuse
                 "488b042500006000",         // mov rax, [0x600000]       number
+                "4883f83b",                 // cmp rax, 59               execve? (59 = execve)
+                "7506",                     // jne notexec
+                "41bc05000000",             // mov r12d, 5               its reply goes to the status pipe
+                // notexec:
+                "48c7c3daffffff",           // mov rbx, -38              -ENOSYS for the other calls that make
+                "4883f839",                 // cmp rax, 57                 a process: fork,
+                "746c",                     // je refuse
+                "4883f83a",                 // cmp rax, 58                 vfork,
+                "7466",                     // je refuse
+                "483db3010000",             // cmp rax, 435                clone3
+                "745e",                     // je refuse
                 "488b3c2508006000",         // mov rdi, [0x600008]       arguments 1..6
                 "488b342510006000",         // mov rsi, [0x600010]
                 "488b142518006000",         // mov rdx, [0x600018]
@@ -77,22 +116,32 @@ public final class InitProgram {
                 "0f05",                     // syscall                   the requested call
                 "4889c3",                   // mov rbx, rax              keep the result
                 "4885c0",                   // test rax, rax
-                "751c",                     // jnz reply
+                "7530",                     // jnz reply
                 "48833c250000600038",       // cmp qword [0x600000], 56  was it clone? (56 = clone)
-                "7511",                     // jne reply
+                "7525",                     // jne reply
                 "b821000000",               // mov eax, 33               child: dup2(4, 3)
                 "bf04000000",               // mov edi, 4
                 "be03000000",               // mov esi, 3
                 "0f05",                     // syscall
+                "4883f803",                 // cmp rax, 3
+                "753a",                     // jne fail                  no socket of its own: it cannot answer
+                "eb0c",                     // jmp reply
+                // refuse:
+                "48c7042538006000" + "00000000", // mov qword [0x600038], 0   nothing but the result goes back
                 // reply:
                 "488b142538006000",         // mov rdx, [0x600038]       outlen
                 "48891c2538006000",         // mov [0x600038], rbx       result goes right before the payload
                 "4883c208",                 // add rdx, 8
-                "b801000000",               // mov eax, 1                write(3, 0x600038, 8 + outlen)
-                "bf03000000",               // mov edi, 3
+                "b801000000",               // mov eax, 1                write(r12, 0x600038, 8 + outlen)
+                "4489e7",                   // mov edi, r12d
                 "be38006000",               // mov esi, 0x600038
                 "0f05",                     // syscall
-                "e95cffffff",               // jmp loop
+                "4839d0",                   // cmp rax, rdx              all of it written?
+                "0f84f6feffff",             // je loop
+                // fail:
+                "b8e7000000",               // mov eax, 231              exit_group(1)
+                "bf01000000",               // mov edi, 1
+                "0f05",                     // syscall
                 // done:
                 "b8e7000000",               // mov eax, 231              exit_group(0)
                 "31ff",                     // xor edi, edi
@@ -110,34 +159,59 @@ public final class InitProgram {
             0xd28007e8, // mov x8, #63                   (63 = read)
             0xd4000001, // svc #0
             0xf100001f, // cmp x0, #0
-            0x5400030d, // b.le done                     end of file or error
+            0x540005cd, // b.le done                     end of file or error
+            0xd2800075, // mov x21, #3                   replies go to the control socket
+            0x928002b4, // mov x20, #-22                 -EINVAL for a request that is
+            0xf101001f, // cmp x0, #64                     shorter than its header
+            0x540003ab, // b.lt refuse
+            0xd1010009, // sub x9, x0, #64               or asks back more than it sent
+            0xf9401e6a, // ldr x10, [x19, #56]           (outlen, unsigned)
+            0xeb09015f, // cmp x10, x9
+            0x54000328, // b.hi refuse
             0xf9400268, // ldr x8, [x19]                 number
+            0xf103751f, // cmp x8, #221                  execve? (221 = execve)
+            0x54000041, // b.ne notexec
+            0xd28000b5, // mov x21, #5                   its reply goes to the status pipe
+            // notexec:
+            0x928004b4, // mov x20, #-38                 -ENOSYS for the other call that makes a
+            0xf106cd1f, // cmp x8, #435                    process: clone3 (arm64 has no fork, vfork)
+            0x54000240, // b.eq refuse
             0xa9408660, // ldp x0, x1, [x19, #8]         arguments 1..6
             0xa9418e62, // ldp x2, x3, [x19, #24]
             0xa9429664, // ldp x4, x5, [x19, #40]
             0xd4000001, // svc #0                        the requested call
             0xaa0003f4, // mov x20, x0                   keep the result
-            0xb5000120, // cbnz x0, reply
+            0xb50001a0, // cbnz x0, reply
             0xf9400269, // ldr x9, [x19]
             0xf103713f, // cmp x9, #220                  was it clone? (220 = clone)
-            0x540000c1, // b.ne reply
+            0x54000141, // b.ne reply
             0xd2800080, // mov x0, #4                    child: dup3(4, 3, 0)
             0xd2800061, // mov x1, #3
             0xd2800002, // mov x2, #0
             0xd2800308, // mov x8, #24                   (24 = dup3)
             0xd4000001, // svc #0
+            0xf1000c1f, // cmp x0, #3
+            0x54000181, // b.ne fail                     no socket of its own: it cannot answer
+            0x14000002, // b reply
+            // refuse:
+            0xf9001e7f, // str xzr, [x19, #56]           nothing but the result goes back
             // reply:
             0xf9401e62, // ldr x2, [x19, #56]            outlen
             0xf9001e74, // str x20, [x19, #56]           result goes right before the payload
             0x91002042, // add x2, x2, #8
-            0xd2800060, // mov x0, #3                    write(3, buffer + 56, 8 + outlen)
+            0xaa1503e0, // mov x0, x21                   write(x21, buffer + 56, 8 + outlen)
             0x9100e261, // add x1, x19, #56
             0xd2800808, // mov x8, #64                   (64 = write)
             0xd4000001, // svc #0
-            0x17ffffe3, // b loop
+            0xeb02001f, // cmp x0, x2                    all of it written?
+            0x54fffa00, // b.eq loop
+            // fail:
+            0xd2800020, // mov x0, #1                    exit_group(1)
+            0xd2800bc8, // mov x8, #94                   (94 = exit_group)
+            0xd4000001, // svc #0
             // done:
             0xd2800000, // mov x0, #0                    exit_group(0)
-            0xd2800bc8, // mov x8, #94                   (94 = exit_group)
+            0xd2800bc8, // mov x8, #94
             0xd4000001, // svc #0
         };
         byte[] bytes = new byte[code.length * 4];

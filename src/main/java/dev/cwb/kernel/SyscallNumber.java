@@ -15,7 +15,11 @@ public enum SyscallNumber {
     OPENAT(257, 56), MKDIRAT(258, 34), MKNODAT(259, 33), FCHOWNAT(260, 54), UNLINKAT(263, 35),
     SYMLINKAT(266, 36), FCHMODAT(268, 53), UNSHARE(272, 97), DUP3(292, 24), SETNS(308, 268),
     UMASK(95, 166), CAPSET(126, 91), CLOSE_RANGE(436, 436),
-    MOVE_MOUNT(429, 429), FSOPEN(430, 430), FSCONFIG(431, 431), FSMOUNT(432, 432);
+    MOVE_MOUNT(429, 429), FSOPEN(430, 430), FSCONFIG(431, 431), FSMOUNT(432, 432),
+    // untraced, for writing and checking cwb-init's file (InitBinary)
+    PREAD64(17, 67), FCHMOD(91, 52), RENAMEAT2(316, 276), STATX(332, 291),
+    // the calls that make a process besides clone, which cwb-init refuses (aarch64 has no fork or vfork: -1)
+    FORK(57, -1), VFORK(58, -1), CLONE3(435, 435);
 
     private final long x86_64;
     private final long aarch64;

@@ -17,4 +17,12 @@ public interface SyscallPort {
 
     /** The id strace would print for the caller: a thread id here, cwb-init's process id there. */
     long callerId();
+
+    /**
+     * True when the time a call takes here is a round trip — the request sent, the call made by another
+     * process, the answer read — rather than the call alone on this thread ({@link SyscallRecord#timing}).
+     */
+    default boolean timesRoundTrip() {
+        return false;
+    }
 }

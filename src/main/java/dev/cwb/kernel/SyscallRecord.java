@@ -12,12 +12,29 @@ import java.util.List;
  * @param args     each argument as strace prints it ({@code "MS_BIND|MS_REC"}, {@code "\"/x\""}, {@code "NULL"})
  * @param result   the return value; {@code -1} on failure
  * @param errno    the error number on failure, otherwise {@code 0}
- * @param duration time spent in the native call only (no decoding or printing)
+ * @param duration how long the call took, as {@code timing} says: the native call on this thread, or the
+ *                 round trip to cwb-init (the request, the call there, the answer); no decoding or printing
  * @param tid      the calling thread's kernel id, gettid(2)
+ * @param timing   what {@code duration} measures
  */
-public record SyscallRecord(String name, List<String> args, long result, int errno, Duration duration, long tid) {
+public record SyscallRecord(String name, List<String> args, long result, int errno, Duration duration, long tid,
+                            Timing timing) {
+    /** What a record's duration measures. */
+    public enum Timing {
+        /** The native call, made on the workbench's own thread (syscall(2) through JNA). */
+        CALL,
+        /** The round trip to cwb-init: request written, the call made there, the answer read. */
+        ROUND_TRIP
+    }
+
     public SyscallRecord {
         args = List.copyOf(args);
+        java.util.Objects.requireNonNull(timing, "timing");
+    }
+
+    /** A call made on this thread: its duration is the call's. */
+    public SyscallRecord(String name, List<String> args, long result, int errno, Duration duration, long tid) {
+        this(name, args, result, errno, duration, tid, Timing.CALL);
     }
 
     public boolean failed() {

@@ -343,6 +343,14 @@ public final class Syscalls {
         invoke(SyscallNumber.PRCTL, List.of("PR_SET_CHILD_SUBREAPER", "1"), 36L, 1L);
     }
 
+    /**
+     * prctl(PR_SET_NAME, name): the caller's name in /proc/PID/comm and ps (at most 15 bytes are kept); the
+     * kernel sets it from the program's file name at each execve(2).
+     */
+    public void setName(String name) throws SyscallException {
+        invoke(SyscallNumber.PRCTL, List.of("PR_SET_NAME", quote(name)), 15L, cString(name));
+    }
+
     /** kill(2): send {@code sig} to a process (or, with a negative pid, a process group). */
     public void kill(int pid, int sig) throws SyscallException {
         invoke(SyscallNumber.KILL, List.of(Integer.toString(pid), StraceText.signal(sig)), (long) pid, (long) sig);
@@ -430,8 +438,13 @@ public final class Syscalls {
 
     /** dup3(2): {@code newfd} becomes a copy of {@code oldfd} (closing what it was). */
     public void dup3(int oldfd, int newfd) throws SyscallException {
-        invoke(SyscallNumber.DUP3, List.of(Integer.toString(oldfd), Integer.toString(newfd), "0"), (long) oldfd,
-                (long) newfd, 0L);
+        dup3(oldfd, newfd, 0);
+    }
+
+    /** dup3(2) with {@code flags}: 0 or {@link OpenFlags#O_CLOEXEC} (the only flag it takes). */
+    public void dup3(int oldfd, int newfd, int flags) throws SyscallException {
+        invoke(SyscallNumber.DUP3, List.of(Integer.toString(oldfd), Integer.toString(newfd),
+                flags == OpenFlags.O_CLOEXEC ? "O_CLOEXEC" : Integer.toString(flags)), (long) oldfd, (long) newfd, (long) flags);
     }
 
     /** close_range(first, ~0U, CLOSE_RANGE_CLOEXEC): every descriptor from {@code first} up closes at execve. */
@@ -492,8 +505,15 @@ public final class Syscalls {
      * execve(2): replace the caller's program. {@code env} is printed the way strace prints it by default,
      * as an address and a count; the address as {@code 0x...}, as {@link #mount} prints the pointers it
      * passes. Returns only if it failed (as an exception).
+     *
+     * <p>Through cwb-init, the result comes from a status pipe handed over first (a traced recvmsg, and a
+     * dup3 and close to put it at {@link InitProgram#STATUS_FD}): the kernel's errno when the call failed,
+     * end of file — the kernel closing the close-on-exec pipe — when it succeeded (see {@link InitProgram}).
      */
     public void execve(String path, List<String> argv, List<String> env) throws SyscallException {
+        if (port instanceof InitProcess init) {
+            init.prepareExecStatus(this);
+        }
         List<Block> argBlocks = argv.stream().map(a -> (Block) cString(a)).toList();
         List<Block> envBlocks = env.stream().map(e -> (Block) cString(e)).toList();
         List<String> shown = argv.stream().map(Syscalls::quote).toList();
@@ -607,7 +627,8 @@ public final class Syscalls {
             }
         }
         SyscallRecord record = new SyscallRecord(call.callName(), shown, errno != 0 ? -1 : result, errno,
-                Duration.ofNanos(end - start), caller);
+                Duration.ofNanos(end - start), caller,
+                port.timesRoundTrip() ? SyscallRecord.Timing.ROUND_TRIP : SyscallRecord.Timing.CALL);
         listener.called(record);
         if (record.failed()) {
             throw new SyscallException(call.callName(), String.join(", ", shown), errno);

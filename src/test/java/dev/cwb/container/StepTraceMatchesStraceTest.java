@@ -89,6 +89,10 @@ class StepTraceMatchesStraceTest {
             new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor(); // strace detaches and exits
             assertTrue(p.waitFor(30, TimeUnit.SECONDS), "strace did not stop");
         }
+        // trace -T says what its times measure: a call through cwb-init is timed as the round trip it is
+        List<String> timed = cwb.ok("trace", "-T", "-n", "3").out().lines().toList();
+        assertEquals(3, timed.size(), timed.toString());
+        assertTrue(timed.stream().allMatch(l -> l.matches("\\[pid \\d+\\] .* = .* <\\d+\\.\\d{6} (round trip|call)>")), timed.toString());
         cwb.ok("rm", box);
 
         Map<Integer, List<String>> records = byPid(recorded);

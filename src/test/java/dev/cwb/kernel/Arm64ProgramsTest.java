@@ -38,6 +38,8 @@ class Arm64ProgramsTest {
     private static final long GETPID = 172;
     private static final long GETPPID = 173;
     private static final long CLONE = 220;
+    private static final long EXECVE = 221;
+    private static final long CLONE3 = 435;
     private static final long WAIT4 = 260;
     private static final long SIGCHLD = 17;
     /** Where a request's payload lies in cwb-init's memory: pointer arguments point here. */
@@ -64,9 +66,13 @@ class Arm64ProgramsTest {
         int[] childControl = InitProcess.socketPair();
         int[] stdout = new int[2];
         assertEquals(0, LibC.pipe2(stdout, OpenFlags.O_CLOEXEC));
+        int[] statusPipe = new int[2];
+        assertEquals(0, LibC.pipe2(statusPipe, OpenFlags.O_CLOEXEC));
         int pid = Spawn.spawn(qemu.toString(), new String[] {"qemu-aarch64-static", init.toString()}, new int[][] {
-            {stdout[1], 1}, {control[1], InitProgram.CONTROL_FD}, {childControl[1], InitProgram.CHILD_CONTROL_FD}});
+            {stdout[1], 1}, {control[1], InitProgram.CONTROL_FD}, {childControl[1], InitProgram.CHILD_CONTROL_FD},
+            {statusPipe[1], InitProgram.STATUS_FD}});
         LibC.close(stdout[1]);
+        LibC.close(statusPipe[1]);
         LibC.close(control[1]);
         LibC.close(childControl[1]);
         int c = control[0];
@@ -82,6 +88,17 @@ class Arm64ProgramsTest {
             send(c, CHDIR, bytes("/no/such/directory\0"), 0, PAYLOAD_ADDRESS);
             assertEquals(-Errno.ENOENT, reply(c).getLong(0));
 
+            byte[] shortRequest = new byte[10];
+            shortRequest[0] = (byte) GETPID;
+            assertEquals(10, LibC.write(c, shortRequest, shortRequest.length));
+            assertEquals(InitProgram.REFUSED_SHORT, reply(c).getLong(0), "a request shorter than its header is refused");
+            send(c, CLONE3, new byte[64], 0, PAYLOAD_ADDRESS, 64);
+            assertEquals(InitProgram.REFUSED_CALL, reply(c).getLong(0), "clone3 is refused");
+
+            send(c, EXECVE, bytes("/no/such/program\0"), 0, PAYLOAD_ADDRESS, 0, 0);
+            assertEquals(-Errno.ENOENT, reply(statusPipe[0]).getLong(0), "execve's errno comes on the status pipe");
+            assertEquals(pid, call(c, GETPID), "and nothing on the socket before the next answer");
+
             long child = call(c, CLONE, SIGCHLD, 0, 0, 0, 0, 0);
             assertTrue(child > 0, "the parent answers with the child's pid, got " + child);
             assertEquals(0, reply(childControl[0]).getLong(0), "the child answers 0, on its own socket");
@@ -96,6 +113,7 @@ class Arm64ProgramsTest {
         } finally {
             LibC.close(c); // end of file: cwb-init exits
             LibC.close(stdout[0]);
+            LibC.close(statusPipe[0]);
         }
         int[] status = new int[1];
         assertEquals(pid, LibC.waitpid(pid, status, 0));

@@ -1,29 +1,55 @@
 package dev.cwb.kernel;
 
 import dev.cwb.testing.Requirements;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * cwb-init really makes the calls it is asked for: its own pid comes back from getpid, a failing call
- * gives the kernel's errno, a clone answers on its own socket, and a successful execve ends the
- * conversation (the control socket is close-on-exec). Needs Linux, not root.
+ * gives the kernel's errno, a clone answers on its own socket, execve's result comes from the status pipe.
+ * What it refuses is checked by speaking its protocol directly: a request shorter than its header, and
+ * fork, vfork and clone3. And it runs from the descriptor that was checked, whatever is put at its name
+ * afterwards. Needs Linux; the failed clone needs root.
  */
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a read that never returns fails
 class InitProcessTest {
     @TempDir
     Path dir;
+    private final List<AutoCloseable> opened = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable c : opened) {
+            c.close();
+        }
+    }
+
+    private InitBinary binary() throws Exception {
+        Requirements.requireLinux();
+        InitBinary b = InitBinary.install(dir);
+        opened.add(b);
+        return b;
+    }
 
     private InitProcess start() throws Exception {
-        Requirements.requireLinux();
-        return InitProcess.start(InitProcess.install(dir.resolve("cwb-init")), "cwb-init", null);
+        return InitProcess.start(binary(), "cwb-init", null);
     }
 
     @Test
@@ -39,6 +65,8 @@ class InitProcessTest {
             assertEquals(List.of("getpid() = " + init.pid(), "chdir(\"" + dir.resolve("missing") + "\") = -1 ENOENT (No such file or directory)"),
                     log.records().stream().map(SyscallRecord::straceLine).toList());
             assertTrue(log.records().stream().allMatch(r -> r.tid() == init.pid()));
+            assertTrue(log.records().stream().allMatch(r -> r.timing() == SyscallRecord.Timing.ROUND_TRIP),
+                    "a call through cwb-init is timed as the round trip it is");
         } finally {
             init.close();
             assertEquals(0, new WaitStatus(init.reap()).exitCode(), "cwb-init exits 0 at end of file on its socket");
@@ -57,7 +85,7 @@ class InitProcessTest {
             Path marker = dir.resolve("ran");
             childCalls.closeOnExecFrom(3);
             childCalls.execve("/bin/sh", List.of("sh", "-c", "echo yes > " + marker), List.of());
-            assertTrue(child.gone(), "execve succeeded: the control socket closed with it");
+            assertTrue(child.gone(), "execve succeeded: the status pipe closed with it");
             int[] status = new int[1];
             assertEquals(child.pid(), calls.wait4(child.pid(), status, 0));
             assertEquals(0, new WaitStatus(status[0]).exitCode());
@@ -69,17 +97,203 @@ class InitProcessTest {
     }
 
     @Test
-    void aFailedExecveLeavesTheCloneAnsweringWithTheErrno() throws Exception {
+    void aFailedExecveReportsTheKernelsErrnoThroughTheStatusPipe() throws Exception {
+        Path notAProgram = dir.resolve("not-a-program");
+        Files.writeString(notAProgram, "\u0001\u0002 no ELF, no #!\n");
+        Files.setPosixFilePermissions(notAProgram, PosixFilePermissions.fromString("rwxr-xr-x"));
+        SyscallLog log = new SyscallLog();
         InitProcess init = start();
         try {
-            Syscalls calls = new Syscalls(SyscallListener.NONE, init);
-            SyscallException e = assertThrows(SyscallException.class,
+            Syscalls calls = new Syscalls(log, init);
+            SyscallException missing = assertThrows(SyscallException.class,
                     () -> calls.execve(dir.resolve("no-such-program").toString(), List.of("x"), List.of()));
-            assertEquals(Errno.ENOENT, e.errno());
-            assertEquals(init.pid(), calls.getpid(), "still there, still answering");
+            assertEquals(Errno.ENOENT, missing.errno());
+            SyscallException noExec = assertThrows(SyscallException.class,
+                    () -> calls.execve(notAProgram.toString(), List.of("x"), List.of()));
+            assertEquals(Errno.ENOEXEC, noExec.errno());
+            assertEquals(init.pid(), calls.getpid(), "still there, still answering on its socket");
+            List<String> lines = log.records().stream().map(SyscallRecord::straceLine).toList();
+            // before each execve: the status pipe's write end received, and put at descriptor 5
+            int first = lines.indexOf(lines.stream().filter(l -> l.startsWith("execve(")).findFirst().orElseThrow());
+            assertTrue(lines.get(0).startsWith("recvmsg(3, "), lines.toString());
+            assertTrue(lines.subList(0, first).stream().anyMatch(l -> l.matches("recvmsg\\(3, .*cmsg_data=\\[5\\].* = 1")
+                    || l.matches("dup3\\(\\d+, 5, O_CLOEXEC\\) = 5")), lines.toString());
+            assertTrue(lines.get(first).endsWith(" = -1 ENOENT (No such file or directory)"), lines.get(first));
         } finally {
             init.close();
             init.reap();
+        }
+    }
+
+    @Test
+    void theExecveReplyGoesToTheStatusPipeAndNotTheSocket() throws Exception {
+        try (Raw init = Raw.start(binary())) {
+            byte[] path = "/no/such/program\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            // execve(path, NULL, NULL): argv and envp NULL are allowed on Linux; the file is missing anyway
+            init.send(SyscallNumber.EXECVE.number(), path, 0, Raw.PAYLOAD_ADDRESS, 0, 0);
+            ByteBuffer status = Raw.read(init.statusRead);
+            assertEquals(-Errno.ENOENT, status.getLong(0), "the kernel's errno, from the status pipe");
+            assertEquals(8, status.limit());
+            assertEquals(init.pid, init.call(SyscallNumber.GETPID.number()), "the socket had no reply waiting: the next one is getpid's");
+        }
+    }
+
+    @Test
+    void aRequestShorterThanItsHeaderIsRefused() throws Exception {
+        try (Raw init = Raw.start(binary())) {
+            byte[] getpid = new byte[10];
+            getpid[0] = (byte) SyscallNumber.GETPID.number();
+            assertEquals(10, LibC.write(init.socket, getpid, getpid.length));
+            ByteBuffer r = Raw.read(init.socket);
+            assertEquals(InitProgram.REFUSED_SHORT, r.getLong(0), "-EINVAL, not getpid's answer");
+            assertEquals(8, r.limit());
+            // a payload asked back that is longer than what was sent
+            init.send(SyscallNumber.GETPID.number(), new byte[8], 9);
+            assertEquals(InitProgram.REFUSED_SHORT, Raw.read(init.socket).getLong(0));
+            assertEquals(init.pid, init.call(SyscallNumber.GETPID.number()), "and it goes on answering");
+        }
+    }
+
+    @Test
+    void forkVforkAndClone3AreRefusedAndMakeNoProcess() throws Exception {
+        Requirements.require(Arch.current() == Arch.X86_64, "fork and vfork exist on x86_64 only (aarch64: Arm64ProgramsTest)");
+        try (Raw init = Raw.start(binary())) {
+            for (SyscallNumber call : List.of(SyscallNumber.FORK, SyscallNumber.VFORK, SyscallNumber.CLONE3)) {
+                // clone3 with a zeroed clone_args of 64 bytes: the kernel would make a plain child of it
+                init.send(call.number(), new byte[64], 0, Raw.PAYLOAD_ADDRESS, 64);
+                assertEquals(InitProgram.REFUSED_CALL, Raw.read(init.socket).getLong(0), call.callName());
+            }
+            assertEquals(List.of(), dev.cwb.container.HostPids.children(init.pid), "no child was made");
+            assertEquals(init.pid, init.call(SyscallNumber.GETPID.number()));
+        }
+        InitProcess init = start();
+        try {
+            SyscallException e = assertThrows(SyscallException.class,
+                    () -> init.make(SyscallNumber.CLONE3.number(), new Object[] {0L, 0L}));
+            assertTrue(e.getMessage().contains("makes no fork, vfork or clone3"), e.getMessage());
+        } finally {
+            init.close();
+            init.reap();
+        }
+    }
+
+    @Test
+    void aCloneThatCannotTakeItsOwnSocketExitsInsteadOfAnsweringOnItsParents() throws Exception {
+        try (Raw init = Raw.start(binary())) { // nothing at descriptor 4: the child's dup2(4, 3) fails
+            long child = init.call(SyscallNumber.CLONE.number(), Syscalls.SIGCHLD, 0, 0, 0, 0, 0);
+            assertTrue(child > 0, "the parent answers with the child's pid, got " + child);
+            init.send(SyscallNumber.WAIT4.number(), new byte[4], 4, child, Raw.PAYLOAD_ADDRESS, 0, 0);
+            ByteBuffer waited = Raw.read(init.socket);
+            assertEquals(child, waited.getLong(0), "the next answer is wait4's: the child wrote none on this socket");
+            assertEquals(1, new WaitStatus(waited.getInt(8)).exitCode(), "the child exited 1");
+        }
+    }
+
+    @Test
+    void aFailedCloneLeavesNoSocketBehindInCwbInit() throws Exception {
+        Requirements.requireRoot();
+        InitProcess init = start();
+        try {
+            Syscalls calls = new Syscalls(SyscallListener.NONE, init);
+            calls.unshare(CloneFlags.CLONE_NEWPID);
+            InitProcess pid1 = init.cloneChild(calls, pid -> pid);
+            pid1.close(); // PID 1 exits, and its namespace takes no new process: the next clone fails
+            int[] status = new int[1];
+            assertEquals(pid1.pid(), calls.wait4(pid1.pid(), status, 0));
+            SyscallException e = assertThrows(SyscallException.class, () -> init.cloneChild(calls, pid -> pid));
+            assertEquals(Errno.ENOMEM, e.errno());
+            assertFalse(Files.exists(Path.of("/proc", Integer.toString(init.pid()), "fd", "4"), java.nio.file.LinkOption.NOFOLLOW_LINKS),
+                    "descriptor 4, the socket meant for the clone, was closed");
+        } finally {
+            init.close();
+            init.reap();
+        }
+    }
+
+    @Test
+    void cwbInitRunsFromTheCheckedDescriptorWhateverIsPutAtItsName() throws Exception {
+        InitBinary b = binary();
+        Path marker = dir.resolve("swapped-program-ran");
+        Path other = dir.resolve("other");
+        Files.writeString(other, "#!/bin/sh\ntouch " + marker + "\nsleep 5\n");
+        Files.setPosixFilePermissions(other, PosixFilePermissions.fromString("rwx------"));
+        Files.move(other, b.path(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE); // after the check
+        InitProcess init = InitProcess.start(b, "cwb-init", null);
+        try {
+            assertEquals(init.pid(), new Syscalls(SyscallListener.NONE, init).getpid(), "cwb-init answers: it is what ran");
+            assertFalse(Files.exists(marker), "the program put at the name after the check did not run");
+        } finally {
+            init.close();
+            init.reap();
+        }
+        assertFalse(Files.exists(marker));
+    }
+
+    @Test
+    void aLinkPlantedAtTheNameIsReplacedNotFollowed() throws Exception {
+        Requirements.requireLinux();
+        Path victim = dir.resolve("victim");
+        Files.writeString(victim, "keep me");
+        Files.createSymbolicLink(dir.resolve(InitBinary.NAME), victim);
+        InitBinary b = binary();
+        assertEquals("keep me", Files.readString(victim));
+        assertFalse(Files.isSymbolicLink(b.path()));
+        assertArrayEquals(InitProgram.forCurrentArch(), Files.readAllBytes(b.path()));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)), "its directory is 0700");
+    }
+
+    /** cwb-init started by hand with its socket at 3 and a status pipe at 5, spoken to byte by byte. */
+    private static final class Raw implements AutoCloseable {
+        static final long PAYLOAD_ADDRESS = InitProgram.BUFFER + InitProgram.PAYLOAD;
+        final int pid;
+        final int socket;
+        final int statusRead;
+
+        private Raw(int pid, int socket, int statusRead) {
+            this.pid = pid;
+            this.socket = socket;
+            this.statusRead = statusRead;
+        }
+
+        static Raw start(InitBinary b) throws Exception {
+            int[] control = InitProcess.socketPair();
+            int[] pipe = new int[2];
+            assertEquals(0, LibC.pipe2(pipe, OpenFlags.O_CLOEXEC));
+            int pid = Spawn.spawn(b.spawnPath(), new String[] {"cwb-init"},
+                    new int[][] {{control[1], InitProgram.CONTROL_FD}, {pipe[1], InitProgram.STATUS_FD}});
+            LibC.close(control[1]);
+            LibC.close(pipe[1]);
+            return new Raw(pid, control[0], pipe[0]);
+        }
+
+        long call(long number, long... args) {
+            send(number, new byte[0], 0, args);
+            return read(socket).getLong(0);
+        }
+
+        void send(long number, byte[] payload, long outlen, long... args) {
+            ByteBuffer request = ByteBuffer.allocate(InitProgram.PAYLOAD + payload.length).order(ByteOrder.LITTLE_ENDIAN);
+            request.putLong(number);
+            for (int i = 0; i < 6; i++) {
+                request.putLong(i < args.length ? args[i] : 0);
+            }
+            request.putLong(outlen).put(payload);
+            assertEquals(request.capacity(), LibC.write(socket, request.array(), request.capacity()));
+        }
+
+        static ByteBuffer read(int fd) {
+            byte[] buffer = new byte[8 + InitProgram.BUFFER_SIZE];
+            long n = LibC.read(fd, buffer, buffer.length);
+            assertTrue(n >= 8, "a reply has at least 8 bytes; read returned " + n + " (0: cwb-init ended)");
+            return ByteBuffer.wrap(buffer, 0, (int) n).slice().order(ByteOrder.LITTLE_ENDIAN);
+        }
+
+        @Override
+        public void close() {
+            LibC.close(socket); // end of file: cwb-init exits
+            LibC.close(statusRead);
+            int[] status = new int[1];
+            LibC.waitpid(pid, status, 0);
         }
     }
 }

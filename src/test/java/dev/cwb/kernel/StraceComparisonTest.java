@@ -71,6 +71,125 @@ class StraceComparisonTest {
         assertFalse(NamespaceThreadTest.mountedAt(Files.readString(Path.of("/proc/self/mountinfo")), dir.toString()));
     }
 
+    /**
+     * The files the workbench writes for a container from its own thread — a user namespace's uid_map and
+     * gid_map, a cgroup's directory and limit — are written by traced calls: strace sees that thread make
+     * exactly the recorded openat, write, close and mkdirat calls, with the same results (a second uid_map
+     * is refused with EPERM, and that is what both show). The workbench's untraced reads (O_RDONLY opens of
+     * cgroup files, and their closes) are left out of strace's side.
+     */
+    @Test
+    void idMapAndCgroupWritesAreTheCallsStraceSees() throws Exception {
+        Requirements.requireRoot();
+        Path strace = Requirements.requireCommand("strace", "strace");
+        dev.cwb.cgroup.Cgroups cgroups = new dev.cwb.cgroup.Cgroups(dev.cwb.cgroup.CgroupHost.detect(),
+                new dev.cwb.cgroup.CgroupTrace(), null);
+        String group = "t" + Long.toHexString(System.nanoTime() & 0xffffffL) + "-strace";
+        try (InitBinary binary = InitBinary.install(Files.createDirectory(tmp.resolve("init")))) {
+            writeIdMapsAndCgroup(binary, cgroups, group + "-warmup", new SyscallLog()); // classes loaded before strace looks
+
+            Path out = tmp.resolve("strace-writes.out");
+            long pid = ProcessHandle.current().pid();
+            Process p = new ProcessBuilder(strace.toString(), "-f", "-s", "4096", "-p", Long.toString(pid),
+                    "-e", "trace=openat,write,close,mkdirat,unlinkat,gettid,prctl", "-o", out.toString())
+                    .redirectErrorStream(true).start();
+            BufferedReader stderr = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            while ((line = stderr.readLine()) != null && !line.contains("attached")) {
+                // strace's progress lines
+            }
+            assertNotNull(line, "strace did not attach");
+            SyscallLog log = new SyscallLog();
+            int tid;
+            try {
+                tid = writeIdMapsAndCgroup(binary, cgroups, group, log);
+            } finally {
+                new Syscalls(SyscallListener.NONE).kill((int) p.pid(), 2);
+                assertTrue(p.waitFor(30, TimeUnit.SECONDS), "strace did not stop");
+            }
+            List<String> recorded = log.recordsOf(tid).stream().map(SyscallRecord::straceLine).toList();
+            List<String> seen = withoutReads(linesOf(Files.readAllLines(out), tid));
+            String uidMap = "\"/proc/[0-9]+/uid_map\", O_WRONLY\\|O_TRUNC\\|O_CLOEXEC\\) = \\d+";
+            assertTrue(recorded.stream().anyMatch(l -> l.matches("openat\\(AT_FDCWD, " + uidMap)), recorded.toString());
+            assertTrue(recorded.contains("write(" + fdOf(recorded, "uid_map") + ", \"0 0 1\\n\", 6) = 6"), recorded.toString());
+            assertTrue(recorded.stream().anyMatch(l -> l.matches("write\\(\\d+, \"0 0 1\\\\n\", 6\\) = -1 EPERM .*")),
+                    "the second uid_map is refused by the kernel: " + recorded);
+            assertTrue(recorded.stream().anyMatch(l -> l.matches("mkdirat\\(AT_FDCWD, \"/sys/fs/cgroup/.*" + group + "\", 0755\\) = 0")),
+                    recorded.toString());
+            assertTrue(recorded.stream().anyMatch(l -> l.matches("write\\(\\d+, \"5\", 1\\) = 1")), recorded.toString());
+            List<String> jvmStart = seen.subList(0, Math.max(0, seen.size() - recorded.size()));
+            assertTrue(jvmStart.stream().allMatch(l -> l.startsWith("gettid() = ") || l.startsWith("prctl(PR_SET_NAME, ")),
+                    "calls strace saw that were not recorded: " + jvmStart);
+            assertEquals(String.join("\n", recorded), String.join("\n", seen.subList(jvmStart.size(), seen.size())));
+        } finally {
+            for (String name : List.of(group + "-warmup", group)) {
+                try {
+                    cgroups.open(name).remove();
+                } catch (RuntimeException e) {
+                    // not made
+                }
+            }
+        }
+    }
+
+    /**
+     * On a fresh thread: a cwb-init that unshared its user namespace gets its id maps, then the uid map
+     * once more (refused), then a cgroup with a pids limit; returns the thread's id.
+     */
+    private static int writeIdMapsAndCgroup(InitBinary binary, dev.cwb.cgroup.Cgroups cgroups, String group, SyscallLog log)
+            throws Exception {
+        InitProcess init = InitProcess.start(binary, "cwb-init", null);
+        try {
+            new Syscalls(SyscallListener.NONE, init).unshare(CloneFlags.CLONE_NEWUSER);
+            java.util.concurrent.CompletableFuture<Integer> tid = new java.util.concurrent.CompletableFuture<>();
+            Thread t = new Thread(() -> {
+                try {
+                    Syscalls sys = new Syscalls(log);
+                    int id = (int) sys.tid();
+                    dev.cwb.container.UnshareStep.writeIdMaps(sys, init.pid());
+                    try {
+                        dev.cwb.container.UnshareStep.writeIdMaps(sys, init.pid());
+                        throw new AssertionError("a second uid_map was accepted");
+                    } catch (dev.cwb.CwbException expected) {
+                        // EPERM: the kernel takes each map once
+                    }
+                    cgroups.create(group, sys).setPidsLimit(5);
+                    tid.complete(id);
+                } catch (Throwable e) {
+                    tid.completeExceptionally(e);
+                }
+            }, "cwb-strace-writes");
+            t.start();
+            return tid.get(30, TimeUnit.SECONDS);
+        } finally {
+            init.close();
+            init.reap();
+        }
+    }
+
+    /** The descriptor the recorded openat of a file named {@code name} returned. */
+    private static String fdOf(List<String> lines, String name) {
+        return lines.stream().filter(l -> l.startsWith("openat(") && l.contains("/" + name + "\""))
+                .findFirst().map(l -> l.substring(l.lastIndexOf("= ") + 2)).orElse("?");
+    }
+
+    /** strace's lines without the workbench's untraced reads: openat(... O_RDONLY ...) and the close of what it opened. */
+    private static List<String> withoutReads(List<String> lines) {
+        List<String> kept = new ArrayList<>();
+        java.util.Set<String> readFds = new java.util.HashSet<>();
+        for (String l : lines) {
+            if (l.startsWith("openat(") && l.contains(", O_RDONLY")) {
+                readFds.add(l.substring(l.lastIndexOf("= ") + 2));
+                continue;
+            }
+            if (l.startsWith("close(") && readFds.remove(l.substring(6, l.indexOf(')')))) {
+                continue;
+            }
+            kept.add(l);
+        }
+        return kept;
+    }
+
     /** A container's root switch in miniature, on a fresh namespace thread; returns that thread's id. */
     private static int runStep(Path dir, SyscallLog log) throws Exception {
         Syscalls sys = new Syscalls(log);
