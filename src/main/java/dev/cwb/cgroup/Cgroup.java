@@ -39,6 +39,21 @@ public interface Cgroup {
     /** Caps CPU time to {@code cpus} CPUs' worth per 100 ms period (0.5 = 50 ms of every 100 ms). */
     void setCpuLimit(double cpus);
 
+    /**
+     * Which device nodes the group's processes may create, read and write: {@code rules} in order, the last
+     * matching one deciding ({@link DeviceRule}). v1 writes them to {@code devices.deny} and
+     * {@code devices.allow}; v2 has no such files, and loads and attaches a program that answers as the rules
+     * do ({@link DeviceFilter}) with bpf(2) calls made, and traced, through {@code calls}.
+     */
+    void setDeviceRules(List<DeviceRule> rules, dev.cwb.kernel.Syscalls calls) throws dev.cwb.kernel.SyscallException;
+
+    /**
+     * The device rules in force, a line each, for {@code cgroup show}: v1's {@code devices.list} as the
+     * kernel has it; in v2 the rules this session attached and the ids of the programs the kernel reports
+     * attached (bpf(BPF_PROG_QUERY) through {@code calls}). Empty when the host keeps no device rules here.
+     */
+    List<String> deviceRules(dev.cwb.kernel.Syscalls calls) throws dev.cwb.kernel.SyscallException;
+
     /** Moves a process (and from then on its children) into the group. */
     void addProcess(long pid);
 

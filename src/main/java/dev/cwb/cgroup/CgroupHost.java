@@ -93,6 +93,14 @@ public record CgroupHost(CgroupMode mode, List<Hierarchy> v1, Optional<Path> uni
         return new CgroupHost(mode, v1, unified, unifiedCtrls, known);
     }
 
+    /**
+     * On a hybrid host, the cgroup2 mount (no controllers in it) where the v1 driver's groups get a
+     * directory too ({@link LegacyCgroup}); empty on every other kind of host.
+     */
+    public Optional<Path> hybridUnified() {
+        return mode == CgroupMode.HYBRID ? unified : Optional.empty();
+    }
+
     /** The v1 hierarchy a controller is attached to, if any. */
     public Optional<Hierarchy> hierarchyOf(String controller) {
         return v1.stream().filter(h -> h.controllers().contains(controller)).findFirst();

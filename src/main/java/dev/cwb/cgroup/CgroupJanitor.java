@@ -35,8 +35,15 @@ public final class CgroupJanitor {
                 v1.computeIfAbsent(name, n -> new ArrayList<>()).add(parent.resolve(name));
             }
         }
+        // on a hybrid host a v1 group has a directory in the cgroup2 mount too: one group, removed as one
+        host.hybridUnified().ifPresent(root -> {
+            Path parent = root.resolve(UnifiedCgroup.PARENT);
+            for (String name : Cgroups.children(parent)) {
+                v1.computeIfAbsent(name, n -> new ArrayList<>()).add(parent.resolve(name));
+            }
+        });
         v1.forEach((name, dirs) -> judge(name, CgroupMode.LEGACY, dirs).ifPresent(found::add));
-        host.unified().ifPresent(root -> {
+        host.unified().filter(root -> host.hybridUnified().isEmpty()).ifPresent(root -> {
             Path parent = root.resolve(UnifiedCgroup.PARENT);
             for (String name : Cgroups.children(parent)) {
                 judge(name, CgroupMode.UNIFIED, List.of(parent.resolve(name))).ifPresent(found::add);
@@ -60,7 +67,7 @@ public final class CgroupJanitor {
     public void remove(Leftover leftover, CgroupTrace trace) {
         Cgroup g = leftover.version() == CgroupMode.UNIFIED
                 ? UnifiedCgroup.open(host.unified().orElseThrow(), leftover.name(), trace, owners)
-                : LegacyCgroup.open(host.v1(), leftover.name(), trace, owners);
+                : LegacyCgroup.open(host.v1(), host.hybridUnified(), leftover.name(), trace, owners);
         g.remove();
         owners.release(leftover.name());
     }

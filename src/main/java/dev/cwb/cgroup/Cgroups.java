@@ -59,21 +59,22 @@ public final class Cgroups {
     public Cgroup create(String name, dev.cwb.kernel.Syscalls calls) {
         return driver() == CgroupMode.UNIFIED
                 ? UnifiedCgroup.create(host.unified().orElseThrow(), name, trace, owners, calls)
-                : LegacyCgroup.create(host.v1(), name, trace, owners, calls);
+                : LegacyCgroup.create(host.v1(), host.hybridUnified(), name, trace, owners, calls);
     }
 
     public Cgroup open(String name) {
         return driver() == CgroupMode.UNIFIED
                 ? UnifiedCgroup.open(host.unified().orElseThrow(), name, trace, owners)
-                : LegacyCgroup.open(host.v1(), name, trace, owners);
+                : LegacyCgroup.open(host.v1(), host.hybridUnified(), name, trace, owners);
     }
 
     /** The names of the workbench's groups that exist now (in the hierarchies the driver uses). */
     public List<String> names() {
         TreeSet<String> names = new TreeSet<>();
-        List<Path> parents = driver() == CgroupMode.UNIFIED
+        List<Path> parents = new java.util.ArrayList<>(driver() == CgroupMode.UNIFIED
                 ? List.of(host.unified().orElseThrow().resolve(UnifiedCgroup.PARENT))
-                : host.v1().stream().map(h -> h.mountPoint().resolve(UnifiedCgroup.PARENT)).toList();
+                : host.v1().stream().map(h -> h.mountPoint().resolve(UnifiedCgroup.PARENT)).toList());
+        host.hybridUnified().ifPresent(u -> parents.add(u.resolve(UnifiedCgroup.PARENT)));
         parents.forEach(p -> names.addAll(children(p)));
         return List.copyOf(names);
     }

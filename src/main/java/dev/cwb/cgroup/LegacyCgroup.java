@@ -19,10 +19,16 @@ import java.util.TreeSet;
  * and {@code /sys/fs/cgroup/pids/cwb/NAME}, and a process joins it by being written into the
  * {@code cgroup.procs} of <em>each</em>. This is what hybrid hosts (systemd's default before v247 on many
  * distributions) and older ones use.
+ *
+ * <p>On a hybrid host the group has one more directory, in the cgroup2 mount that carries no controller
+ * ({@code /sys/fs/cgroup/unified/cwb/NAME}). It limits nothing, but a process is in some group of that tree
+ * too, and a cgroup namespace is rooted at the groups the process is in when it is made: left in the
+ * tree's root, a container could mount cgroup2 and see (and, with a user namespace of its own, make groups
+ * in) the host's whole tree. runc joins that directory on hybrid hosts for the same reason.
  */
 public final class LegacyCgroup implements Cgroup {
     /** The controllers the workbench uses: cpuacct keeps the CPU time, cpu enforces the quota. */
-    static final List<String> CONTROLLERS = List.of("memory", "pids", "cpu", "cpuacct");
+    static final List<String> CONTROLLERS = List.of("memory", "pids", "cpu", "cpuacct", "devices");
 
     private final String name;
     /** Controller to the group's directory in the hierarchy holding it (co-mounted controllers share one). */
@@ -30,11 +36,15 @@ public final class LegacyCgroup implements Cgroup {
     private final Map<Path, Set<String>> hierarchyControllers = new LinkedHashMap<>();
     private final CgroupFiles files;
     private final CgroupOwners owners;
+    /** The group's directory in a hybrid host's cgroup2 mount (no controllers there), if the host has one. */
+    private final Optional<Path> unifiedDir;
 
-    private LegacyCgroup(List<CgroupHost.Hierarchy> hierarchies, String name, CgroupFiles files, CgroupOwners owners) {
+    private LegacyCgroup(List<CgroupHost.Hierarchy> hierarchies, Optional<Path> unifiedRoot, String name, CgroupFiles files,
+            CgroupOwners owners) {
         this.name = CgroupNames.check(name);
         this.files = files;
         this.owners = owners;
+        this.unifiedDir = unifiedRoot.map(r -> r.resolve(UnifiedCgroup.PARENT).resolve(name));
         for (String c : CONTROLLERS) {
             hierarchies.stream().filter(h -> h.controllers().contains(c)).findFirst().ifPresent(h -> {
                 Path d = h.mountPoint().resolve(UnifiedCgroup.PARENT).resolve(name);
@@ -48,30 +58,38 @@ public final class LegacyCgroup implements Cgroup {
         }
     }
 
-    /** Makes {@code cwb/NAME} in every hierarchy that holds memory, pids, cpu or cpuacct. */
-    public static LegacyCgroup create(List<CgroupHost.Hierarchy> hierarchies, String name, CgroupTrace trace,
-            CgroupOwners owners) {
-        return create(hierarchies, name, new CgroupFiles(trace), owners);
+    /**
+     * Makes {@code cwb/NAME} in every hierarchy that holds memory, pids, cpu, cpuacct or devices, and in
+     * {@code unifiedRoot} (a hybrid host's cgroup2 mount) when given.
+     */
+    public static LegacyCgroup create(List<CgroupHost.Hierarchy> hierarchies, Optional<Path> unifiedRoot, String name,
+            CgroupTrace trace, CgroupOwners owners) {
+        return create(hierarchies, unifiedRoot, name, new CgroupFiles(trace), owners);
     }
 
-    /** {@link #create(List, String, CgroupTrace, CgroupOwners)} with every call made through {@code calls}. */
-    public static LegacyCgroup create(List<CgroupHost.Hierarchy> hierarchies, String name, CgroupTrace trace,
-            CgroupOwners owners, dev.cwb.kernel.Syscalls calls) {
+    /** {@link #create(List, Optional, String, CgroupTrace, CgroupOwners)} with every call made through {@code calls}. */
+    public static LegacyCgroup create(List<CgroupHost.Hierarchy> hierarchies, Optional<Path> unifiedRoot, String name,
+            CgroupTrace trace, CgroupOwners owners, dev.cwb.kernel.Syscalls calls) {
         CgroupFiles files = new CgroupFiles(trace);
         files.writeThrough(calls);
-        return create(hierarchies, name, files, owners);
+        return create(hierarchies, unifiedRoot, name, files, owners);
     }
 
     static LegacyCgroup create(List<CgroupHost.Hierarchy> hierarchies, String name, CgroupFiles files,
             CgroupOwners owners) {
-        LegacyCgroup g = new LegacyCgroup(hierarchies, name, files, owners);
+        return create(hierarchies, Optional.empty(), name, files, owners);
+    }
+
+    static LegacyCgroup create(List<CgroupHost.Hierarchy> hierarchies, Optional<Path> unifiedRoot, String name,
+            CgroupFiles files, CgroupOwners owners) {
+        LegacyCgroup g = new LegacyCgroup(hierarchies, unifiedRoot, name, files, owners);
         g.make();
         return g;
     }
 
-    public static LegacyCgroup open(List<CgroupHost.Hierarchy> hierarchies, String name, CgroupTrace trace,
-            CgroupOwners owners) {
-        LegacyCgroup g = new LegacyCgroup(hierarchies, name, new CgroupFiles(trace), owners);
+    public static LegacyCgroup open(List<CgroupHost.Hierarchy> hierarchies, Optional<Path> unifiedRoot, String name,
+            CgroupTrace trace, CgroupOwners owners) {
+        LegacyCgroup g = new LegacyCgroup(hierarchies, unifiedRoot, name, new CgroupFiles(trace), owners);
         if (g.directories().stream().noneMatch(Files::isDirectory)) {
             throw CgroupNames.noSuchGroup(name, g.directories().get(0));
         }
@@ -87,7 +105,7 @@ public final class LegacyCgroup implements Cgroup {
         List<Path> made = new ArrayList<>();
         try {
             for (Path d : directories()) {
-                Set<String> controllers = hierarchyControllers.get(d);
+                Set<String> controllers = hierarchyControllers.getOrDefault(d, Set.of());
                 files.mkdir(d.getParent());
                 prepareCpuset(d.getParent(), controllers);
                 if (files.mkdir(d)) {
@@ -140,7 +158,9 @@ public final class LegacyCgroup implements Cgroup {
 
     @Override
     public List<Path> directories() {
-        return List.copyOf(new LinkedHashSet<>(dirs.values()));
+        LinkedHashSet<Path> all = new LinkedHashSet<>(dirs.values());
+        unifiedDir.ifPresent(all::add);
+        return List.copyOf(all);
     }
 
     /**
@@ -206,9 +226,39 @@ public final class LegacyCgroup implements Cgroup {
         }
     }
 
+    /**
+     * Each v1 hierarchy's {@code tasks}, then the cgroup2 directory's {@code cgroup.procs}: v2 has no
+     * {@code tasks} in a domain group, so that one move takes the lock (on this kind of host, a few
+     * milliseconds: the kernel waits for an RCU grace period).
+     */
     @Override
     public List<Path> selfJoinFiles() {
-        return directories().stream().map(d -> d.resolve("tasks")).toList();
+        List<Path> files = new ArrayList<>(new LinkedHashSet<>(dirs.values()).stream().map(d -> d.resolve("tasks")).toList());
+        unifiedDir.ifPresent(u -> files.add(u.resolve("cgroup.procs")));
+        return files;
+    }
+
+    /**
+     * v1's devices controller (cgroup-v1/devices.rst): each rule written on its own to {@code devices.deny}
+     * or {@code devices.allow}, in order. {@code calls} is not needed: v1 rules are files.
+     */
+    @Override
+    public void setDeviceRules(List<DeviceRule> rules, dev.cwb.kernel.Syscalls calls) {
+        Path devices = dir("devices");
+        for (DeviceRule r : rules) {
+            write(devices.resolve(r.v1File()), r.v1Text());
+        }
+    }
+
+    /** {@code devices.list}: what the kernel enforces, one rule a line ({@code a *:* rwm} when nothing is kept out). */
+    @Override
+    public List<String> deviceRules(dev.cwb.kernel.Syscalls calls) {
+        Path devices = dirs.get("devices");
+        if (devices == null) {
+            return List.of();
+        }
+        Path list = devices.resolve("devices.list");
+        return CgroupFiles.read(list).map(t -> t.lines().map(l -> l + "    (" + list + ")").toList()).orElse(List.of());
     }
 
     @Override

@@ -165,6 +165,94 @@ public final class UnifiedCgroup implements Cgroup {
         write("cpu.max", quota + " " + CgroupLimits.CPU_PERIOD_US);
     }
 
+    /** The device rules this session attached, in order (the kernel keeps the program, not the rules). */
+    private final List<DeviceRule> attachedRules = new ArrayList<>();
+
+    /** The verifier's log, asked for only when a load is refused: large enough for any program written here. */
+    static final int VERIFIER_LOG_BYTES = 64 * 1024;
+
+    /**
+     * v2's device rules (cgroup-v2.rst, "Device controller"): {@link DeviceFilter} writes the program, then
+     * {@code calls} open the group's directory, load the program (bpf(BPF_PROG_LOAD): the verifier checks it
+     * here), attach it to the directory (bpf(BPF_PROG_ATTACH, BPF_CGROUP_DEVICE), with BPF_F_ALLOW_MULTI as
+     * runc does, so a program an administrator attached higher up still applies too) and close both
+     * descriptors: the attachment keeps the program alive until the group is removed.
+     */
+    @Override
+    public void setDeviceRules(List<DeviceRule> rules, dev.cwb.kernel.Syscalls calls) throws dev.cwb.kernel.SyscallException {
+        dev.cwb.kernel.Ebpf.Program program = DeviceFilter.compile(rules);
+        int dirFd = calls.open(dir.toString(), dev.cwb.kernel.OpenFlags.O_RDONLY | dev.cwb.kernel.OpenFlags.O_DIRECTORY
+                | dev.cwb.kernel.OpenFlags.O_CLOEXEC);
+        try {
+            int prog = load(program, calls);
+            try {
+                calls.bpfAttachCgroupDevice(dirFd, prog, dev.cwb.kernel.Syscalls.BPF_F_ALLOW_MULTI);
+            } finally {
+                calls.close(prog);
+            }
+        } finally {
+            calls.close(dirFd);
+        }
+        attachedRules.addAll(rules);
+    }
+
+    /** Loads the program; when the verifier refuses it, loads it once more with its log, to say why. */
+    private static int load(dev.cwb.kernel.Ebpf.Program program, dev.cwb.kernel.Syscalls calls)
+            throws dev.cwb.kernel.SyscallException {
+        try {
+            return calls.bpfLoadCgroupDeviceProgram(program, LICENSE, PROGRAM_NAME, null);
+        } catch (dev.cwb.kernel.SyscallException refused) {
+            if (refused.errno() != CgroupErrors.EACCES && refused.errno() != dev.cwb.kernel.Errno.EINVAL) {
+                throw refused;
+            }
+            byte[] log = new byte[VERIFIER_LOG_BYTES];
+            try {
+                return calls.bpfLoadCgroupDeviceProgram(program, LICENSE, PROGRAM_NAME, log);
+            } catch (dev.cwb.kernel.SyscallException again) {
+                String text = new String(log, java.nio.charset.StandardCharsets.US_ASCII);
+                text = text.substring(0, Math.max(0, text.indexOf('\0') < 0 ? text.length() : text.indexOf('\0'))).strip();
+                throw new dev.cwb.CwbException(dev.cwb.CwbException.IO, "the kernel's verifier refused the device program: "
+                        + again.getMessage() + (text.isEmpty() ? "" : "; its log ends: "
+                        + text.lines().filter(l -> !l.startsWith("processed ")).reduce((a, b) -> b).orElse("")),
+                        "this is a bug in the workbench's program: report it with the listing from cgroup show", again);
+            }
+        }
+    }
+
+    /** What the program is called in {@code bpftool prog list}. */
+    static final String PROGRAM_NAME = "cwb_devices";
+    /** The license the kernel is told: it matters only for helpers reserved to GPL programs, which this one calls none of. */
+    static final String LICENSE = "GPL";
+
+    /**
+     * The rules this session attached, the program they became, and the ids of the device programs the
+     * kernel says are attached to the group now (bpf(BPF_PROG_QUERY) on the group's directory).
+     */
+    @Override
+    public List<String> deviceRules(dev.cwb.kernel.Syscalls calls) throws dev.cwb.kernel.SyscallException {
+        List<String> lines = new ArrayList<>();
+        attachedRules.forEach(r -> lines.add(r.toString()));
+        int dirFd = calls.open(dir.toString(), dev.cwb.kernel.OpenFlags.O_RDONLY | dev.cwb.kernel.OpenFlags.O_DIRECTORY
+                | dev.cwb.kernel.OpenFlags.O_CLOEXEC);
+        int[] ids;
+        try {
+            ids = calls.bpfQueryCgroupDevice(dirFd, 8);
+        } finally {
+            calls.close(dirFd);
+        }
+        if (ids.length == 0) {
+            lines.add("no device program attached: every device may be used (as far as the groups above allow)");
+        }
+        for (int id : ids) {
+            lines.add("BPF_CGROUP_DEVICE program id " + id + " attached (bpftool prog show id " + id + ")");
+        }
+        if (!attachedRules.isEmpty()) {
+            lines.add("the program, as the verifier lists it:");
+            DeviceFilter.compile(attachedRules).listing().forEach(l -> lines.add("  " + l));
+        }
+        return lines;
+    }
+
     @Override
     public void addProcess(long pid) {
         write("cgroup.procs", Long.toString(pid));

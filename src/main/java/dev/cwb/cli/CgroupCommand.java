@@ -12,14 +12,14 @@ import picocli.CommandLine.Parameters;
 import java.util.List;
 
 /** {@code cgroup create | set RESOURCE VALUE | show}: limits for the container, by writing cgroup files. */
-@Command(name = "cgroup", description = "Limit what the container may use: cgroup create, cgroup set memory 64M | pids 20 | cpu 0.5, cgroup show.",
+@Command(name = "cgroup", description = "Limit what the container may use: cgroup create, cgroup set memory 64M | pids 20 | cpu 0.5 | devices default, cgroup show.",
         footer = {"", "Each change is a file written under /sys/fs/cgroup (cgroups(7)): the lines show its system calls, then the same as a shell command.",
                 "Works on cgroup v2 and on v1/hybrid hosts. Processes started later (exec) are inside too."})
 public final class CgroupCommand extends ContainerCommand {
     @Parameters(index = "0", paramLabel = "ACTION", completionCandidates = CgroupCommand.Actions.class, description = "create, set or show.")
     String action;
 
-    @Parameters(index = "1..*", arity = "0..2", paramLabel = "ARG", description = "set: memory|pids|cpu and the value.")
+    @Parameters(index = "1..*", arity = "0..2", paramLabel = "ARG", description = "set: memory|pids|cpu|devices and the value (devices: default, runc's rules).")
     List<String> args = List.of();
 
     /** The actions, for Tab. */
@@ -48,14 +48,14 @@ public final class CgroupCommand extends ContainerCommand {
             }
             case "show" -> {
                 requireArgs(0, "cgroup show");
-                show(c);
+                show(c, c.cgroup() == null ? List.of() : traced(c, () -> CgroupStep.deviceRules(c)));
             }
             default -> throw CwbException.badInput("no cgroup action '" + action + "'", "use create, set or show");
         }
         return 0;
     }
 
-    private void show(Container c) {
+    private void show(Container c, List<String> devices) {
         Cgroup g = c.cgroup();
         if (g == null) {
             out().println("Container " + c.name() + " has no cgroup: it uses what the workbench's own cgroup allows. Make one: cgroup create");
@@ -72,6 +72,10 @@ public final class CgroupCommand extends ContainerCommand {
                 + ", cpu " + u.cpu().map(d -> String.format(java.util.Locale.ROOT, "%.2fs", d.toNanos() / 1e9)).orElse("?")
                 + ", OOM kills " + (u.oomKills().isPresent() ? u.oomKills().getAsLong() : "?"));
         out().println("Inside: " + g.processes());
+        if (!devices.isEmpty()) {
+            out().println("Devices:");
+            devices.forEach(d -> out().println("  " + d));
+        }
     }
 
     /** Runs {@code step} with each cgroup file change printed as it is made, among the system calls. */

@@ -5,6 +5,7 @@ import dev.cwb.cgroup.Cgroup;
 import dev.cwb.cgroup.CgroupLimits;
 import dev.cwb.cgroup.CgroupWrite;
 import dev.cwb.cgroup.Cgroups;
+import dev.cwb.cgroup.DeviceRule;
 
 import java.util.List;
 import java.util.Locale;
@@ -67,8 +68,8 @@ public final class CgroupStep {
         }
     }
 
-    /** {@code memory 64M}, {@code pids 20}, {@code cpu 0.5}: one limit; returns the writes it made. */
-    public static List<CgroupWrite> set(Container c, String resource, String value) {
+    /** {@code memory 64M}, {@code pids 20}, {@code cpu 0.5}, {@code devices default}: one limit; returns the writes it made. */
+    public static List<CgroupWrite> set(Container c, String resource, String value) throws dev.cwb.kernel.SyscallException {
         Cgroup g = c.cgroup();
         if (g == null) {
             throw CwbException.badInput("container " + c.name() + " has no cgroup yet", "cgroup create first");
@@ -79,10 +80,36 @@ public final class CgroupStep {
             case "memory", "mem" -> g.setMemoryLimit(CgroupLimits.parseMemory(value));
             case "pids" -> g.setPidsLimit(CgroupLimits.parsePids(value));
             case "cpu", "cpus" -> g.setCpuLimit(CgroupLimits.parseCpus(value));
-            default -> throw CwbException.badInput("no limit called '" + resource + "'", "use memory, pids or cpu");
+            case "devices" -> {
+                if (!value.equals("default")) {
+                    throw CwbException.badInput("the device rules the workbench knows are runc's: 'default', not '" + value + "'",
+                            "cgroup set devices default");
+                }
+                devices(c);
+            }
+            default -> throw CwbException.badInput("no limit called '" + resource + "'", "use memory, pids, cpu or devices");
         }
         List<CgroupWrite> all = g.writes();
         return all.subList(before, all.size());
+    }
+
+    /**
+     * runc's default device rules ({@link DeviceRule#RUNC_DEFAULTS}) for the container's group: every device
+     * node may be made, but only null, zero, full, random, urandom, tty, console, ptmx and the terminals
+     * opened. On v1 they are written to devices.deny and devices.allow; on v2 a program attached with bpf(2)
+     * calls made by this JVM (the workbench plays runc's part, which sets cgroups up from outside too).
+     */
+    public static void devices(Container c) throws dev.cwb.kernel.SyscallException {
+        Cgroup g = c.cgroup();
+        if (g == null) {
+            throw CwbException.badInput("container " + c.name() + " has no cgroup yet", "cgroup create first");
+        }
+        g.setDeviceRules(DeviceRule.RUNC_DEFAULTS, c.hostCalls());
+    }
+
+    /** The device rules in force for the container's group, a line each, for {@code cgroup show}. */
+    public static List<String> deviceRules(Container c) throws dev.cwb.kernel.SyscallException {
+        return c.cgroup() == null ? List.of() : c.cgroup().deviceRules(c.hostCalls());
     }
 
     /** The group's name: cgroup names allow letters, digits, '-' and '_' (container names also allow '.'). */

@@ -111,6 +111,7 @@ public final class ContainerRun {
             if (o.cpus() != null) {
                 g.setCpuLimit(o.cpus());
             }
+            CgroupStep.devices(c); // runc's device rules: any node may be made, few opened
             containers.saveState(c); // cleanup must know the cgroup and PID 1 from here on
             pid1.unshare(CloneFlags.CLONE_NEWCGROUP); // after joining: the group becomes the root of its view
             c.markUnshared(Namespace.CGROUP);

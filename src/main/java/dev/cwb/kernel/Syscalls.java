@@ -594,6 +594,98 @@ public final class Syscalls {
         return names.isEmpty() ? "0" : String.join("|", names);
     }
 
+    /** bpf(2) commands (include/uapi/linux/bpf.h, enum bpf_cmd). */
+    static final int BPF_PROG_LOAD = 5;
+    static final int BPF_PROG_ATTACH = 8;
+    static final int BPF_PROG_QUERY = 16;
+    /** The program type that decides, for a cgroup, which devices its processes may use (enum bpf_prog_type). */
+    public static final int BPF_PROG_TYPE_CGROUP_DEVICE = 15;
+    /** The attach point of such a program (enum bpf_attach_type). */
+    public static final int BPF_CGROUP_DEVICE = 6;
+    /** Attach flag: more programs may be attached to the same group and its descendants; every one must allow. */
+    public static final int BPF_F_ALLOW_MULTI = 2;
+
+    /**
+     * bpf(BPF_PROG_LOAD) of a cgroup device program: the kernel's verifier checks {@code program} and the
+     * result is a descriptor for the loaded program. With {@code log} non-null, the verifier's log
+     * ({@code log_level} 1) is written into {@code log.length} bytes of it, NUL-terminated: what to read when a
+     * load is refused. {@code name} (at most 15 characters of {@code [A-Za-z0-9_.]}) is what {@code bpftool prog}
+     * lists. The attr is laid out as {@code union bpf_attr}'s load struct up to {@code expected_attach_type}.
+     */
+    public int bpfLoadCgroupDeviceProgram(Ebpf.Program program, String license, String name, byte[] log)
+            throws SyscallException {
+        ByteBuffer attr = ByteBuffer.allocate(72).order(ByteOrder.LITTLE_ENDIAN);
+        attr.putInt(0, BPF_PROG_TYPE_CGROUP_DEVICE).putInt(4, program.size());
+        byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
+        if (nameBytes.length > 15) {
+            throw new IllegalArgumentException("a bpf program name has at most 15 characters: " + name);
+        }
+        attr.put(48, nameBytes);
+        attr.putInt(68, BPF_CGROUP_DEVICE);
+        Block logBlock = log == null ? null : Block.out(log.length);
+        if (log != null) {
+            attr.putInt(24, 1).putInt(28, log.length);
+        }
+        Block a = Block.of(attr.array()).pointTo(8, Block.of(program.bytes())).pointTo(16, (Block) cString(license));
+        if (logBlock != null) {
+            a.pointTo(32, logBlock);
+        }
+        String shown = "{prog_type=BPF_PROG_TYPE_CGROUP_DEVICE, insn_cnt=" + program.size() + ", insns=0x..., license="
+                + quote(license) + ", log_level=" + (log == null ? "0, log_size=0, log_buf=NULL" : "1, log_size=" + log.length
+                + ", log_buf=0x...") + ", kern_version=KERNEL_VERSION(0, 0, 0), prog_flags=0, prog_name=" + quote(name)
+                + ", prog_ifindex=0, expected_attach_type=BPF_CGROUP_DEVICE}";
+        try {
+            return (int) invoke(SyscallNumber.BPF, List.of("BPF_PROG_LOAD", shown, "72"), (long) BPF_PROG_LOAD, a, 72L);
+        } finally {
+            if (logBlock != null) {
+                System.arraycopy(logBlock.bytes(), 0, log, 0, log.length);
+            }
+        }
+    }
+
+    /**
+     * bpf(BPF_PROG_ATTACH, BPF_CGROUP_DEVICE): from now on the program {@code programFd} decides every
+     * device access of the processes in the cgroup whose directory {@code cgroupFd} is open on, and in its
+     * descendants. The attachment holds the program: its descriptor may be closed after.
+     */
+    public void bpfAttachCgroupDevice(int cgroupFd, int programFd, int flags) throws SyscallException {
+        ByteBuffer attr = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        attr.putInt(0, cgroupFd).putInt(4, programFd).putInt(8, BPF_CGROUP_DEVICE).putInt(12, flags);
+        invoke(SyscallNumber.BPF, List.of("BPF_PROG_ATTACH", "{target_fd=" + cgroupFd + ", attach_bpf_fd=" + programFd
+                + ", attach_type=BPF_CGROUP_DEVICE, attach_flags=" + attachFlags(flags) + "}", "16"),
+                (long) BPF_PROG_ATTACH, Block.of(attr.array()), 16L);
+    }
+
+    /**
+     * bpf(BPF_PROG_QUERY, BPF_CGROUP_DEVICE): the ids of the device programs attached to the cgroup open
+     * on {@code cgroupFd} itself (at most {@code max}). The attr is 64 bytes, as large as the kernel's
+     * query struct with every field it may write back ({@code revision} included, Linux 6.6).
+     */
+    public int[] bpfQueryCgroupDevice(int cgroupFd, int max) throws SyscallException {
+        ByteBuffer attr = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+        attr.putInt(0, cgroupFd).putInt(4, BPF_CGROUP_DEVICE).putInt(24, max);
+        Block ids = Block.out(4 * Math.max(1, max));
+        Block a = Block.inOut(attr.array()).pointTo(16, ids);
+        String before = "{query={target_fd=" + cgroupFd + ", attach_type=BPF_CGROUP_DEVICE, query_flags=0";
+        int[][] found = new int[1][];
+        invoke(SyscallNumber.BPF, List.of("BPF_PROG_QUERY", before + ", prog_cnt=" + max + "}}", "64"), List.of(1), r -> {
+            int count = Math.min(a.intAt(24), max);
+            found[0] = new int[count];
+            List<String> shown = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                found[0][i] = ids.intAt(4 * i);
+                shown.add(Integer.toString(found[0][i]));
+            }
+            return before + ", attach_flags=" + attachFlags(a.intAt(12)) + ", prog_ids=[" + String.join(", ", shown)
+                    + "], prog_cnt=" + a.intAt(24) + "}}";
+        }, (long) BPF_PROG_QUERY, a, 64L);
+        return found[0];
+    }
+
+    private static String attachFlags(int flags) {
+        return flags == 0 ? "0" : flags == BPF_F_ALLOW_MULTI ? "BPF_F_ALLOW_MULTI" : "0x" + Integer.toHexString(flags);
+    }
+
     private static byte[] iovec(long length) {
         ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(8, length);
