@@ -81,6 +81,51 @@ final class CgroupFiles {
         }
     }
 
+    /**
+     * Several values to one control file that takes one per write(2), such as v1's {@code devices.allow}:
+     * one openat, a write of each value, one close (each value recorded as its own change, as echo would
+     * make it). The first value the kernel refuses ends it, after the close.
+     */
+    void writeEach(Path file, List<String> values) throws Failure {
+        int fd;
+        try {
+            fd = calls.open(file.toString(), dev.cwb.kernel.OpenFlags.O_WRONLY | dev.cwb.kernel.OpenFlags.O_TRUNC
+                    | dev.cwb.kernel.OpenFlags.O_CLOEXEC);
+        } catch (SyscallException e) {
+            record(CgroupWrite.Action.WRITE, file, values.get(0), errnoOf(e), e);
+            return;
+        }
+        Failure failed = null;
+        try {
+            for (String value : values) {
+                byte[] bytes = value.getBytes(StandardCharsets.US_ASCII);
+                try {
+                    long n = calls.write(fd, bytes);
+                    if (n != bytes.length) {
+                        throw new SyscallException("write(2) to " + file + " took " + n + " of " + bytes.length
+                                + " bytes, and the file takes a value whole or not at all");
+                    }
+                    record(CgroupWrite.Action.WRITE, file, value, 0, null);
+                } catch (SyscallException e) {
+                    record(CgroupWrite.Action.WRITE, file, value, errnoOf(e), e);
+                }
+            }
+        } catch (Failure f) {
+            failed = f;
+        } finally {
+            try {
+                calls.close(fd);
+            } catch (SyscallException e) {
+                if (failed == null) {
+                    failed = new Failure(new CgroupWrite(CgroupWrite.Action.WRITE, file, "", errnoOf(e)), e);
+                }
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
     /** Makes a directory; false (and nothing recorded) when it already exists. */
     boolean mkdir(Path dir) throws Failure {
         if (Files.isDirectory(dir)) {

@@ -239,14 +239,25 @@ public final class LegacyCgroup implements Cgroup {
     }
 
     /**
-     * v1's devices controller (cgroup-v1/devices.rst): each rule written on its own to {@code devices.deny}
-     * or {@code devices.allow}, in order. {@code calls} is not needed: v1 rules are files.
+     * v1's devices controller (cgroup-v1/devices.rst): the rules in order, each in a write(2) of its own to
+     * {@code devices.deny} or {@code devices.allow}; a run of rules for the same file shares one open
+     * descriptor. The calls are the group's own (see {@link #writeThrough}): v1 rules are files.
      */
     @Override
     public void setDeviceRules(List<DeviceRule> rules, dev.cwb.kernel.Syscalls calls) {
         Path devices = dir("devices");
-        for (DeviceRule r : rules) {
-            write(devices.resolve(r.v1File()), r.v1Text());
+        int i = 0;
+        while (i < rules.size()) {
+            String file = rules.get(i).v1File();
+            List<String> run = new ArrayList<>();
+            for (; i < rules.size() && rules.get(i).v1File().equals(file); i++) {
+                run.add(rules.get(i).v1Text());
+            }
+            try {
+                files.writeEach(devices.resolve(file), run);
+            } catch (CgroupFiles.Failure f) {
+                throw CgroupErrors.of(f, CgroupMode.LEGACY);
+            }
         }
     }
 
