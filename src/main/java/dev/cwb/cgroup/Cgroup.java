@@ -54,6 +54,24 @@ public interface Cgroup {
      */
     List<String> deviceRules(dev.cwb.kernel.Syscalls calls) throws dev.cwb.kernel.SyscallException;
 
+    /**
+     * On a hybrid host, the {@code cgroup.procs} of the group's directory in the controller-less cgroup2
+     * tree ({@link LegacyCgroup}): the process must be moved there too, or its cgroup namespace would be
+     * rooted at the top of that tree. Not among {@link #selfJoinFiles}: a move into a cgroup2 domain group
+     * moves a whole process, and the kernel takes a lock for it that waits for an RCU grace period
+     * (milliseconds), so {@code run} makes it beside its other steps. Empty everywhere else.
+     */
+    default Optional<Path> unifiedProcs() {
+        return Optional.empty();
+    }
+
+    /**
+     * Moves process {@code pid} into {@link #unifiedProcs} with calls made through {@code calls} (any thread:
+     * this write is the group's only one in flight), recorded in the group's trace like its other writes.
+     */
+    default void joinUnified(long pid, dev.cwb.kernel.Syscalls calls) {
+    }
+
     /** Moves a process (and from then on its children) into the group. */
     void addProcess(long pid);
 

@@ -226,16 +226,29 @@ public final class LegacyCgroup implements Cgroup {
         }
     }
 
-    /**
-     * Each v1 hierarchy's {@code tasks}, then the cgroup2 directory's {@code cgroup.procs}: v2 has no
-     * {@code tasks} in a domain group, so that one move takes the lock (on this kind of host, a few
-     * milliseconds: the kernel waits for an RCU grace period).
-     */
+    /** Each v1 hierarchy's {@code tasks} (the cgroup2 directory has none: see {@link #unifiedProcs}). */
     @Override
     public List<Path> selfJoinFiles() {
-        List<Path> files = new ArrayList<>(new LinkedHashSet<>(dirs.values()).stream().map(d -> d.resolve("tasks")).toList());
-        unifiedDir.ifPresent(u -> files.add(u.resolve("cgroup.procs")));
-        return files;
+        return new LinkedHashSet<>(dirs.values()).stream().map(d -> d.resolve("tasks")).toList();
+    }
+
+    @Override
+    public Optional<Path> unifiedProcs() {
+        return unifiedDir.map(u -> u.resolve("cgroup.procs"));
+    }
+
+    @Override
+    public void joinUnified(long pid, dev.cwb.kernel.Syscalls calls) {
+        if (unifiedDir.isEmpty()) {
+            return;
+        }
+        CgroupFiles own = new CgroupFiles(files.trace());
+        own.writeThrough(calls);
+        try {
+            own.write(unifiedDir.get().resolve("cgroup.procs"), Long.toString(pid));
+        } catch (CgroupFiles.Failure f) {
+            throw CgroupErrors.of(f, CgroupMode.LEGACY);
+        }
     }
 
     /**

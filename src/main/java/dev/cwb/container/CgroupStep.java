@@ -22,6 +22,16 @@ public final class CgroupStep {
 
     /** Makes the group (named like the container) and moves the current process in; returns the writes. */
     public static List<CgroupWrite> create(Container c, Cgroups cgroups) {
+        createDeferringUnified(c, cgroups);
+        c.cgroup().unifiedProcs().ifPresent(procs -> joinUnified(c, procs));
+        return c.cgroup().writes();
+    }
+
+    /**
+     * {@link #create} without the move into a hybrid host's cgroup2 directory ({@link Cgroup#unifiedProcs}):
+     * for {@code run}, which makes that move with {@link #joinUnifiedBeside} while PID 1 mounts.
+     */
+    static List<CgroupWrite> createDeferringUnified(Container c, Cgroups cgroups) {
         if (c.cgroup() != null) {
             throw CwbException.badInput("container " + c.name() + " already has cgroup " + c.cgroup().name(),
                     "set limits with: cgroup set memory 64M");
@@ -48,6 +58,53 @@ public final class CgroupStep {
 
     private static boolean fromInside(Container c) {
         return c.root() == Container.RootChange.NONE && !c.has(Namespace.USER);
+    }
+
+    /**
+     * The current process moved into the cgroup2 directory as well: by itself ({@code 0}, "me") while it
+     * sees the host's mount, else by this JVM, naming its host pid.
+     */
+    private static void joinUnified(Container c, java.nio.file.Path procs) {
+        boolean inside = fromInside(c);
+        c.cgroup().joinUnified(inside ? 0 : c.current().pid(), inside ? c.calls() : c.hostCalls());
+    }
+
+    /**
+     * {@code run}'s move of PID 1 into the group's cgroup2 directory on a hybrid host, made by a thread of
+     * this JVM (its own traced calls: openat, write of PID 1's pid, close) while PID 1 goes on with its
+     * mounts, because the kernel makes such a move wait for an RCU grace period. Done at once where there is
+     * no such directory. The container must wait for it before its cgroup namespace is made.
+     */
+    static java.util.concurrent.CompletableFuture<Void> joinUnifiedBeside(Container c) {
+        java.util.Optional<java.nio.file.Path> procs = c.cgroup() == null ? java.util.Optional.empty() : c.cgroup().unifiedProcs();
+        if (procs.isEmpty()) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+        java.util.concurrent.CompletableFuture<Void> joined = new java.util.concurrent.CompletableFuture<>();
+        Cgroup g = c.cgroup();
+        Thread t = new Thread(() -> {
+            try {
+                g.joinUnified(c.pid1(), c.hostCalls());
+                joined.complete(null);
+            } catch (Throwable e) {
+                joined.completeExceptionally(e);
+            }
+        }, "cwb-cgroup2-join " + c.name());
+        t.setDaemon(true);
+        t.start();
+        return joined;
+    }
+
+    /** Waits for {@link #joinUnifiedBeside}; a failed move is the step's failure. */
+    static void awaitUnified(java.util.concurrent.CompletableFuture<Void> joined) {
+        try {
+            joined.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof CwbException cwb) {
+                throw cwb;
+            }
+            throw e;
+        }
     }
 
     /**

@@ -99,8 +99,9 @@ public final class ContainerRun {
         c.forkPid1(); // should this workbench be killed now, PID 1 dies with cwb-init (PR_SET_PDEATHSIG)
         Syscalls pid1 = c.calls();
         pid1.mount(null, "/", null, MountFlags.MS_REC | MountFlags.MS_PRIVATE, null);
+        java.util.concurrent.CompletableFuture<Void> cgroup2 = null;
         if (!o.userNamespace() || o.memory() != null || o.pids() != null || o.cpus() != null) {
-            CgroupStep.create(c, containers.cgroups());
+            CgroupStep.createDeferringUnified(c, containers.cgroups());
             Cgroup g = c.cgroup();
             if (o.memory() != null) {
                 g.setMemoryLimit(o.memory());
@@ -113,8 +114,7 @@ public final class ContainerRun {
             }
             CgroupStep.devices(c); // runc's device rules: any node may be made, few opened
             containers.saveState(c); // cleanup must know the cgroup and PID 1 from here on
-            pid1.unshare(CloneFlags.CLONE_NEWCGROUP); // after joining: the group becomes the root of its view
-            c.markUnshared(Namespace.CGROUP);
+            cgroup2 = CgroupStep.joinUnifiedBeside(c); // hybrid hosts: the cgroup2 tree too, while PID 1 mounts
         }
         OverlayStep.mount(c);
         MountStep.proc(c);
@@ -125,6 +125,13 @@ public final class ContainerRun {
         pid1.sethostname(hostname);
         c.setHostnameShown(hostname);
         RuncDefaults.apply(c);
+        if (cgroup2 != null) {
+            // runc makes the cgroup namespace before the mounts; nothing mounted here depends on it, and
+            // waiting until now hides the kernel's wait for the cgroup2 move behind the mounts
+            CgroupStep.awaitUnified(cgroup2);
+            pid1.unshare(CloneFlags.CLONE_NEWCGROUP); // after joining: the group becomes the root of its view
+            c.markUnshared(Namespace.CGROUP);
+        }
         RuncDefaults.dropCapabilities(pid1);
         makeWorkingDirectory(c, spec.workingDir());
         String program = spec.resolveProgram(c.rootSeenFromHost());

@@ -33,6 +33,36 @@ public final class CgroupChecks {
                 a -> new Counter(a.get(0), Counter.Kind.PIDS));
         v.define("cpu-throttled NAME", "the container's cgroup was throttled by its CPU quota (cpu.stat: nr_throttled)", 1, 1,
                 a -> new Counter(a.get(0), Counter.Kind.CPU));
+        v.define("device-rules NAME", "the container's cgroup keeps devices out: v1's devices.list no longer allows every "
+                + "device, or (v2) a device program is attached to the group (bpf(BPF_PROG_QUERY))", 1, 1, a -> new DeviceRules(a.get(0)));
+    }
+
+    /**
+     * The kernel's record of the group's device rules: v1 devices.list without the {@code a *:* rwm} a new
+     * group inherits, holding runc's {@code c 1:3 rwm} (/dev/null); v2 a program id the kernel reports
+     * attached (the query is a traced call of this JVM's).
+     */
+    record DeviceRules(String name) implements Check {
+        public String expectation() {
+            return "the cgroup of " + name + " has device rules";
+        }
+
+        public CheckResult evaluate(CheckContext context) {
+            try {
+                Container c = ContainerLookup.container(context, name);
+                group(c);
+                java.util.List<String> rules = dev.cwb.container.CgroupStep.deviceRules(c);
+                boolean v2 = rules.stream().anyMatch(r -> r.startsWith("BPF_CGROUP_DEVICE program id "));
+                boolean v1 = rules.stream().anyMatch(r -> r.startsWith("c 1:3 rwm"))
+                        && rules.stream().noneMatch(r -> r.startsWith("a *:* rwm"));
+                return CheckResult.of(v1 || v2, rules.isEmpty() ? "no device rules are kept for the group"
+                        : String.join("; ", rules.stream().limit(4).toList()) + (rules.size() > 4 ? "; ..." : ""));
+            } catch (CwbException e) {
+                return CheckResult.fail(e.getMessage());
+            } catch (dev.cwb.kernel.SyscallException e) {
+                return CheckResult.fail("cannot ask the kernel: " + e.getMessage());
+            }
+        }
     }
 
     static Cgroup group(Container c) {
