@@ -43,6 +43,8 @@ class CgroupV2VmTest {
             "dev.cwb.cgroup.UnifiedCgroupKernelTest",
             "dev.cwb.cgroup.CgroupKernelTest",
             "dev.cwb.cgroup.CgroupJanitorTest",
+            "dev.cwb.cgroup.DeviceProgramKernelTest",
+            "dev.cwb.container.DeviceAndCgroupRootTest",
             "dev.cwb.container.CgroupLimitsKernelTest",
             "dev.cwb.container.NamespaceIsolationTest",
             "dev.cwb.container.TeardownTest",

@@ -32,10 +32,10 @@ final class UnifiedHostVm {
     /**
      * The modules init loads, each after what it depends on: virtio-pci and virtio-blk, the 9p transport
      * and file system, ext4 for the disk, overlayfs; crc32c is the checksum ext4 and jbd2 ask the crypto
-     * layer for (their softdep).
+     * layer for (their softdep); loop, for the loop device the device-cgroup tests keep a container from.
      */
     private static final List<String> MODULES = List.of("virtio_pci", "virtio_blk", "9pnet_virtio", "9p",
-            "crc32c_generic", "ext4", "overlay");
+            "crc32c_generic", "ext4", "overlay", "loop");
     /** The VM's disk: sparse, so only what the VM writes takes space. */
     private static final long DISK_BYTES = 8L << 30;
 
