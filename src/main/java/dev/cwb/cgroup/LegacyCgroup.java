@@ -282,7 +282,9 @@ public final class LegacyCgroup implements Cgroup {
             return List.of();
         }
         Path list = devices.resolve("devices.list");
-        return CgroupFiles.read(list).map(t -> t.lines().map(l -> l + "    (" + list + ")").toList()).orElse(List.of());
+        List<String> lines = new ArrayList<>(List.of("the kernel's list, " + list + ":"));
+        CgroupFiles.read(list).ifPresent(t -> t.lines().forEach(l -> lines.add("  " + l)));
+        return lines.size() > 1 ? lines : List.of();
     }
 
     @Override

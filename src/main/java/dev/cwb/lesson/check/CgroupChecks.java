@@ -53,8 +53,8 @@ public final class CgroupChecks {
                 group(c);
                 java.util.List<String> rules = dev.cwb.container.CgroupStep.deviceRules(c);
                 boolean v2 = rules.stream().anyMatch(r -> r.startsWith("BPF_CGROUP_DEVICE program id "));
-                boolean v1 = rules.stream().anyMatch(r -> r.startsWith("c 1:3 rwm"))
-                        && rules.stream().noneMatch(r -> r.startsWith("a *:* rwm"));
+                boolean v1 = rules.stream().anyMatch(r -> r.strip().equals("c 1:3 rwm"))
+                        && rules.stream().noneMatch(r -> r.strip().equals("a *:* rwm"));
                 return CheckResult.of(v1 || v2, rules.isEmpty() ? "no device rules are kept for the group"
                         : String.join("; ", rules.stream().limit(4).toList()) + (rules.size() > 4 ? "; ..." : ""));
             } catch (CwbException e) {
