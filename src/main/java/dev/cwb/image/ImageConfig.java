@@ -40,7 +40,15 @@ public record ImageConfig(
             @JsonProperty("Labels") Map<String, String> labels,
             @JsonProperty("ExposedPorts") Map<String, Object> exposedPorts,
             @JsonProperty("Volumes") Map<String, Object> volumes,
-            @JsonProperty("StopSignal") String stopSignal) {
+            @JsonProperty("StopSignal") String stopSignal,
+            @JsonProperty("Healthcheck") Map<String, Object> healthcheck,
+            @JsonProperty("OnBuild") List<String> onBuild,
+            @JsonProperty("Shell") List<String> shell) {
+        /** Only the nine fields every image has had since the first Docker: no health check, triggers or shell. */
+        public RunConfig(String user, List<String> env, List<String> entrypoint, List<String> cmd, String workingDir,
+                         Map<String, String> labels, Map<String, Object> exposedPorts, Map<String, Object> volumes, String stopSignal) {
+            this(user, env, entrypoint, cmd, workingDir, labels, exposedPorts, volumes, stopSignal, null, null, null);
+        }
     }
 
     /** {@code rootfs.diff_ids}: the sha256 of each layer's <em>uncompressed</em> tar, bottom first. */

@@ -91,6 +91,36 @@ public final class StoreTransaction implements AutoCloseable {
         return size;
     }
 
+    /** Writes a blob's bytes as they are made; the caller writes them to the stream it is handed. */
+    @FunctionalInterface
+    public interface BlobWriter {
+        void writeTo(java.io.OutputStream out) throws IOException;
+    }
+
+    /**
+     * Stages a blob {@code writer} makes (a layer tar being compressed, say) without holding it in memory:
+     * the bytes go to the staging file and the hash as they are written.
+     */
+    public Descriptor writeBlob(String mediaType, BlobWriter writer, String what) {
+        Path tmp = staging.resolve("blob-" + stagedCount.incrementAndGet() + "-" + System.nanoTime());
+        MessageDigest hasher = Digest.newSha256();
+        long size;
+        try (java.io.OutputStream file = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), COPY_BUFFER);
+             java.security.DigestOutputStream out = new java.security.DigestOutputStream(file, hasher)) {
+            writer.writeTo(out);
+            out.flush();
+            size = Files.size(tmp);
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new CwbException(CwbException.IO, "cannot store " + what + ": " + e.getMessage(), null, e);
+        }
+        Digest actual = Digest.ofSha256(hasher.digest());
+        if (staged.putIfAbsent(actual, tmp) != null) {
+            deleteQuietly(tmp);
+        }
+        return new Descriptor(mediaType, actual, size);
+    }
+
     public Descriptor putBlob(String mediaType, byte[] bytes, String what) {
         return putBlob(mediaType, new java.io.ByteArrayInputStream(bytes), null, -1, what);
     }
