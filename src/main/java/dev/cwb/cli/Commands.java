@@ -54,6 +54,7 @@ public final class Commands {
             TraceCommand.class,
             CleanupCommand.class,
             LessonsCommand.class,
+            ClassCommand.class,
             HelpCommand.class);
 
     /** Longer than any command's name by more than a typo: no suggestion is looked for. */
