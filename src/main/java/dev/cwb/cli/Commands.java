@@ -48,6 +48,7 @@ public final class Commands {
             EscapeCommand.class,
             ExecCommand.class,
             StatusCommand.class,
+            DiagramCommand.class,
             RunCommand.class,
             PsCommand.class,
             RmCommand.class,
