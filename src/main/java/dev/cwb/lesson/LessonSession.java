@@ -26,11 +26,26 @@ public final class LessonSession {
     private Lesson lesson;
     private int step;
     private Optional<CheckContext.LastCommand> last = Optional.empty();
+    private ProgressListener listener = ProgressListener.NONE;
+    /** This session's steps of the open lesson whose last check said "not yet", and hints shown per step. */
+    private final java.util.Set<Integer> failed = new java.util.TreeSet<>();
+    private final java.util.Map<Integer, Integer> hints = new java.util.HashMap<>();
 
     public LessonSession(Workbench workbench, Supplier<LessonLibrary> librarySource) {
         this.workbench = workbench;
         this.librarySource = librarySource;
         this.workspace = new LessonWorkspace(workbench);
+    }
+
+    /** Who is told of each change of the learner's place (the class view); none by default. */
+    public void setListener(ProgressListener listener) {
+        this.listener = listener == null ? ProgressListener.NONE : listener;
+    }
+
+    private void publish() {
+        if (lesson != null) {
+            listener.progressed(lesson, progress().get(lesson.number()).passed(), step, java.util.Set.copyOf(failed), java.util.Map.copyOf(hints));
+        }
     }
 
     public LessonLibrary library() {
@@ -96,7 +111,12 @@ public final class LessonSession {
     }
 
     public void start(int number, PrintWriter out) {
-        lesson = library().get(number);
+        Lesson chosen = library().get(number);
+        if (lesson == null || lesson.number() != chosen.number()) {
+            failed.clear();
+            hints.clear();
+        }
+        lesson = chosen;
         ProgressStore.Entry entry = progress().get(number);
         step = Math.min(entry.step(), lesson.stepCount() - 1);
         last = Optional.empty();
@@ -118,6 +138,7 @@ public final class LessonSession {
         }
         out.println();
         show(out);
+        publish();
     }
 
     public void next(PrintWriter out) {
@@ -155,6 +176,8 @@ public final class LessonSession {
     public void hint(PrintWriter out) {
         Step s = requireLesson().step(step);
         out.println("Hint: " + expand(s.hint()));
+        hints.merge(step, 1, Integer::sum);
+        publish();
     }
 
     /** Runs the current step's checks against the state now; a pass is saved as progress. */
@@ -167,10 +190,14 @@ public final class LessonSession {
         }
         if (StepChecks.firstFailure(verdicts) == null) {
             progress().passed(l, step);
+            failed.remove(step);
+            publish();
             out.println(step + 1 < l.stepCount() ? "Step " + (step + 1) + " done — ':next' for the next one."
                     : "Step " + (step + 1) + " done — that completes lesson " + l.number() + ". ':next' shows the exercises.");
             return true;
         }
+        failed.add(step);
+        publish();
         out.println("Not yet. Hint: " + expand(s.hint()));
         List<String> missing = StepRequirements.missing(s, workbench.registryEnvironment());
         if (!missing.isEmpty()) {
@@ -200,9 +227,12 @@ public final class LessonSession {
         out.println(done.isEmpty() ? "Nothing to undo for lesson " + l.number() + "." : String.join("\n", done));
         step = 0;
         last = Optional.empty();
+        failed.clear();
+        hints.clear();
         out.println("Lesson " + l.number() + " starts again at step 1.");
         out.println();
         show(out);
+        publish();
     }
 
     public void leave() {
@@ -215,6 +245,7 @@ public final class LessonSession {
         last = Optional.empty(); // output checks look only at what ran in this step
         progress().at(lesson, step);
         show(out);
+        publish();
     }
 
     /** Prints the current step: title, text, what to type, and what comes next. */

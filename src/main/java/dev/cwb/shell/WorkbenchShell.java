@@ -116,6 +116,9 @@ public final class WorkbenchShell {
         LineReader reader = newReader(terminal, history, historyFile);
         CancellableRunner runner = new CancellableRunner(terminal, capture, CANCEL_GRACE);
         LessonSession lessons = new LessonSession(workbench, LessonLibrary::open);
+        // After 'class join', each change of the learner's lesson goes to the teacher's class view; notes print above the prompt.
+        dev.cwb.classroom.ClassReporter classView = new dev.cwb.classroom.ClassReporter(workbench.home().root(), reader::printAbove);
+        lessons.setListener(classView);
         MetaCommands meta = new MetaCommands(terminal, reader, historyFile, screen,
                 new LessonCommands(workbench, terminal, lessons, recording, screen));
         try {
@@ -140,6 +143,7 @@ public final class WorkbenchShell {
                 }
             }
         } finally {
+            classView.close();
             saveHistory(history);
             removeContainers(screen);
             recording.stopRecording();
