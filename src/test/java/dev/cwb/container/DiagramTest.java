@@ -43,8 +43,9 @@ class DiagramTest {
                 .orElseThrow(() -> new AssertionError("no line matching " + regex + " in\n" + r));
     }
 
+    /** The namespace id of process {@code pid} (0: this JVM, the host). */
     private static String nsId(int pid, String kind) throws IOException {
-        String t = Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/" + kind)).toString();
+        String t = Files.readSymbolicLink(Path.of("/proc/" + (pid == 0 ? "self" : Integer.toString(pid)) + "/ns/" + kind)).toString();
         return t.substring(t.indexOf('[') + 1, t.length() - 1);
     }
 
@@ -53,7 +54,7 @@ class DiagramTest {
         String box = cwb.name("diagram");
         int init = ContainerBench.initPid(cwb.ok("new", box, "from", "busybox"));
         ContainerBench.Result r = cwb.ok("diagram", "-c", box);
-        assertTrue(line(r, ".*merged.*").contains("not mounted"), r.toString());
+        assertTrue(line(r, "\\s+\\S\\s+merged\\s.*").contains("not mounted"), r.toString());
         line(r, "\\s+0 of 8 kinds are the container's own\\.");
         line(r, "Cgroup: none yet.*");
         line(r, "\\s+cwb-init\\s+" + init + "\\s+\\(same\\)\\s+.*");
@@ -67,7 +68,7 @@ class DiagramTest {
         try (Stream<Path> walk = Files.walk(rootfs)) {
             entries = walk.count() - 1;
         }
-        assertTrue(line(r, ".*merged.*").contains(entries + " entries at "), "merged as the host walks it: " + entries + "\n" + r);
+        assertTrue(line(r, "\\s+\\S\\s+merged\\s.*").contains(entries + " entries at "), "merged as the host walks it: " + entries + "\n" + r);
         line(r, "\\s+2 of 8 kinds are the container's own\\.");
 
         Matcher pid1 = Pattern.compile("\\s+\\S+ PID 1\\s+(\\d+)\\s+1\\s+.*").matcher(line(r, ".*PID 1\\s+\\d+\\s+1\\s+.*"));
@@ -76,15 +77,15 @@ class DiagramTest {
         String nspid = Files.readAllLines(Path.of("/proc/" + hostPid + "/status")).stream().filter(l -> l.startsWith("NSpid:")).findFirst().orElseThrow();
         assertTrue(nspid.matches("NSpid:\\s+" + hostPid + "\\s+1"), "the kernel's NSpid: " + nspid);
         String uts = line(r, "\\s+uts\\s+.*");
-        assertTrue(uts.matches("\\s+uts\\s+" + nsId(init, "uts") + "\\s+\\S+\\s+" + nsId(hostPid, "uts") + "\\s+.*own.*"), uts);
+        assertTrue(uts.matches("\\s+uts\\s+" + nsId(0, "uts") + "\\s+\\S+\\s+" + nsId(hostPid, "uts") + "\\s+.*own.*"), uts);
         String net = line(r, "\\s+net\\s+.*");
         assertTrue(net.contains("shared with the host") && net.contains(nsId(hostPid, "net")), net);
 
         // A file written into the upper directory is one more entry in the merged view: overlayfs, not a record.
         Files.writeString(cwb.workspace(box).resolve("upper").resolve("added-by-the-test"), "x");
         r = cwb.ok("diagram", "-c", box, "overlay");
-        assertTrue(line(r, ".*upper.*").contains("1 added, 0 copied up, 0 deleted"), r.toString());
-        assertTrue(line(r, ".*merged.*").contains((entries + 1) + " entries at "), r.toString());
+        assertTrue(line(r, "\\s+\\S\\s+upper\\s.*").contains("1 added, 0 copied up, 0 deleted"), r.toString());
+        assertTrue(line(r, "\\s+\\S\\s+merged\\s.*").contains((entries + 1) + " entries at "), r.toString());
 
         cwb.ok("cgroup", "-c", box, "create");
         cwb.ok("cgroup", "-c", box, "set", "pids", "20");
