@@ -49,6 +49,7 @@ public final class Commands {
             ExecCommand.class,
             StatusCommand.class,
             DiagramCommand.class,
+            CompareCommand.class,
             RunCommand.class,
             PsCommand.class,
             RmCommand.class,
