@@ -59,7 +59,8 @@ public interface Cgroup {
      * tree ({@link LegacyCgroup}): the process must be moved there too, or its cgroup namespace would be
      * rooted at the top of that tree. Not among {@link #selfJoinFiles}: a move into a cgroup2 domain group
      * moves a whole process, and the kernel takes a lock for it that waits for an RCU grace period
-     * (milliseconds), so {@code run} makes it beside its other steps. Empty everywhere else.
+     * (milliseconds), so {@code run} has PID 1 born there instead ({@link #cgroup2Directory}). Empty
+     * everywhere else.
      */
     default Optional<Path> unifiedProcs() {
         return Optional.empty();
@@ -70,6 +71,22 @@ public interface Cgroup {
      * this write is the group's only one in flight), recorded in the group's trace like its other writes.
      */
     default void joinUnified(long pid, dev.cwb.kernel.Syscalls calls) {
+    }
+
+    /**
+     * The group's directory in the cgroup2 tree: on v2 its one directory, on a hybrid host the one of
+     * {@link #unifiedProcs}; empty where there is none. A process can be born there: clone3(2) with
+     * {@code CLONE_INTO_CGROUP} and a descriptor of this directory ({@code run} makes PID 1 that way).
+     */
+    default Optional<Path> cgroup2Directory() {
+        return Optional.empty();
+    }
+
+    /**
+     * Moves a process born in {@link #cgroup2Directory} into the rest of the group, through this JVM: on a
+     * hybrid host each v1 hierarchy's {@code cgroup.procs}; nothing on v2, where it is in already.
+     */
+    default void addProcessBornInCgroup2(long pid) {
     }
 
     /** Moves a process (and from then on its children) into the group. */

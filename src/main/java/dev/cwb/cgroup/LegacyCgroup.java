@@ -233,6 +233,18 @@ public final class LegacyCgroup implements Cgroup {
     }
 
     @Override
+    public Optional<Path> cgroup2Directory() {
+        return unifiedDir;
+    }
+
+    @Override
+    public void addProcessBornInCgroup2(long pid) {
+        for (Path d : new LinkedHashSet<>(dirs.values())) {
+            write(d.resolve("cgroup.procs"), Long.toString(pid));
+        }
+    }
+
+    @Override
     public Optional<Path> unifiedProcs() {
         return unifiedDir.map(u -> u.resolve("cgroup.procs"));
     }

@@ -258,6 +258,11 @@ public final class UnifiedCgroup implements Cgroup {
         write("cgroup.procs", Long.toString(pid));
     }
 
+    @Override
+    public Optional<Path> cgroup2Directory() {
+        return Optional.of(dir);
+    }
+
     /** {@code cgroup.procs}: a v2 domain group has no {@code tasks}; {@code 0} there moves the writer's process. */
     @Override
     public List<Path> selfJoinFiles() {

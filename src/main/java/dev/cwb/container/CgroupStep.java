@@ -22,28 +22,74 @@ public final class CgroupStep {
 
     /** Makes the group (named like the container) and moves the current process in; returns the writes. */
     public static List<CgroupWrite> create(Container c, Cgroups cgroups) {
-        createDeferringUnified(c, cgroups);
-        c.cgroup().unifiedProcs().ifPresent(procs -> joinUnified(c, procs));
-        return c.cgroup().writes();
+        Cgroup g = make(c, cgroups);
+        join(c, g, false);
+        return g.writes();
     }
 
     /**
-     * {@link #create} without the move into a hybrid host's cgroup2 directory ({@link Cgroup#unifiedProcs}):
-     * for {@code run}, which makes that move with {@link #joinUnifiedBeside} while PID 1 mounts.
+     * {@code run}'s group, made before PID 1 exists, as runc's parent puts {@code runc init} into its cgroup
+     * before any namespace is made: the directories, with no process moved in. The current process (the
+     * first cwb-init, still in the host's namespaces) makes the calls.
      */
-    static List<CgroupWrite> createDeferringUnified(Container c, Cgroups cgroups) {
+    static void createEmpty(Container c, Cgroups cgroups) {
+        make(c, cgroups);
+    }
+
+    /**
+     * A descriptor of the current process's, open on the group's directory in the cgroup2 tree
+     * ({@link Cgroup#cgroup2Directory}: {@code O_PATH|O_DIRECTORY|O_CLOEXEC}, a traced openat), for the
+     * clone3 that makes PID 1 in it; -1 when the host has no cgroup2 tree.
+     */
+    static int openCgroup2(Container c) throws dev.cwb.kernel.SyscallException {
+        java.util.Optional<java.nio.file.Path> dir = c.cgroup() == null ? java.util.Optional.empty() : c.cgroup().cgroup2Directory();
+        if (dir.isEmpty()) {
+            return -1;
+        }
+        return c.calls().open(dir.get().toString(), dev.cwb.kernel.OpenFlags.O_PATH | dev.cwb.kernel.OpenFlags.O_DIRECTORY
+                | dev.cwb.kernel.OpenFlags.O_CLOEXEC);
+    }
+
+    /**
+     * After the clone of PID 1: PID 1 joins the parts of the group it was not born in — on a hybrid host each
+     * v1 hierarchy (it writes {@code 0} to their {@code tasks}: one thread moves, no RCU wait); everything,
+     * as {@link #create} does, when the kernel made no clone3 ({@link dev.cwb.kernel.InitProcess#bornInCgroup}).
+     */
+    static void joinAfterClone(Container c) {
+        join(c, c.cgroup(), c.current().bornInCgroup());
+    }
+
+    private static Cgroup make(Container c, Cgroups cgroups) {
         if (c.cgroup() != null) {
             throw CwbException.badInput("container " + c.name() + " already has cgroup " + c.cgroup().name(),
                     "set limits with: cgroup set memory 64M");
         }
         Cgroup g = cgroups.create(groupName(c.name()), writer(c));
         c.setCgroup(g);
-        if (!g.selfJoinFiles().isEmpty() && fromInside(c)) {
-            joinFromInside(c, g);
-        } else {
-            g.addProcess(c.current().pid());
+        return g;
+    }
+
+    /**
+     * The current process moved into the group: by itself ({@code 0}, "me", see {@link Cgroup#selfJoinFiles})
+     * while it sees the host's mount, else by this JVM naming its host pid; on a hybrid host into the cgroup2
+     * tree's directory too. A process {@code bornInCgroup2} skips that directory.
+     */
+    private static void join(Container c, Cgroup g, boolean bornInCgroup2) {
+        if (bornInCgroup2) {
+            java.nio.file.Path cgroup2 = g.cgroup2Directory().orElseThrow();
+            if (fromInside(c) && !g.selfJoinFiles().isEmpty()) {
+                joinFromInside(c, g, g.selfJoinFiles().stream().filter(f -> !f.getParent().equals(cgroup2)).toList());
+            } else {
+                g.addProcessBornInCgroup2(c.current().pid());
+            }
+            return;
         }
-        return g.writes();
+        if (!g.selfJoinFiles().isEmpty() && fromInside(c)) {
+            joinFromInside(c, g, g.selfJoinFiles());
+            g.unifiedProcs().ifPresent(procs -> g.joinUnified(0, c.calls()));
+        } else {
+            g.addProcess(c.current().pid()); // every directory, a hybrid host's cgroup2 one too
+        }
     }
 
     /**
@@ -61,60 +107,13 @@ public final class CgroupStep {
     }
 
     /**
-     * The current process moved into the cgroup2 directory as well: by itself ({@code 0}, "me") while it
-     * sees the host's mount, else by this JVM, naming its host pid.
-     */
-    private static void joinUnified(Container c, java.nio.file.Path procs) {
-        boolean inside = fromInside(c);
-        c.cgroup().joinUnified(inside ? 0 : c.current().pid(), inside ? c.calls() : c.hostCalls());
-    }
-
-    /**
-     * {@code run}'s move of PID 1 into the group's cgroup2 directory on a hybrid host, made by a thread of
-     * this JVM (its own traced calls: openat, write of PID 1's pid, close) while PID 1 goes on with its
-     * mounts, because the kernel makes such a move wait for an RCU grace period. Done at once where there is
-     * no such directory. The container must wait for it before its cgroup namespace is made.
-     */
-    static java.util.concurrent.CompletableFuture<Void> joinUnifiedBeside(Container c) {
-        java.util.Optional<java.nio.file.Path> procs = c.cgroup() == null ? java.util.Optional.empty() : c.cgroup().unifiedProcs();
-        if (procs.isEmpty()) {
-            return java.util.concurrent.CompletableFuture.completedFuture(null);
-        }
-        java.util.concurrent.CompletableFuture<Void> joined = new java.util.concurrent.CompletableFuture<>();
-        Cgroup g = c.cgroup();
-        Thread t = new Thread(() -> {
-            try {
-                g.joinUnified(c.pid1(), c.hostCalls());
-                joined.complete(null);
-            } catch (Throwable e) {
-                joined.completeExceptionally(e);
-            }
-        }, "cwb-cgroup2-join " + c.name());
-        t.setDaemon(true);
-        t.start();
-        return joined;
-    }
-
-    /** Waits for {@link #joinUnifiedBeside}; a failed move is the step's failure. */
-    static void awaitUnified(java.util.concurrent.CompletableFuture<Void> joined) {
-        try {
-            joined.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            if (e.getCause() instanceof CwbException cwb) {
-                throw cwb;
-            }
-            throw e;
-        }
-    }
-
-    /**
      * The container's process moves itself in: it writes {@code 0} ("me") to each v1 hierarchy's
      * {@code tasks}, or to the v2 group's {@code cgroup.procs}, as traced calls of its own. Its host pid
      * would not do: in its own pid namespace that number names no process (ESRCH).
      */
-    private static void joinFromInside(Container c, Cgroup g) {
+    private static void joinFromInside(Container c, Cgroup g, List<java.nio.file.Path> files) {
         try {
-            for (java.nio.file.Path file : g.selfJoinFiles()) {
+            for (java.nio.file.Path file : files) {
                 c.calls().writeFile(file.toString(), new byte[] {'0'});
             }
         } catch (dev.cwb.kernel.SyscallException e) {

@@ -250,14 +250,28 @@ public final class Container {
      * namespace and makes the steps from now on; the parent only waits for it (in the background).
      */
     void forkPid1() throws SyscallException {
+        forkPid1(-1);
+    }
+
+    /**
+     * {@link #forkPid1()}, PID 1 born by clone3 in the cgroup2 group that {@code cgroupFd} (a descriptor of
+     * the current process's, or -1) is open on; {@link InitProcess#bornInCgroup} says whether it was. Both
+     * processes then close that descriptor (a host directory neither keeps): the parent before it starts
+     * waiting for PID 1, which holds its calls from then on.
+     */
+    void forkPid1(int cgroupFd) throws SyscallException {
         InitProcess parent = current;
-        InitProcess child = cloneCurrent();
+        Syscalls parentCalls = calls;
+        InitProcess child = cloneCurrent(cgroupFd);
         int previousPid1 = pid1;
         pid1 = child.pid();
         current = child;
         calls = new Syscalls(tracer, child);
         calls.setParentDeathSignal(9); // a fork's child does not inherit it: PID 1 must die with cwb-init too
-        Syscalls parentCalls = new Syscalls(tracer, parent);
+        if (cgroupFd >= 0) {
+            parentCalls.close(cgroupFd);
+            calls.close(cgroupFd);
+        }
         int inParentNs = parent.pid() == previousPid1
                 ? HostPids.numberIn(child.pid(), parent.pid()).orElse(child.pid()) : child.pid();
         Thread waiter = new Thread(() -> {
@@ -280,12 +294,16 @@ public final class Container {
      * are traced: the recvmsg(2) that receives that socket, its move to descriptor 4, then the clone(2).
      */
     InitProcess cloneCurrent() throws SyscallException {
+        return cloneCurrent(-1);
+    }
+
+    private InitProcess cloneCurrent(int cgroupFd) throws SyscallException {
         int parentHostPid = current.pid();
         boolean parentInOwnPidNamespace = parentHostPid == pid1; // only a PID 1 the container made is in a namespace of its own
         return current.cloneChild(calls, nsPid -> parentInOwnPidNamespace
                 ? HostPids.childOf(parentHostPid, nsPid).orElseThrow(() -> new IllegalStateException(
                         "the clone " + nsPid + " of pid " + parentHostPid + " is not among its children"))
-                : nsPid);
+                : nsPid, cgroupFd);
     }
 
     /**

@@ -89,19 +89,12 @@ public final class ContainerRun {
     /** Everything up to and including the execve(2) of the command by PID 1. */
     static void setUp(Containers containers, Container c, Options o, ProcessSpec spec, boolean terminal)
             throws SyscallException {
-        if (o.userNamespace()) {
-            UnshareStep.unshare(c, Namespace.USER, 0);
-        }
-        c.calls().unshare(NAMESPACES);
-        for (Namespace ns : List.of(Namespace.MNT, Namespace.UTS, Namespace.IPC, Namespace.NET, Namespace.PID)) {
-            c.markUnshared(ns);
-        }
-        c.forkPid1(); // should this workbench be killed now, PID 1 dies with cwb-init (PR_SET_PDEATHSIG)
-        Syscalls pid1 = c.calls();
-        pid1.mount(null, "/", null, MountFlags.MS_REC | MountFlags.MS_PRIVATE, null);
-        java.util.concurrent.CompletableFuture<Void> cgroup2 = null;
-        if (!o.userNamespace() || o.memory() != null || o.pids() != null || o.cpus() != null) {
-            CgroupStep.createDeferringUnified(c, containers.cgroups());
+        boolean cgroup = !o.userNamespace() || o.memory() != null || o.pids() != null || o.cpus() != null;
+        int cgroupDir = -1;
+        if (cgroup) {
+            // as runc's parent puts runc init into its cgroup before any namespace exists: the group, its
+            // limits and device rules come first, made by cwb-init while it is in the host's namespaces
+            CgroupStep.createEmpty(c, containers.cgroups());
             Cgroup g = c.cgroup();
             if (o.memory() != null) {
                 g.setMemoryLimit(o.memory());
@@ -113,9 +106,24 @@ public final class ContainerRun {
                 g.setCpuLimit(o.cpus());
             }
             CgroupStep.devices(c); // runc's device rules: any node may be made, few opened
-            containers.saveState(c); // cleanup must know the cgroup and PID 1 from here on
-            cgroup2 = CgroupStep.joinUnifiedBeside(c); // hybrid hosts: the cgroup2 tree too, while PID 1 mounts
+            cgroupDir = CgroupStep.openCgroup2(c); // PID 1 is born in the cgroup2 group: no move, no RCU wait
         }
+        if (o.userNamespace()) {
+            UnshareStep.unshare(c, Namespace.USER, 0);
+        }
+        c.calls().unshare(NAMESPACES);
+        for (Namespace ns : List.of(Namespace.MNT, Namespace.UTS, Namespace.IPC, Namespace.NET, Namespace.PID)) {
+            c.markUnshared(ns);
+        }
+        c.forkPid1(cgroupDir); // should this workbench be killed now, PID 1 dies with cwb-init (PR_SET_PDEATHSIG)
+        Syscalls pid1 = c.calls();
+        if (cgroup) {
+            CgroupStep.joinAfterClone(c); // on a hybrid host the v1 hierarchies: PID 1 writes 0 to each tasks
+            containers.saveState(c); // cleanup must know the cgroup and PID 1 from here on
+            pid1.unshare(CloneFlags.CLONE_NEWCGROUP); // after joining: the group becomes the root of its view
+            c.markUnshared(Namespace.CGROUP);
+        }
+        pid1.mount(null, "/", null, MountFlags.MS_REC | MountFlags.MS_PRIVATE, null);
         OverlayStep.mount(c);
         MountStep.proc(c);
         MountStep.dev(c);
@@ -125,13 +133,6 @@ public final class ContainerRun {
         pid1.sethostname(hostname);
         c.setHostnameShown(hostname);
         RuncDefaults.apply(c);
-        if (cgroup2 != null) {
-            // runc makes the cgroup namespace before the mounts; nothing mounted here depends on it, and
-            // waiting until now hides the kernel's wait for the cgroup2 move behind the mounts
-            CgroupStep.awaitUnified(cgroup2);
-            pid1.unshare(CloneFlags.CLONE_NEWCGROUP); // after joining: the group becomes the root of its view
-            c.markUnshared(Namespace.CGROUP);
-        }
         RuncDefaults.dropCapabilities(pid1);
         makeWorkingDirectory(c, spec.workingDir());
         String program = spec.resolveProgram(c.rootSeenFromHost());

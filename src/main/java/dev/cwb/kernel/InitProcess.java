@@ -47,6 +47,10 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
     private int[] pendingDescriptors;
     /** The read end of the status pipe handed over for the next execve, or -1 (see {@link InitProgram}). */
     private int statusRead = -1;
+    /** True while {@link #cloneChild} makes its clone3: the one clone3 request sent (guarded by this). */
+    private boolean cloningIntoCgroup;
+    /** True when this process was born by clone3 in the cgroup2 group it was cloned into. */
+    private boolean bornInCgroup;
 
     private InitProcess(int pid, int socket, InitProcess parent) {
         this.pid = pid;
@@ -114,10 +118,10 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
     @Override
     public synchronized long make(long number, Object[] args) throws SyscallException {
         if (number == SyscallNumber.FORK.number() || number == SyscallNumber.VFORK.number()
-                || number == SyscallNumber.CLONE3.number()) {
+                || number == SyscallNumber.CLONE3.number() && !cloningIntoCgroup) {
             // cwb-init refuses them too (InitProgram): their child would answer on the parent's socket
-            throw new SyscallException("cwb-init makes no fork, vfork or clone3: a new process comes from clone, "
-                    + "whose child takes a control socket of its own (InitProcess.cloneChild)");
+            throw new SyscallException("cwb-init makes no fork, vfork or clone3 of its own: a new process comes from "
+                    + "clone, or clone3 into a cgroup, whose child takes a control socket of its own (InitProcess.cloneChild)");
         }
         if (number == SyscallNumber.EXECVE.number() && statusRead < 0) {
             throw new SyscallException("an execve through cwb-init needs its status pipe first (Syscalls.execve hands it over)");
@@ -302,6 +306,18 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
      * process's PID namespace — into this JVM's number for it.
      */
     public InitProcess cloneChild(Syscalls traced, java.util.function.IntUnaryOperator toHostPid) throws SyscallException {
+        return cloneChild(traced, toHostPid, -1);
+    }
+
+    /**
+     * {@link #cloneChild(Syscalls, java.util.function.IntUnaryOperator)}, but with {@code cgroupFd} (a
+     * descriptor of this process's, open on a directory of the cgroup2 tree; -1 for none) the child is made
+     * by clone3(2) with {@code CLONE_INTO_CGROUP}, born in that group ({@link #bornInCgroup}). Where the
+     * kernel has no clone3 (ENOSYS: before Linux 5.7, or a seccomp filter that hides it) the trace shows that
+     * answer and the child comes from clone(2), outside the group, for the caller to move in.
+     */
+    public InitProcess cloneChild(Syscalls traced, java.util.function.IntUnaryOperator toHostPid, int cgroupFd)
+            throws SyscallException {
         int[] pair = socketPair();
         boolean adopted = false;
         try {
@@ -314,8 +330,21 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
                 }
             }
             int childPid;
+            boolean inCgroup = false;
             try {
-                childPid = traced.forkLike();
+                if (cgroupFd >= 0) {
+                    try {
+                        childPid = cloneIntoCgroup(traced, cgroupFd);
+                        inCgroup = true;
+                    } catch (SyscallException e) {
+                        if (e.errno() != Errno.ENOSYS) {
+                            throw e;
+                        }
+                        childPid = traced.forkLike();
+                    }
+                } else {
+                    childPid = traced.forkLike();
+                }
             } catch (SyscallException e) {
                 try {
                     traced.close(InitProgram.CHILD_CONTROL_FD); // no child to take it: cwb-init must not keep it open
@@ -325,6 +354,7 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
                 throw e;
             }
             InitProcess child = new InitProcess(toHostPid.applyAsInt(childPid), pair[0], this);
+            child.bornInCgroup = inCgroup;
             long n = LibC.read(pair[0], child.reply, child.reply.length);
             if (n < 8) {
                 throw new SyscallException("the clone of cwb-init (pid " + childPid + ") did not answer");
@@ -338,6 +368,20 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
                 LibC.close(pair[0]);
             }
         }
+    }
+
+    private synchronized int cloneIntoCgroup(Syscalls traced, int cgroupFd) throws SyscallException {
+        cloningIntoCgroup = true;
+        try {
+            return traced.clone3IntoCgroup(cgroupFd);
+        } finally {
+            cloningIntoCgroup = false;
+        }
+    }
+
+    /** True when this process was born in a cgroup2 group by clone3 ({@link #cloneChild(Syscalls, java.util.function.IntUnaryOperator, int)}). */
+    public boolean bornInCgroup() {
+        return bornInCgroup;
     }
 
     /** Creates a socket pair for a child of cwb-init: [0] stays here, [1] goes to the child. */

@@ -3,7 +3,7 @@ package dev.cwb.kernel;
 import java.util.HexFormat;
 
 /**
- * cwb-init, the container's first process: a static program of some 400 bytes (463 on x86_64, 400 on
+ * cwb-init, the container's first process: a static program of some 500 bytes (523 on x86_64, 440 on
  * aarch64), written by the workbench itself, that makes system calls on the workbench's behalf.
  *
  * <p><b>Why a process of its own.</b> A JVM always runs many threads, and the kernel will not give a
@@ -27,16 +27,21 @@ import java.util.HexFormat;
  * <p><b>What it refuses.</b> A request shorter than its 64-byte header, or whose {@code outlen} asks back
  * more than its payload, is answered {@code -EINVAL} ({@link #REFUSED_SHORT}) without a call: the words it
  * did not send would be the previous request's. The calls that make a process other than {@code clone} —
- * {@code fork}, {@code vfork} and {@code clone3} on x86_64, {@code clone3} on aarch64 (which has no fork or
- * vfork) — are answered {@code -ENOSYS} ({@link #REFUSED_CALL}) without a call: their child would come back
- * with the parent's socket, and the two would read each other's answers. These replies are cwb-init's,
- * not the kernel's; {@link InitProcess} never sends such requests, and says so if asked to. When its own
+ * {@code fork} and {@code vfork} on x86_64 (aarch64 has neither), and {@code clone3} in any form but the
+ * workbench's own — are answered {@code -ENOSYS} ({@link #REFUSED_CALL}) without a call: their child would
+ * come back with the parent's socket, and the two would read each other's answers. The one {@code clone3}
+ * it makes is the workbench's clone of a container's PID 1 into its cgroup: the {@code struct clone_args}
+ * at the start of the payload (the first argument is the payload's address) and its {@code flags} exactly
+ * {@code CLONE_INTO_CGROUP} — no {@code CLONE_VM}, {@code CLONE_THREAD} or other sharing; its child takes
+ * its own socket as a clone's does. These replies are cwb-init's, not the kernel's; {@link InitProcess}
+ * never sends such requests, and says so if asked to. When its own
  * {@code dup2} (a clone taking its socket) or its reply's {@code write} fails, it cannot answer any more,
  * and exits 1.
  *
- * <p><b>clone.</b> After a {@code clone} request the child (result 0) first moves descriptor 4 onto 3 —
- * the workbench hands it a fresh socket there beforehand — so parent and child each talk on their own
- * socket from then on. That is how the container's PID 1 is born after {@code unshare(CLONE_NEWPID)}.
+ * <p><b>clone.</b> After a {@code clone} or {@code clone3} request the child (result 0) first moves
+ * descriptor 4 onto 3 — the workbench hands it a fresh socket there beforehand — so parent and child each
+ * talk on their own socket from then on. That is how the container's PID 1 is born after
+ * {@code unshare(CLONE_NEWPID)}: by clone3 into its cgroup in {@code run}, by clone in step mode.
  *
  * <p><b>execve.</b> The reply to an execve request goes to descriptor {@link #STATUS_FD}, not 3: the write
  * end of a pipe the workbench hands over just before, close-on-exec, whose read end only the workbench
@@ -50,7 +55,8 @@ import java.util.HexFormat;
  * version runs natively in the tests. The aarch64 version matches what binutils' {@code aarch64-linux-gnu-as}
  * makes of that assembly, and {@code Arm64ProgramsTest} runs it under qemu-user ({@code qemu-aarch64-static}):
  * requests, pointers into the payload, {@code -errno} replies, {@code outlen}, the refusals, the clone
- * hand-over and the exit at end of file. It has not run on real arm64 hardware.
+ * hand-over, the one clone3 form passed on (seen in qemu's {@code -strace} log: its user mode has no
+ * clone3) and the exit at end of file. It has not run on real arm64 hardware.
  */
 public final class InitProgram {
     /** The request buffer's address in cwb-init. */
@@ -67,7 +73,7 @@ public final class InitProgram {
     public static final int STATUS_FD = 5;
     /** cwb-init's answer to a request shorter than its header (or asking back more than it sent): -EINVAL. */
     public static final long REFUSED_SHORT = -22;
-    /** cwb-init's answer to fork, vfork and clone3, which it never makes: -ENOSYS. */
+    /** cwb-init's answer to fork, vfork and any clone3 but the workbench's own, which it never makes: -ENOSYS. */
     public static final long REFUSED_CALL = -38;
 
     private InitProgram() {
@@ -87,14 +93,14 @@ public final class InitProgram {
                 "ba00000100",               // mov edx, 0x10000
                 "0f05",                     // syscall
                 "4885c0",                   // test rax, rax
-                "0f8efa000000",             // jle done                  end of file or error
+                "0f8e36010000",             // jle done                  end of file or error
                 "41bc03000000",             // mov r12d, 3               replies go to the control socket
                 "48c7c3eaffffff",           // mov rbx, -22              -EINVAL for a request that is
                 "4883f840",                 // cmp rax, 64                 shorter than its header
-                "0f8c9f000000",             // jl refuse
+                "0f8cdb000000",             // jl refuse
                 "488d48c0",                 // lea rcx, [rax-64]         or asks back more than it sent
                 "48390c2538006000",         // cmp [0x600038], rcx       (outlen, unsigned)
-                "0f878d000000",             // ja refuse
+                "0f87c9000000",             // ja refuse
                 "488b042500006000",         // mov rax, [0x600000]       number
                 "4883f83b",                 // cmp rax, 59               execve? (59 = execve)
                 "7506",                     // jne notexec
@@ -102,11 +108,17 @@ public final class InitProgram {
                 // notexec:
                 "48c7c3daffffff",           // mov rbx, -38              -ENOSYS for the other calls that make
                 "4883f839",                 // cmp rax, 57                 a process: fork,
-                "746c",                     // je refuse
+                "0f84a4000000",             // je refuse
                 "4883f83a",                 // cmp rax, 58                 vfork,
-                "7466",                     // je refuse
-                "483db3010000",             // cmp rax, 435                clone3
-                "745e",                     // je refuse
+                "0f849a000000",             // je refuse
+                "483db3010000",             // cmp rax, 435                and clone3 but in one form:
+                "7526",                     // jne args
+                "48813c250800600040006000", // cmp qword [0x600008], 0x600040  its clone_args at the payload
+                "0f8580000000",             // jne refuse
+                "48b90000000002000000",     // mov rcx, 0x200000000      whose flags are CLONE_INTO_CGROUP
+                "48390c2540006000",         // cmp [0x600040], rcx         and nothing else
+                "756c",                     // jne refuse
+                // args:
                 "488b3c2508006000",         // mov rdi, [0x600008]       arguments 1..6
                 "488b342510006000",         // mov rsi, [0x600010]
                 "488b142518006000",         // mov rdx, [0x600018]
@@ -116,9 +128,12 @@ public final class InitProgram {
                 "0f05",                     // syscall                   the requested call
                 "4889c3",                   // mov rbx, rax              keep the result
                 "4885c0",                   // test rax, rax
-                "7530",                     // jnz reply
-                "48833c250000600038",       // cmp qword [0x600000], 56  was it clone? (56 = clone)
+                "753e",                     // jnz reply
+                "48833c250000600038",       // cmp qword [0x600000], 56  was it clone (56)
+                "740e",                     // je child
+                "48813c2500006000b3010000", // cmp qword [0x600000], 435   or clone3 (435)?
                 "7525",                     // jne reply
+                // child:
                 "b821000000",               // mov eax, 33               child: dup2(4, 3)
                 "bf04000000",               // mov edi, 4
                 "be03000000",               // mov esi, 3
@@ -137,7 +152,7 @@ public final class InitProgram {
                 "be38006000",               // mov esi, 0x600038
                 "0f05",                     // syscall
                 "4839d0",                   // cmp rax, rdx              all of it written?
-                "0f84f6feffff",             // je loop
+                "0f84bafeffff",             // je loop
                 // fail:
                 "b8e7000000",               // mov eax, 231              exit_group(1)
                 "bf01000000",               // mov edi, 1
@@ -159,32 +174,44 @@ public final class InitProgram {
             0xd28007e8, // mov x8, #63                   (63 = read)
             0xd4000001, // svc #0
             0xf100001f, // cmp x0, #0
-            0x540005cd, // b.le done                     end of file or error
+            0x5400070d, // b.le done                     end of file or error
             0xd2800075, // mov x21, #3                   replies go to the control socket
             0x928002b4, // mov x20, #-22                 -EINVAL for a request that is
             0xf101001f, // cmp x0, #64                     shorter than its header
-            0x540003ab, // b.lt refuse
+            0x540004eb, // b.lt refuse
             0xd1010009, // sub x9, x0, #64               or asks back more than it sent
             0xf9401e6a, // ldr x10, [x19, #56]           (outlen, unsigned)
             0xeb09015f, // cmp x10, x9
-            0x54000328, // b.hi refuse
+            0x54000468, // b.hi refuse
             0xf9400268, // ldr x8, [x19]                 number
             0xf103751f, // cmp x8, #221                  execve? (221 = execve)
             0x54000041, // b.ne notexec
             0xd28000b5, // mov x21, #5                   its reply goes to the status pipe
             // notexec:
-            0x928004b4, // mov x20, #-38                 -ENOSYS for the other call that makes a
-            0xf106cd1f, // cmp x8, #435                    process: clone3 (arm64 has no fork, vfork)
-            0x54000240, // b.eq refuse
+            0x928004b4, // mov x20, #-38                 -ENOSYS for the other call that makes a process,
+            0xf106cd1f, // cmp x8, #435                    clone3 (arm64 has no fork, vfork), but in one form:
+            0x54000121, // b.ne args
+            0xf940066a, // ldr x10, [x19, #8]            its clone_args at the payload
+            0x91010269, // add x9, x19, #64
+            0xeb09015f, // cmp x10, x9
+            0x54000301, // b.ne refuse
+            0xf940226a, // ldr x10, [x19, #64]           whose flags are CLONE_INTO_CGROUP
+            0xd2c00049, // movz x9, #2, lsl #32            (0x200000000)
+            0xeb09015f, // cmp x10, x9                     and nothing else
+            0x54000281, // b.ne refuse
+            // args:
             0xa9408660, // ldp x0, x1, [x19, #8]         arguments 1..6
             0xa9418e62, // ldp x2, x3, [x19, #24]
             0xa9429664, // ldp x4, x5, [x19, #40]
             0xd4000001, // svc #0                        the requested call
             0xaa0003f4, // mov x20, x0                   keep the result
-            0xb50001a0, // cbnz x0, reply
+            0xb50001e0, // cbnz x0, reply
             0xf9400269, // ldr x9, [x19]
-            0xf103713f, // cmp x9, #220                  was it clone? (220 = clone)
+            0xf103713f, // cmp x9, #220                  was it clone (220)
+            0x54000060, // b.eq child
+            0xf106cd3f, // cmp x9, #435                    or clone3 (435)?
             0x54000141, // b.ne reply
+            // child:
             0xd2800080, // mov x0, #4                    child: dup3(4, 3, 0)
             0xd2800061, // mov x1, #3
             0xd2800002, // mov x2, #0
@@ -204,7 +231,7 @@ public final class InitProgram {
             0xd2800808, // mov x8, #64                   (64 = write)
             0xd4000001, // svc #0
             0xeb02001f, // cmp x0, x2                    all of it written?
-            0x54fffa00, // b.eq loop
+            0x54fff8c0, // b.eq loop
             // fail:
             0xd2800020, // mov x0, #1                    exit_group(1)
             0xd2800bc8, // mov x8, #94                   (94 = exit_group)

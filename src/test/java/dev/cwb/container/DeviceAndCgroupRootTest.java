@@ -132,6 +132,31 @@ class DeviceAndCgroupRootTest {
         assertFalse(Files.exists(group), "the cgroup2 group was left behind");
     }
 
+    /**
+     * run's PID 1 is born in its group of the cgroup2 tree: cwb-init opens the group's directory and clones
+     * PID 1 with clone3(CLONE_INTO_CGROUP) and that descriptor (the trace shows the call and the kernel's
+     * answer, PID 1's pid), and nothing ever writes to that group's cgroup.procs.
+     */
+    @Test
+    void runsPid1IsBornInItsCgroup2GroupByClone3AndNeverMoved() {
+        CgroupHost host = CgroupHost.detect();
+        dev.cwb.testing.Requirements.require(host.unified().isPresent(), "needs a cgroup2 mount: " + host.explanation());
+        String name = cwb.name("born");
+        Path group = host.unified().orElseThrow().resolve("cwb").resolve(name);
+        ContainerBench.Result r = cwb.ok("run", "--trace", "--name", name, "busybox", "cat", "/proc/self/cgroup");
+        java.util.regex.Matcher open = java.util.regex.Pattern.compile("\\] openat\\(AT_FDCWD, \"" + java.util.regex.Pattern.quote(group.toString())
+                + "\", O_RDONLY\\|O_CLOEXEC\\|O_PATH\\|O_DIRECTORY\\) = (\\d+)\n").matcher(r.out());
+        assertTrue(open.find(), "no openat of the group's directory:\n" + r.out());
+        String fd = open.group(1);
+        java.util.regex.Matcher clone = java.util.regex.Pattern.compile("\\] clone3\\(\\{flags=CLONE_INTO_CGROUP, exit_signal=SIGCHLD, "
+                + "stack=NULL, stack_size=0, cgroup=" + fd + "\\}, 88\\) = (\\d+)\n").matcher(r.out());
+        assertTrue(clone.find(), "no clone3 into the group:\n" + r.out());
+        assertTrue(r.out().contains("(pid " + clone.group(1) + " on the host, 1 inside)"),
+                "clone3's result is PID 1's host pid:\n" + r.out());
+        assertFalse(r.out().contains(group.resolve("cgroup.procs").toString()), "PID 1 was moved into the group:\n" + r.out());
+        assertTrue(r.lines().contains("0::/"), "the group is the root of the container's cgroup2 view:\n" + r);
+    }
+
     @Test
     void aCgroup2MountInsideTheContainersCgroupNamespaceShowsOnlyItsOwnGroup() {
         String box = cwb.name("cgns");

@@ -16,6 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -27,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * exits 0; cwb-init reads requests on descriptor 3, makes the calls with aarch64's system call numbers,
  * follows pointers into its buffer at {@link InitProgram#BUFFER}, answers {@code -errno} for a failed
  * call, returns the payload's first {@code outlen} bytes, forks on {@code clone} with the child
- * answering on the socket it took from descriptor 4, and exits 0 at end of file. It proves nothing about
+ * answering on the socket it took from descriptor 4, passes clone3 on only in the workbench's one form, and
+ * exits 0 at end of file. It proves nothing about
  * real arm64 hardware, and nothing about namespaces (qemu-user emulates a process, not a kernel).
  */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a read that never returns fails
@@ -118,6 +120,64 @@ class Arm64ProgramsTest {
         int[] status = new int[1];
         assertEquals(pid, LibC.waitpid(pid, status, 0));
         assertEquals(0, status[0], "wait status of cwb-init: exited 0");
+    }
+
+    /**
+     * clone3 in the workbench's one form (clone_args at the payload's start, flags exactly CLONE_INTO_CGROUP)
+     * is passed to the kernel; other forms are refused without a call. qemu 7.2's user mode has no clone3 and
+     * answers -ENOSYS just as cwb-init's refusal does, so what tells them apart is qemu's own log of the guest's
+     * system calls ({@code -strace}): the call reaches it once, for the accepted form only.
+     */
+    @Test
+    void cwbInitPassesOnlyTheWorkbenchsClone3ToTheKernel() throws Exception {
+        Path qemu = qemu();
+        Requirements.require(LibC.AVAILABLE, "needs the C library through JNA");
+        Path init = executable("cwb-init", InitProgram.aarch64());
+        int[] control = InitProcess.socketPair();
+        int[] log = new int[2];
+        assertEquals(0, LibC.pipe2(log, OpenFlags.O_CLOEXEC));
+        int pid = Spawn.spawn(qemu.toString(), new String[] {"qemu-aarch64-static", "-strace", init.toString()},
+                new int[][] {{log[1], 2}, {control[1], InitProgram.CONTROL_FD}});
+        LibC.close(log[1]);
+        LibC.close(control[1]);
+        int c = control[0];
+        String refusedLog;
+        try {
+            send(c, CLONE3, cloneArgs(CLONE_INTO_CGROUP | 0x100, 7), 0, PAYLOAD_ADDRESS, 88); // | CLONE_VM
+            assertEquals(InitProgram.REFUSED_CALL, reply(c).getLong(0));
+            byte[] shifted = new byte[8 + 88];
+            System.arraycopy(cloneArgs(CLONE_INTO_CGROUP, 7), 0, shifted, 8, 88);
+            send(c, CLONE3, shifted, 0, PAYLOAD_ADDRESS + 8, 88);
+            assertEquals(InitProgram.REFUSED_CALL, reply(c).getLong(0));
+            assertEquals(pid, call(c, GETPID), "a marker in the log between the refused and the accepted form");
+            send(c, CLONE3, cloneArgs(CLONE_INTO_CGROUP, 7), 0, PAYLOAD_ADDRESS, 88);
+            assertEquals(-Errno.ENOSYS, reply(c).getLong(0), "qemu's answer: it has no clone3");
+        } finally {
+            LibC.close(c); // end of file: cwb-init exits
+        }
+        int[] status = new int[1];
+        assertEquals(pid, LibC.waitpid(pid, status, 0));
+        byte[] buffer = new byte[65536];
+        StringBuilder text = new StringBuilder();
+        for (long n; (n = LibC.read(log[0], buffer, buffer.length)) > 0; ) {
+            text.append(new String(buffer, 0, (int) n, StandardCharsets.UTF_8));
+        }
+        LibC.close(log[0]);
+        String all = text.toString();
+        int marker = all.indexOf("getpid()");
+        assertTrue(marker > 0, all);
+        refusedLog = all.substring(0, marker);
+        assertFalse(refusedLog.contains("435") || refusedLog.contains("clone3"), "a refused clone3 reached the kernel:\n" + all);
+        assertTrue(all.substring(marker).contains("Unknown syscall 435"), "the accepted clone3 was not made:\n" + all);
+    }
+
+    private static final long CLONE_INTO_CGROUP = 0x200000000L;
+
+    /** struct clone_args up to cgroup (88 bytes): flags, exit_signal SIGCHLD, the cgroup descriptor. */
+    private static byte[] cloneArgs(long flags, long cgroupFd) {
+        ByteBuffer b = ByteBuffer.allocate(88).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(0, flags).putLong(32, SIGCHLD).putLong(80, cgroupFd);
+        return b.array();
     }
 
     private Path qemu() {

@@ -177,6 +177,65 @@ class InitProcessTest {
         }
     }
 
+    /**
+     * clone3 in the one form the workbench sends — its clone_args at the start of the payload, flags exactly
+     * CLONE_INTO_CGROUP — is made, and its child starts in the group and answers on the socket it took from
+     * descriptor 4. Any other form is refused (-ENOSYS) and makes no process: flags with more in them, or the
+     * clone_args anywhere else.
+     */
+    @Test
+    void clone3IsMadeOnlyIntoACgroupAndItsChildIsBornThere() throws Exception {
+        Requirements.requireRoot();
+        dev.cwb.cgroup.CgroupHost host = dev.cwb.cgroup.CgroupHost.detect();
+        Requirements.require(host.unified().isPresent(), "needs a cgroup2 mount: " + host.explanation());
+        String name = "clone3-test-" + ProcessHandle.current().pid();
+        Path parent = host.unified().orElseThrow().resolve("cwb");
+        Files.createDirectories(parent);
+        Path group = Files.createDirectory(parent.resolve(name));
+        int[] childControl = InitProcess.socketPair();
+        try (Raw init = Raw.start(binary(), childControl[1])) {
+            LibC.close(childControl[1]);
+            byte[] path = (group + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            init.send(SyscallNumber.OPENAT.number(), path, 0, -100, Raw.PAYLOAD_ADDRESS,
+                    OpenFlags.O_PATH | OpenFlags.O_DIRECTORY | OpenFlags.O_CLOEXEC, 0);
+            long fd = Raw.read(init.socket).getLong(0);
+            assertTrue(fd > 4, "cwb-init opened the group's directory: " + fd);
+
+            byte[] withVm = cloneArgs(Syscalls.CLONE_INTO_CGROUP | 0x100, fd); // CLONE_VM
+            init.send(SyscallNumber.CLONE3.number(), withVm, 0, Raw.PAYLOAD_ADDRESS, Syscalls.CLONE_ARGS_SIZE);
+            assertEquals(InitProgram.REFUSED_CALL, Raw.read(init.socket).getLong(0), "flags beyond CLONE_INTO_CGROUP");
+            byte[] shifted = new byte[8 + Syscalls.CLONE_ARGS_SIZE];
+            System.arraycopy(cloneArgs(Syscalls.CLONE_INTO_CGROUP, fd), 0, shifted, 8, Syscalls.CLONE_ARGS_SIZE);
+            init.send(SyscallNumber.CLONE3.number(), shifted, 0, Raw.PAYLOAD_ADDRESS + 8, Syscalls.CLONE_ARGS_SIZE);
+            assertEquals(InitProgram.REFUSED_CALL, Raw.read(init.socket).getLong(0), "clone_args not at the payload's start");
+            assertEquals(List.of(), dev.cwb.container.HostPids.children(init.pid), "a refused clone3 made a process");
+
+            init.send(SyscallNumber.CLONE3.number(), cloneArgs(Syscalls.CLONE_INTO_CGROUP, fd), 0, Raw.PAYLOAD_ADDRESS,
+                    Syscalls.CLONE_ARGS_SIZE);
+            long child = Raw.read(init.socket).getLong(0);
+            assertTrue(child > 0, "the parent answers with the child's pid, got " + child);
+            assertEquals(0, Raw.read(childControl[0]).getLong(0), "the child answers 0, on its own socket");
+            assertEquals(List.of((int) child), dev.cwb.container.HostPids.children(init.pid));
+            String cgroups = Files.readString(Path.of("/proc", Long.toString(child), "cgroup"));
+            assertTrue(cgroups.lines().anyMatch(l -> l.equals("0::/cwb/" + name)), "born in the group:\n" + cgroups);
+            assertEquals(Long.toString(child), Files.readString(group.resolve("cgroup.procs")).trim());
+            LibC.close(childControl[0]); // end of file: the child exits
+            init.send(SyscallNumber.WAIT4.number(), new byte[4], 4, child, Raw.PAYLOAD_ADDRESS, 0, 0);
+            ByteBuffer waited = Raw.read(init.socket);
+            assertEquals(child, waited.getLong(0));
+            assertEquals(0, waited.getInt(8), "the child exited 0");
+        } finally {
+            Files.deleteIfExists(group);
+        }
+    }
+
+    /** struct clone_args up to cgroup: flags, exit_signal SIGCHLD, the cgroup descriptor. */
+    private static byte[] cloneArgs(long flags, long cgroupFd) {
+        ByteBuffer b = ByteBuffer.allocate(Syscalls.CLONE_ARGS_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(0, flags).putLong(32, Syscalls.SIGCHLD).putLong(80, cgroupFd);
+        return b.array();
+    }
+
     @Test
     void aCloneThatCannotTakeItsOwnSocketExitsInsteadOfAnsweringOnItsParents() throws Exception {
         try (Raw init = Raw.start(binary())) { // nothing at descriptor 4: the child's dup2(4, 3) fails
@@ -256,11 +315,19 @@ class InitProcessTest {
         }
 
         static Raw start(InitBinary b) throws Exception {
+            return start(b, -1);
+        }
+
+        /** With {@code childControl} (or nothing, -1) at descriptor 4, for the child of a clone to take. */
+        static Raw start(InitBinary b, int childControl) throws Exception {
             int[] control = InitProcess.socketPair();
             int[] pipe = new int[2];
             assertEquals(0, LibC.pipe2(pipe, OpenFlags.O_CLOEXEC));
-            int pid = Spawn.spawn(b.spawnPath(), new String[] {"cwb-init"},
-                    new int[][] {{control[1], InitProgram.CONTROL_FD}, {pipe[1], InitProgram.STATUS_FD}});
+            int[][] fds = childControl < 0
+                    ? new int[][] {{control[1], InitProgram.CONTROL_FD}, {pipe[1], InitProgram.STATUS_FD}}
+                    : new int[][] {{control[1], InitProgram.CONTROL_FD}, {childControl, InitProgram.CHILD_CONTROL_FD},
+                        {pipe[1], InitProgram.STATUS_FD}};
+            int pid = Spawn.spawn(b.spawnPath(), new String[] {"cwb-init"}, fds);
             LibC.close(control[1]);
             LibC.close(pipe[1]);
             return new Raw(pid, control[0], pipe[0]);

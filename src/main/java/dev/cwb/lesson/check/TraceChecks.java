@@ -46,7 +46,7 @@ public final class TraceChecks {
         long first = log.get(mount).tid();
         for (int i = mount - 1; i >= 0; i--) {
             SyscallRecord r = log.get(i);
-            if (r.name().equals("clone") && r.result() == first) {
+            if (isClone(r) && r.result() == first) {
                 first = r.tid(); // the mount was made by PID 1, a clone of cwb-init
                 break;
             }
@@ -69,11 +69,16 @@ public final class TraceChecks {
                 continue;
             }
             calls.add(r);
-            if (r.tid() == first && r.name().equals("clone") && r.result() > 0) {
+            if (r.tid() == first && isClone(r) && r.result() > 0) {
                 tids.add(r.result());
             }
         }
         return calls;
+    }
+
+    /** clone(2), or clone3(2) as {@code run} makes PID 1. */
+    private static boolean isClone(SyscallRecord r) {
+        return r.name().equals("clone") || r.name().equals("clone3");
     }
 
     /** The first call of every process the workbench starts: it asks to die with its parent. */
