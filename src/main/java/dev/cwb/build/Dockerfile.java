@@ -264,7 +264,7 @@ public record Dockerfile(String file, char escape, String syntax, List<Instructi
 
         static List<String> parse(String text) {
             try {
-                com.fasterxml.jackson.databind.JsonNode node = dev.cwb.image.Json.MAPPER.readTree(text);
+                com.fasterxml.jackson.databind.JsonNode node = dev.cwb.image.Json.mapper().readTree(text);
                 if (node == null || !node.isArray()) {
                     return null;
                 }

@@ -96,7 +96,7 @@ public final class InspectCommand extends WorkbenchCommand {
     }
 
     private static JsonNode raw(ImageStore store, Descriptor d, String what) throws IOException {
-        return Json.MAPPER.readTree(store.readBlob(d, what));
+        return Json.mapper().readTree(store.readBlob(d, what));
     }
 
     private static void field(PrintWriter out, String name, String value, String why) {
@@ -110,8 +110,23 @@ public final class InspectCommand extends WorkbenchCommand {
         out.println("  " + text);
     }
 
-    private static String list(List<String> values) {
-        return values == null || values.isEmpty() ? "(none)" : Printable.of(Json.pretty(values).replaceAll("\\s*\\n\\s*", " "));
+    /** {@code [ "a", "b" ]}: the list as JSON on one line (the mapper's pretty form, without the mapper). */
+    static String list(List<String> values) {
+        if (values == null || values.isEmpty()) {
+            return "(none)";
+        }
+        StringBuilder b = new StringBuilder("[ ");
+        for (String v : values) {
+            b.append(b.length() > 2 ? ", " : "").append('"');
+            if (v == null) {
+                b.setLength(b.length() - 1);
+                b.append("null");
+                continue;
+            }
+            com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(v, b);
+            b.append('"');
+        }
+        return Printable.of(b.append(" ]").toString());
     }
 
     private static String orNone(String s) {

@@ -47,7 +47,7 @@ public final class InspectLayersCommand extends WorkbenchCommand {
         if (json.enabled()) {
             List<Map<String, Object>> rows = new java.util.ArrayList<>();
             for (LayerStats s : stats) {
-                Map<String, Object> m = new LinkedHashMap<>(Json.MAPPER.convertValue(s, Map.class));
+                Map<String, Object> m = new LinkedHashMap<>(Json.mapper().convertValue(s, Map.class));
                 m.put("mediaType", img.layers().get(s.index() - 1).mediaType());
                 m.put("createdBy", createdBy(steps, s));
                 rows.add(m);

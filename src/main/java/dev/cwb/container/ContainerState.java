@@ -2,7 +2,6 @@ package dev.cwb.container;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.cwb.image.Json;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,7 +48,7 @@ public record ContainerState(
     void save(Path file) throws IOException {
         Path tmp = file.resolveSibling(".state.json.tmp");
         try {
-            Files.write(tmp, Json.bytes(this));
+            Files.write(tmp, dev.cwb.image.FlatJson.bytes(this));
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             try {
@@ -62,6 +61,6 @@ public record ContainerState(
     }
 
     static ContainerState load(Path file) throws IOException {
-        return Json.parse(Files.readAllBytes(file), ContainerState.class, file.toString());
+        return dev.cwb.image.FlatJson.read(Files.readAllBytes(file), ContainerState.class, file.toString());
     }
 }

@@ -196,7 +196,8 @@ public final class ImageStore {
 
     /** Reads a small JSON blob (manifest, index, config), verified, and parses it. */
     public <T> T readJson(Descriptor descriptor, Class<T> type, String what) {
-        return Json.parse(readBlob(descriptor, what), type, what + " (blob " + descriptor.digest() + ")");
+        // OciJson, not Json: making Json's mapper would cost every image command its reflection
+        return OciJson.parse(readBlob(descriptor, what), type, what + " (blob " + descriptor.digest() + ")");
     }
 
     /** Reads a whole blob into memory, verified against its digest and size. Only for metadata blobs. */

@@ -9,15 +9,25 @@ import dev.cwb.CwbException;
 import java.io.IOException;
 
 /**
- * The one Jackson mapper, and parsing that names the file when JSON is malformed. Manifests and indexes
- * go to {@link OciJson} instead (the streaming API: much quicker to start, see there).
+ * The one Jackson mapper, and parsing that names the file when JSON is malformed. Manifests, indexes and
+ * image configurations go to {@link OciJson} instead (the streaming API: much quicker to start, see there).
  */
 public final class Json {
+    /**
+     * The mapper. Made when this class is first used (some 35 ms of reflection), so the commands that need
+     * no mapper — {@code images}, {@code inspect}, {@code history}, {@code run} — never touch this class: the
+     * store reads its JSON through {@link OciJson} and the workbench's own files go through {@link FlatJson}.
+     */
     public static final ObjectMapper MAPPER = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
             .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
 
     private Json() {
+    }
+
+    /** {@link #MAPPER}. */
+    public static ObjectMapper mapper() {
+        return MAPPER;
     }
 
     /**
@@ -30,6 +40,9 @@ public final class Json {
         }
         if (type == ImageIndex.class) {
             return type.cast(OciJson.index(bytes, what));
+        }
+        if (type == ImageConfig.class) {
+            return type.cast(OciJson.config(bytes, what));
         }
         try {
             T value = MAPPER.readValue(bytes, type);

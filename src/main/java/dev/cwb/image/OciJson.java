@@ -18,7 +18,9 @@ import java.util.Map;
 /**
  * Reads and writes the OCI documents every pull handles — {@link Manifest}, {@link ImageIndex} (also the
  * store's {@code index.json}), and the {@link Descriptor}s and {@link Platform}s inside them — with
- * Jackson's streaming parser and generator rather than its {@code ObjectMapper}.
+ * Jackson's streaming parser and generator rather than its {@code ObjectMapper}; and reads the
+ * {@link ImageConfig} every image command looks at ({@code images}, {@code inspect}, {@code history},
+ * {@code run}), so that none of them needs the mapper unless it prints {@code --json}.
  *
  * <p>Why: the mapper builds its readers and writers by reflection the first time it meets a type. In a
  * one-shot {@code cwb pull} that cost ~80 ms (making the mapper ~35, the first manifest ~30, the first
@@ -46,6 +48,32 @@ public final class OciJson {
         return parse(bytes, what, OciJson::readIndex);
     }
 
+    /**
+     * An image configuration: every image command reads one, and {@code history} reads little else. Its
+     * {@code ExposedPorts} and {@code Volumes} values (empty objects in practice) are read as the mapper
+     * reads an {@code Object}: maps, lists, strings, numbers, booleans.
+     */
+    public static ImageConfig config(byte[] bytes, String what) {
+        return parse(bytes, what, OciJson::readConfig);
+    }
+
+    /**
+     * A manifest, an index or a config as {@code type}; any other type through the mapper ({@link Json#parse}),
+     * which is made only then.
+     */
+    static <T> T parse(byte[] bytes, Class<T> type, String what) {
+        if (type == Manifest.class) {
+            return type.cast(manifest(bytes, what));
+        }
+        if (type == ImageIndex.class) {
+            return type.cast(index(bytes, what));
+        }
+        if (type == ImageConfig.class) {
+            return type.cast(config(bytes, what));
+        }
+        return Json.parse(bytes, type, what);
+    }
+
     public static byte[] bytes(Manifest manifest) {
         return write(g -> writeManifest(g, manifest));
     }
@@ -66,7 +94,8 @@ public final class OciJson {
         T read(JsonParser p) throws IOException;
     }
 
-    private interface Writer {
+    /** Writes one document to a generator (shared with {@link FlatJson}). */
+    interface Writer {
         void write(JsonGenerator g) throws IOException;
     }
 
@@ -85,7 +114,7 @@ public final class OciJson {
         }
     }
 
-    private static byte[] write(Writer writer) {
+    static byte[] write(Writer writer) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(512);
         try (JsonGenerator g = FACTORY.createGenerator(out)) {
             writer.write(g);
@@ -137,6 +166,196 @@ public final class OciJson {
             }
         }
         return new ImageIndex(schemaVersion, mediaType, manifests, annotations);
+    }
+
+    private static ImageConfig readConfig(JsonParser p) throws IOException {
+        String created = null;
+        String author = null;
+        String architecture = null;
+        String os = null;
+        String variant = null;
+        ImageConfig.RunConfig config = null;
+        ImageConfig.RootFs rootfs = null;
+        List<ImageConfig.History> history = null;
+        expectObject(p, "an image configuration");
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            p.nextToken();
+            switch (field) {
+                case "created" -> created = string(p);
+                case "author" -> author = string(p);
+                case "architecture" -> architecture = string(p);
+                case "os" -> os = string(p);
+                case "variant" -> variant = string(p);
+                case "config" -> config = readRunConfig(p);
+                case "rootfs" -> rootfs = readRootFs(p);
+                case "history" -> history = readHistory(p);
+                default -> p.skipChildren();
+            }
+        }
+        return new ImageConfig(created, author, architecture, os, variant, config, rootfs, history);
+    }
+
+    private static ImageConfig.RunConfig readRunConfig(JsonParser p) throws IOException {
+        if (p.currentToken() == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        String user = null;
+        List<String> env = null;
+        List<String> entrypoint = null;
+        List<String> cmd = null;
+        String workingDir = null;
+        Map<String, String> labels = null;
+        Map<String, Object> exposedPorts = null;
+        Map<String, Object> volumes = null;
+        String stopSignal = null;
+        Map<String, Object> healthcheck = null;
+        List<String> onBuild = null;
+        List<String> shell = null;
+        expectObject(p, "a run configuration");
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            p.nextToken();
+            switch (field) {
+                case "User" -> user = string(p);
+                case "Env" -> env = stringList(p);
+                case "Entrypoint" -> entrypoint = stringList(p);
+                case "Cmd" -> cmd = stringList(p);
+                case "WorkingDir" -> workingDir = string(p);
+                case "Labels" -> labels = stringMap(p);
+                case "ExposedPorts" -> exposedPorts = objectMap(p);
+                case "Volumes" -> volumes = objectMap(p);
+                case "StopSignal" -> stopSignal = string(p);
+                case "Healthcheck" -> healthcheck = objectMap(p);
+                case "OnBuild" -> onBuild = stringList(p);
+                case "Shell" -> shell = stringList(p);
+                default -> p.skipChildren();
+            }
+        }
+        return new ImageConfig.RunConfig(user, env, entrypoint, cmd, workingDir, labels, exposedPorts, volumes, stopSignal,
+                healthcheck, onBuild, shell);
+    }
+
+    private static ImageConfig.RootFs readRootFs(JsonParser p) throws IOException {
+        if (p.currentToken() == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        String type = null;
+        List<Digest> diffIds = null;
+        expectObject(p, "rootfs");
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            p.nextToken();
+            switch (field) {
+                case "type" -> type = string(p);
+                case "diff_ids" -> {
+                    if (p.currentToken() != JsonToken.VALUE_NULL) {
+                        expectArray(p, "a list of diff_ids");
+                        diffIds = new ArrayList<>();
+                        while (p.nextToken() != JsonToken.END_ARRAY) {
+                            Digest d = digest(p);
+                            if (d == null) {
+                                throw new JsonParseException(p, "null in a list of diff_ids");
+                            }
+                            diffIds.add(d);
+                        }
+                    }
+                }
+                default -> p.skipChildren();
+            }
+        }
+        return new ImageConfig.RootFs(type, diffIds);
+    }
+
+    private static List<ImageConfig.History> readHistory(JsonParser p) throws IOException {
+        if (p.currentToken() == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        expectArray(p, "a history");
+        List<ImageConfig.History> list = new ArrayList<>();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            if (p.currentToken() == JsonToken.VALUE_NULL) {
+                throw new JsonParseException(p, "null in a history");
+            }
+            String created = null;
+            String createdBy = null;
+            String author = null;
+            String comment = null;
+            boolean emptyLayer = false;
+            expectObject(p, "a history entry");
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                p.nextToken();
+                switch (field) {
+                    case "created" -> created = string(p);
+                    case "created_by" -> createdBy = string(p);
+                    case "author" -> author = string(p);
+                    case "comment" -> comment = string(p);
+                    case "empty_layer" -> emptyLayer = bool(p);
+                    default -> p.skipChildren();
+                }
+            }
+            list.add(new ImageConfig.History(created, createdBy, author, comment, emptyLayer));
+        }
+        return list;
+    }
+
+    /** A boolean; as the mapper does, null is false and a number is true unless 0. */
+    private static boolean bool(JsonParser p) throws IOException {
+        return switch (p.currentToken()) {
+            case VALUE_TRUE -> true;
+            case VALUE_FALSE, VALUE_NULL -> false;
+            case VALUE_NUMBER_INT -> p.getLongValue() != 0;
+            case VALUE_STRING -> switch (p.getText().trim()) {
+                case "true", "True", "TRUE" -> true;
+                case "false", "False", "FALSE", "" -> false;
+                default -> throw new JsonParseException(p, "expected a boolean, found the string \"" + p.getText() + "\"");
+            };
+            default -> throw new JsonParseException(p, "expected a boolean, found " + describe(p.currentToken()));
+        };
+    }
+
+    /** An object whose values are anything, read as the mapper reads {@code Object}. */
+    private static Map<String, Object> objectMap(JsonParser p) throws IOException {
+        if (p.currentToken() == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        expectObject(p, "an object");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = (Map<String, Object>) anything(p);
+        return map;
+    }
+
+    private static Object anything(JsonParser p) throws IOException {
+        switch (p.currentToken()) {
+            case START_OBJECT: {
+                Map<String, Object> map = new LinkedHashMap<>();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String key = p.currentName();
+                    p.nextToken();
+                    map.put(key, anything(p));
+                }
+                return map;
+            }
+            case START_ARRAY: {
+                List<Object> list = new ArrayList<>();
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    list.add(anything(p));
+                }
+                return list;
+            }
+            case VALUE_STRING:
+                return p.getText();
+            case VALUE_NUMBER_INT:
+            case VALUE_NUMBER_FLOAT:
+                return p.getNumberValue();
+            case VALUE_TRUE:
+                return Boolean.TRUE;
+            case VALUE_FALSE:
+                return Boolean.FALSE;
+            default:
+                return null;
+        }
     }
 
     private static Descriptor readDescriptor(JsonParser p) throws IOException {

@@ -1,13 +1,11 @@
 package dev.cwb.layer;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.cwb.CwbException;
 import dev.cwb.image.ChainIds;
 import dev.cwb.image.Descriptor;
 import dev.cwb.image.Digest;
 import dev.cwb.image.Image;
 import dev.cwb.image.ImageStore;
-import dev.cwb.image.Json;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -83,7 +81,7 @@ public final class LayerAnalysis {
             return null;
         }
         try {
-            List<LayerStats> stats = Json.MAPPER.readValue(file.toFile(), new TypeReference<List<LayerStats>>() { });
+            List<LayerStats> stats = dev.cwb.image.FlatJson.readList(Files.readAllBytes(file), LayerStats.class, file.toString());
             if (stats.size() != layers.size()) {
                 return null;
             }
@@ -105,7 +103,7 @@ public final class LayerAnalysis {
         try {
             Files.createDirectories(file.getParent());
             Path tmp = Files.createTempFile(file.getParent(), ".stats", ".tmp");
-            Files.write(tmp, Json.bytes(stats));
+            Files.write(tmp, dev.cwb.image.FlatJson.bytes(stats));
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             // the cache is an optimisation; an unwritable cache only costs time

@@ -6,7 +6,6 @@ import dev.cwb.image.Descriptor;
 import dev.cwb.image.Digest;
 import dev.cwb.image.Image;
 import dev.cwb.image.ImageStore;
-import dev.cwb.image.Json;
 import dev.cwb.kernel.Kernel;
 
 import java.io.IOException;
@@ -101,7 +100,7 @@ public final class LayerCache {
             Path done = dir.resolve(diffIds.get(i).encoded());
             Path infoFile = done.resolve("layer.json");
             try {
-                result.add(new Unpacked(i + 1, done.resolve("fs"), Json.parse(Files.readAllBytes(infoFile), Info.class,
+                result.add(new Unpacked(i + 1, done.resolve("fs"), dev.cwb.image.FlatJson.read(Files.readAllBytes(infoFile), Info.class,
                         infoFile.toString()), true));
             } catch (IOException | RuntimeException e) {
                 return null;
@@ -114,7 +113,7 @@ public final class LayerCache {
         Path done = dir.resolve(diffId.encoded());
         Path infoFile = done.resolve("layer.json");
         if (Files.isRegularFile(infoFile)) {
-            return new Unpacked(index, done.resolve("fs"), Json.parse(Files.readAllBytes(infoFile), Info.class, infoFile.toString()), true);
+            return new Unpacked(index, done.resolve("fs"), dev.cwb.image.FlatJson.read(Files.readAllBytes(infoFile), Info.class, infoFile.toString()), true);
         }
         Files.createDirectories(dir);
         if (asRoot) {
@@ -140,7 +139,7 @@ public final class LayerCache {
             long tarBytes = source.verify();
             Info info = new Info(diffId, layer.digest(), formatOf(mode), r.entries(), r.fileBytes(), tarBytes,
                     r.whiteouts(), r.opaques(), r.skippedDevices(), (System.nanoTime() - start) / 1e9);
-            Files.write(tmp.resolve("layer.json"), Json.bytes(info));
+            Files.write(tmp.resolve("layer.json"), dev.cwb.image.FlatJson.bytes(info));
             try {
                 Files.move(tmp, done, StandardCopyOption.ATOMIC_MOVE);
                 InUseMarker.forget(done); // the marker moved along; the finished layer needs none

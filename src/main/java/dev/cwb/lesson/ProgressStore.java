@@ -54,7 +54,7 @@ public final class ProgressStore {
         Map<Integer, Entry> entries = new TreeMap<>();
         if (Files.isRegularFile(file)) {
             try {
-                entries.putAll(Json.MAPPER.readValue(file.toFile(), new TypeReference<Map<Integer, Entry>>() { }));
+                entries.putAll(Json.mapper().readValue(file.toFile(), new TypeReference<Map<Integer, Entry>>() { }));
             } catch (IOException e) {
                 // A damaged progress file must not lock a learner out of the lessons: start afresh, keep the old one aside.
                 try {
@@ -126,7 +126,7 @@ public final class ProgressStore {
         try {
             Files.createDirectories(file.getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(entries));
+            Files.writeString(tmp, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(entries));
             try {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {

@@ -50,7 +50,7 @@ public final class DockerCredentials {
         }
         JsonNode root;
         try {
-            root = Json.MAPPER.readTree(Files.readAllBytes(configFile));
+            root = Json.mapper().readTree(Files.readAllBytes(configFile));
         } catch (IOException e) {
             throw CwbException.badInput("cannot read " + configFile + ": " + e.getMessage(),
                     "fix the JSON, or move the file away to pull anonymously");

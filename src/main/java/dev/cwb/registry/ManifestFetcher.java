@@ -79,7 +79,7 @@ final class ManifestFetcher {
         type = type.trim();
         if (type.isEmpty() || type.equals("application/json") || type.equals("text/plain")) {
             try {
-                JsonNode root = Json.MAPPER.readTree(bytes);
+                JsonNode root = Json.mapper().readTree(bytes);
                 if (root != null && root.hasNonNull("mediaType")) {
                     return root.get("mediaType").asText();
                 }

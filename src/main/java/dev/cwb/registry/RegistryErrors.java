@@ -27,7 +27,7 @@ final class RegistryErrors {
     record ErrorBody(String code, String message) {
         static ErrorBody parse(byte[] body) {
             try {
-                JsonNode root = Json.MAPPER.readTree(body);
+                JsonNode root = Json.mapper().readTree(body);
                 JsonNode first = root == null ? null : root.path("errors").path(0);
                 if (first != null && !first.isMissingNode()) {
                     return new ErrorBody(first.path("code").asText(""), first.path("message").asText(""));

@@ -48,7 +48,7 @@ final class TokenRequest {
     /** The token from the realm's JSON answer. */
     static String parseToken(byte[] body) {
         try {
-            JsonNode root = Json.MAPPER.readTree(body);
+            JsonNode root = Json.mapper().readTree(body);
             for (String field : new String[] {"token", "access_token"}) {
                 JsonNode t = root == null ? null : root.get(field);
                 if (t != null && !t.asText().isEmpty()) {

@@ -246,7 +246,7 @@ public final class RecipeParser {
             return List.of("/bin/sh", "-c", rest);
         }
         try {
-            List<String> list = Json.MAPPER.readValue(rest, new TypeReference<List<String>>() { });
+            List<String> list = Json.mapper().readValue(rest, new TypeReference<List<String>>() { });
             if (list == null || list.isEmpty() || list.stream().anyMatch(s -> s == null)) {
                 throw new IllegalArgumentException("the list must hold at least one string, e.g. [\"sh\"]");
             }

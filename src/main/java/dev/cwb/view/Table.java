@@ -1,17 +1,12 @@
 package dev.cwb.view;
 
-import de.vandermeer.asciitable.AsciiTable;
-import de.vandermeer.asciitable.CWC_LongestLine;
-import de.vandermeer.asciithemes.a7.A7_Grids;
-import de.vandermeer.asciithemes.u8.U8_Grids;
-import de.vandermeer.skb.interfaces.transformers.textformat.TextAlignment;
-
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A table with a header row, drawn with AsciiTable: box-drawing lines on a UTF-8 terminal, plain ASCII
- * ({@code +-|}) otherwise. Column widths follow the longest cell; cells longer than {@code maxCell} are
+ * A table with a header row: box-drawing lines on a UTF-8 terminal, plain ASCII ({@code +-|}) otherwise,
+ * drawn here as AsciiTable drew them (a library of some 300 classes that every table-printing command
+ * used to load at start). Column widths follow the longest cell; cells longer than {@code maxCell} are
  * shortened with an ellipsis (commands offer {@code --no-trunc} where that matters).
  */
 public final class Table {
@@ -66,28 +61,80 @@ public final class Table {
         // other column (a digest, a number) is shortened.
         int padding = width > 0 && total(columnLimits(maxCell, width, 1, false), 1) > width ? 0 : 1;
         int[] limits = columnLimits(maxCell, width, padding, true);
-        AsciiTable t = new AsciiTable();
-        t.addRule();
-        t.addRow(header.toArray()).setTextAlignment(TextAlignment.LEFT);
-        t.addRule();
+        List<String[]> lines = new ArrayList<>();
+        lines.add(header.toArray(String[]::new));
         for (List<String> row : rows) {
-            Object[] cells = new Object[row.size()];
+            String[] cells = new String[row.size()];
             for (int i = 0; i < cells.length; i++) {
-                cells[i] = escape(truncate(Printable.of(row.get(i)), limits[i], unicode));
+                cells[i] = truncate(Printable.of(row.get(i)), limits[i], unicode);
             }
-            var r = t.addRow(cells);
-            r.setTextAlignment(TextAlignment.LEFT);
+            lines.add(cells);
+        }
+        return draw(lines, rightAligned, padding, unicode);
+    }
+
+    /** The header (first) and the rows, each column as wide as its longest cell, {@code padding} spaces each side. */
+    static String draw(List<String[]> given, boolean[] rightAligned, int padding, boolean unicode) {
+        int[] w = new int[rightAligned.length];
+        List<String[]> lines = new ArrayList<>();
+        for (String[] cells : given) {
+            String[] shown = new String[cells.length];
             for (int i = 0; i < cells.length; i++) {
-                if (rightAligned[i]) {
-                    r.getCells().get(i).getContext().setTextAlignment(TextAlignment.RIGHT);
-                }
+                w[i] = Math.max(w[i], cells[i].length());
+                shown[i] = cellText(cells[i]);
+            }
+            lines.add(shown);
+        }
+        Grid g = unicode ? Grid.LIGHT : Grid.ASCII;
+        StringBuilder out = new StringBuilder();
+        rule(out, w, padding, g.top, g);
+        for (int r = 0; r < lines.size(); r++) {
+            String[] cells = lines.get(r);
+            out.append(g.vertical);
+            for (int i = 0; i < w.length; i++) {
+                String cell = cells[i];
+                String fill = " ".repeat(w[i] - cell.length());
+                String pad = " ".repeat(padding);
+                out.append(pad).append(r > 0 && rightAligned[i] ? fill + cell : cell + fill).append(pad).append(g.vertical);
+            }
+            out.append('\n');
+            if (r == 0) {
+                rule(out, w, padding, g.middle, g);
             }
         }
-        t.addRule();
-        t.getRenderer().setCWC(new CWC_LongestLine());
-        t.getContext().setGrid(unicode ? U8_Grids.borderLight() : A7_Grids.minusBarPlus());
-        t.setPaddingLeftRight(padding);
-        return t.render();
+        rule(out, w, padding, g.bottom, g);
+        out.setLength(out.length() - 1);
+        return out.toString();
+    }
+
+    /** The characters of a grid: a rule's left end, crossing and right end, per rule; the line characters. */
+    private record Grid(char[] top, char[] middle, char[] bottom, char horizontal, char vertical) {
+        static final Grid LIGHT = new Grid(new char[] {'┌', '┬', '┐'}, new char[] {'├', '┼', '┤'},
+                new char[] {'└', '┴', '┘'}, '─', '│');
+        static final Grid ASCII = new Grid(new char[] {'+', '+', '+'}, new char[] {'+', '+', '+'},
+                new char[] {'+', '+', '+'}, '-', '|');
+    }
+
+    private static void rule(StringBuilder out, int[] w, int padding, char[] ends, Grid g) {
+        out.append(ends[0]);
+        for (int i = 0; i < w.length; i++) {
+            out.append(String.valueOf(g.horizontal).repeat(w[i] + 2 * padding)).append(i == w.length - 1 ? ends[2] : ends[1]);
+        }
+        out.append('\n');
+    }
+
+    /**
+     * A cell's text as AsciiTable, which drew these tables before, shows it: its words, one space between
+     * each, in a column as wide as the text was ({@code TableTest} compares the two renderers).
+     */
+    private static String cellText(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (String word : s.split(" ")) {
+            if (!word.isEmpty()) {
+                b.append(b.length() == 0 ? "" : " ").append(word);
+            }
+        }
+        return b.toString();
     }
 
     /** The table's width: the columns, and per column a border and {@code padding} spaces on each side. */
@@ -152,8 +199,4 @@ public final class Table {
         return s.substring(0, max - 1) + (unicode ? "…" : "~");
     }
 
-    /** AsciiTable reads "<br>" as a line break; break it up so text shows as it is. */
-    private static String escape(String s) {
-        return s.replace("<br>", "<br >");
-    }
 }

@@ -55,7 +55,7 @@ class DiffCatCommandsTest {
     private JsonNode json(String... args) throws Exception {
         cwb.reset();
         assertEquals(0, cwb.run(args), cwb.err());
-        return Json.MAPPER.readTree(cwb.out());
+        return Json.mapper().readTree(cwb.out());
     }
 
     private static Map<String, String> marks(JsonNode diff) {
@@ -118,7 +118,7 @@ class DiffCatCommandsTest {
         assertFalse(layerOf.containsKey("/etc/motd"));
         JsonNode top = json("diff", "lab:1", "--aggregate", "/app", "--json");
         assertEquals(3, top.get("afterLayer").asInt());
-        assertEquals("[\"/app\",\"/app/config\",\"/app/config/b\"]", Json.MAPPER.writeValueAsString(top.get("paths").findValuesAsText("path")));
+        assertEquals("[\"/app\",\"/app/config\",\"/app/config/b\"]", Json.mapper().writeValueAsString(top.get("paths").findValuesAsText("path")));
     }
 
     @Test

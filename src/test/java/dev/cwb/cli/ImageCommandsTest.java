@@ -44,7 +44,7 @@ class ImageCommandsTest {
     @Test
     void imagesJson() throws Exception {
         assertEquals(0, cwb.run("images", "--json"));
-        JsonNode list = Json.MAPPER.readTree(cwb.out());
+        JsonNode list = Json.mapper().readTree(cwb.out());
         assertEquals("docker.io/library/demo:1.0", list.get(0).get("reference").asText());
         assertEquals(3, list.get(0).get("layers").asInt());
     }
@@ -52,7 +52,7 @@ class ImageCommandsTest {
     @Test
     void inspectLayersCountsAddedModifiedRemoved() throws Exception {
         assertEquals(0, cwb.run("inspect", "layers", "demo:1.0", "--json"));
-        JsonNode rows = Json.MAPPER.readTree(cwb.out());
+        JsonNode rows = Json.mapper().readTree(cwb.out());
         assertEquals(3, rows.size());
         assertEquals(3, rows.get(0).get("added").asInt());
         // layer 2: etc listed again and etc/hostname changed (modified), etc/motd whited out (removed)
@@ -79,7 +79,7 @@ class ImageCommandsTest {
     @Test
     void inspectJsonHasManifestAndConfig() throws Exception {
         assertEquals(0, cwb.run("inspect", "--json", "demo:1.0"));
-        JsonNode node = Json.MAPPER.readTree(cwb.out());
+        JsonNode node = Json.mapper().readTree(cwb.out());
         assertEquals(3, node.get("manifest").get("layers").size());
         assertEquals("/app/run.sh", node.get("config").get("config").get("Cmd").get(0).asText());
     }

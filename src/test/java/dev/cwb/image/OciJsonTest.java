@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The streaming reader and writer must agree with the ObjectMapper (and its annotations) on every document. */
 class OciJsonTest {
-    private static final ObjectMapper MAPPER = Json.MAPPER;
+    private static final ObjectMapper MAPPER = Json.mapper();
     private static final String D1 = "sha256:" + "a".repeat(64);
     private static final String D2 = "sha256:" + "b".repeat(64);
 
@@ -59,6 +59,40 @@ class OciJsonTest {
         ImageIndex expected = MAPPER.readValue(bytes, ImageIndex.class);
         assertEquals(expected, OciJson.index(bytes, "i"));
         assertArrayEquals(MAPPER.writeValueAsBytes(expected), OciJson.bytes(expected), new String(OciJson.bytes(expected), StandardCharsets.UTF_8));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{\"created\":\"2026-11-01T10:00:00Z\",\"author\":\"a\",\"architecture\":\"amd64\",\"os\":\"linux\",\"variant\":\"v8\","
+                + "\"config\":{\"User\":\"1000:1000\",\"Env\":[\"PATH=/bin\",\"A=b\"],\"Entrypoint\":[\"/bin/sh\",\"-c\"],\"Cmd\":[\"echo hi\"],"
+                + "\"WorkingDir\":\"/app\",\"Labels\":{\"x\":\"y\"},\"ExposedPorts\":{\"80/tcp\":{}},\"Volumes\":{\"/data\":{\"a\":[1,2.5,true,null,\"s\",12345678901]}},"
+                + "\"StopSignal\":\"SIGTERM\",\"Healthcheck\":{\"Test\":[\"CMD\"],\"Interval\":30000000000},\"OnBuild\":[\"RUN make\"],"
+                + "\"Shell\":[\"/bin/bash\",\"-c\"],\"Unknown\":[1]},"
+                + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"DIGEST1\",\"DIGEST2\"]},"
+                + "\"history\":[{\"created\":\"2026\",\"created_by\":\"/bin/sh -c #(nop) ADD file\"},"
+                + "{\"created_by\":\"ENV A=b\",\"empty_layer\":true,\"comment\":\"c\",\"author\":\"me\"},{\"empty_layer\":false},{\"empty_layer\":null},{}]}",
+        "{\"architecture\":\"arm64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]},\"unknown\":{\"deep\":[{}]}}",
+        "{\"config\":null,\"rootfs\":null,\"history\":null,\"created\":null}",
+        "{\"config\":{},\"rootfs\":{},\"history\":[]}",
+        "{\"config\":{\"Env\":null,\"Labels\":null,\"ExposedPorts\":null,\"Cmd\":[7,true]},\"history\":[{\"empty_layer\":1}]}",
+        "{}",
+    })
+    void readsConfigsAsTheMapperDoes(String json) throws Exception {
+        byte[] bytes = digests(json);
+        ImageConfig expected = MAPPER.readValue(bytes, ImageConfig.class);
+        assertEquals(expected, OciJson.config(bytes, "c"));
+        assertEquals(expected, Json.parse(bytes, ImageConfig.class, "c"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "null", "[]", "{\"history\":[null]}", "{\"rootfs\":{\"diff_ids\":[null]}}",
+        "{\"rootfs\":{\"diff_ids\":[\"sha256:nothex\"]}}", "{\"config\":[]}", "{\"history\":{}}",
+        "{\"history\":[{\"empty_layer\":\"maybe\"}]}", "{\"created\":"})
+    void refusesConfigsTheMapperRefuses(String json) {
+        byte[] bytes = digests(json);
+        assertThrows(Exception.class, () -> java.util.Objects.requireNonNull(MAPPER.readValue(bytes, ImageConfig.class)), "the mapper took it");
+        CwbException e = assertThrows(CwbException.class, () -> OciJson.config(bytes, "config blob"));
+        assertTrue(e.getMessage().contains("config blob"), e.getMessage());
     }
 
     @Test

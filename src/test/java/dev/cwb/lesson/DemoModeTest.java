@@ -99,7 +99,7 @@ class DemoModeTest {
         Path cast = home.resolve("demo.cast");
         play("\r\r\r\r\r\r", cast);
         List<String> lines = Files.readAllLines(cast);
-        JsonNode header = Json.MAPPER.readTree(lines.get(0));
+        JsonNode header = Json.mapper().readTree(lines.get(0));
         assertEquals(2, header.get("version").asInt());
         assertEquals(100, header.get("width").asInt());
         assertEquals(30, header.get("height").asInt());
@@ -107,7 +107,7 @@ class DemoModeTest {
         StringBuilder shown = new StringBuilder();
         double previous = -1;
         for (String line : lines.subList(1, lines.size())) {
-            JsonNode event = Json.MAPPER.readTree(line);
+            JsonNode event = Json.mapper().readTree(line);
             assertEquals(3, event.size(), line);
             assertTrue(event.get(0).isNumber(), line);
             assertTrue(event.get(0).asDouble() >= previous, "times never go back: " + line);

@@ -38,13 +38,13 @@ public final class AsciicastRecorder implements Closeable {
             }
             writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.WRITE);
-            ObjectNode header = Json.MAPPER.createObjectNode();
+            ObjectNode header = Json.mapper().createObjectNode();
             header.put("version", 2);
             header.put("width", width);
             header.put("height", height);
             header.put("timestamp", unixSeconds);
             header.putObject("env").put("TERM", "xterm-256color");
-            writer.write(Json.MAPPER.writeValueAsString(header));
+            writer.write(Json.mapper().writeValueAsString(header));
             writer.write('\n');
             writer.flush();
         } catch (IOException e) {
@@ -67,12 +67,12 @@ public final class AsciicastRecorder implements Closeable {
             return;
         }
         double seconds = (nanoClock.getAsLong() - start) / 1e9;
-        ArrayNode event = Json.MAPPER.createArrayNode();
+        ArrayNode event = Json.mapper().createArrayNode();
         event.add(Math.round(seconds * 1e6) / 1e6);
         event.add("o");
         event.add(terminalLineEnds(text));
         try {
-            writer.write(Json.MAPPER.writeValueAsString(event));
+            writer.write(Json.mapper().writeValueAsString(event));
             writer.write('\n');
             writer.flush();
         } catch (IOException e) {
