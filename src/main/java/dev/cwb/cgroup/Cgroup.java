@@ -117,9 +117,9 @@ public interface Cgroup {
 
     CgroupUsage usage();
 
-    /** How many processes the OOM killer has killed in this group (0 when none, or when not accounted). */
-    default long oomKills() {
-        return usage().oomKills().orElse(0);
+    /** How many processes the OOM killer has killed in this group, or why that cannot be told. */
+    default OomKills oomKills() {
+        return usage().oomKills();
     }
 
     /** Things the learner should know about how far the limits reach on this host (e.g. swap), if any. */

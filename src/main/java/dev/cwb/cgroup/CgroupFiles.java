@@ -214,6 +214,22 @@ final class CgroupFiles {
         return read(file).map(text -> keyIn(text, key)).orElse(OptionalLong.empty());
     }
 
+    /**
+     * The {@code oom_kill} line of {@code file}. Unlike the other readings, a file that cannot be read is not
+     * "none": it is unknown, with the reason (a missing file included: the memory controller keeps it).
+     */
+    static OomKills oomKills(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            return OomKills.unknown(file + " cannot be read: " + dev.cwb.CwbException.reason(e));
+        }
+        OptionalLong n = keyIn(text, "oom_kill");
+        // oom_kill appeared in memory.events and memory.oom_control with Linux 4.13
+        return n.isPresent() ? OomKills.counted(n.getAsLong()) : OomKills.unknown(file + " has no oom_kill line");
+    }
+
     /** The value of {@code key} in the text of a flat-keyed file ({@code key value} lines). */
     static OptionalLong keyIn(String text, String key) {
         for (String line : text.split("\n")) {

@@ -13,8 +13,8 @@ import java.util.OptionalLong;
  * @param memoryPeak   the most ever charged ({@code memory.peak}, v1 {@code memory.max_usage_in_bytes})
  * @param pids         processes and threads inside ({@code pids.current})
  * @param cpu          CPU time used by everything inside ({@code cpu.stat usage_usec}, v1 {@code cpuacct.usage})
- * @param oomKills     processes the OOM killer killed because of this group's limit
+ * @param oomKills     processes the OOM killer killed because of this group's limit, or why that is unknown
  */
 public record CgroupUsage(OptionalLong memoryBytes, OptionalLong memoryPeak, OptionalLong pids, Optional<Duration> cpu,
-        OptionalLong oomKills) {
+        OomKills oomKills) {
 }

@@ -317,8 +317,8 @@ public final class LegacyCgroup implements Cgroup {
                 mem == null ? OptionalLong.empty() : CgroupFiles.readLong(mem.resolve("memory.max_usage_in_bytes")),
                 pids == null ? OptionalLong.empty() : CgroupFiles.readLong(pids.resolve("pids.current")),
                 ns.isPresent() ? Optional.of(Duration.ofNanos(ns.getAsLong())) : Optional.empty(),
-                // oom_kill appeared in memory.oom_control with Linux 4.13.
-                mem == null ? OptionalLong.empty() : CgroupFiles.readKey(mem.resolve("memory.oom_control"), "oom_kill"));
+                mem == null ? OomKills.unknown("the group has no memory controller")
+                        : CgroupFiles.oomKills(mem.resolve("memory.oom_control")));
     }
 
     @Override

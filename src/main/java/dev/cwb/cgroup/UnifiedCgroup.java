@@ -282,7 +282,7 @@ public final class UnifiedCgroup implements Cgroup {
         return new CgroupUsage(CgroupFiles.readLong(dir.resolve("memory.current")),
                 CgroupFiles.readLong(dir.resolve("memory.peak")),
                 CgroupFiles.readLong(dir.resolve("pids.current")), cpu,
-                CgroupFiles.readKey(dir.resolve("memory.events"), "oom_kill"));
+                CgroupFiles.oomKills(dir.resolve("memory.events")));
     }
 
     @Override

@@ -70,7 +70,7 @@ public final class CgroupCommand extends ContainerCommand {
                 + (u.memoryPeak().isPresent() ? " (peak " + Sizes.human(u.memoryPeak().getAsLong()) + ")" : "")
                 + ", processes " + (u.pids().isPresent() ? u.pids().getAsLong() : "?")
                 + ", cpu " + u.cpu().map(d -> String.format(java.util.Locale.ROOT, "%.2fs", d.toNanos() / 1e9)).orElse("?")
-                + ", OOM kills " + (u.oomKills().isPresent() ? u.oomKills().getAsLong() : "?"));
+                + ", OOM kills " + u.oomKills());
         out().println("Inside: " + g.processes());
         if (!devices.isEmpty()) {
             out().println("Devices:");

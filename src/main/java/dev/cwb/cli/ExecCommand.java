@@ -61,7 +61,7 @@ public final class ExecCommand extends ContainerCommand implements TakesACommand
             stdio.close();
         }
         said(ProcessSpecs.ending(String.join(" ", process.argv()), e.hostPid(), e.containerPid(), e.status(), e.oomKilled(),
-                e.cancelled(), c.cgroup()));
+                e.oomUnknown(), e.cancelled(), c.cgroup()));
         return e.status().shellStatus();
     }
 }

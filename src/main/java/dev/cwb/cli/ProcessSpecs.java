@@ -46,9 +46,12 @@ final class ProcessSpecs {
         return "the file is no program this kernel runs: not an ELF executable for this processor, and no #! line";
     }
 
-    /** {@code sh (pid 4321 on the host, 2 inside) exited 0}, or killed by a signal — by the OOM killer, when it was. */
-    static String ending(String command, int hostPid, int containerPid, WaitStatus status, boolean oom, boolean cancelled,
-                         Cgroup cgroup) {
+    /**
+     * {@code sh (pid 4321 on the host, 2 inside) exited 0}, or killed by a signal — by the OOM killer, when it
+     * was; a SIGKILL the cgroup's unreadable oom_kill count cannot explain says so ({@code oomUnknown}).
+     */
+    static String ending(String command, int hostPid, int containerPid, WaitStatus status, boolean oom, String oomUnknown,
+                         boolean cancelled, Cgroup cgroup) {
         String who = command + " (pid " + hostPid + " on the host" + (containerPid != hostPid ? ", " + containerPid + " inside" : "") + ")";
         if (oom) {
             return who + " was killed by the OOM killer (" + status + "): it went over the cgroup's memory limit"
@@ -56,6 +59,9 @@ final class ProcessSpecs {
         }
         if (cancelled) {
             return who + " was stopped by Ctrl-C (" + status + ").";
+        }
+        if (oomUnknown != null && status.signaled() && status.signal() == 9) {
+            return who + " " + status + "; whether the OOM killer killed it is unknown: " + oomUnknown + ".";
         }
         return who + " " + status + ".";
     }

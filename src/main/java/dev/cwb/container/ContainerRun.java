@@ -30,7 +30,7 @@ public final class ContainerRun {
     }
 
     /** How it went, with the time spent in each phase. */
-    public record Result(String name, int pid1, WaitStatus status, boolean oomKilled, boolean cancelled, Duration setUp,
+    public record Result(String name, int pid1, WaitStatus status, boolean oomKilled, String oomUnknown, boolean cancelled, Duration setUp,
                          Duration running, Duration tearDown, List<String> problems) {
     }
 
@@ -56,6 +56,7 @@ public final class ContainerRun {
         WaitStatus status = null;
         boolean cancelled = false;
         boolean oom = false;
+        String oomUnknown = null;
         List<String> problems;
         long removal;
         try {
@@ -72,7 +73,11 @@ public final class ContainerRun {
                         "run cleanup");
             }
             ended = System.nanoTime();
-            oom = c.cgroup() != null && c.cgroup().oomKills() > 0;
+            if (c.cgroup() != null) {
+                dev.cwb.cgroup.OomKills kills = c.cgroup().oomKills(); // a new group: any kill is this command's
+                oom = kills.roseSince(dev.cwb.cgroup.OomKills.counted(0));
+                oomUnknown = kills.unknown();
+            }
         } finally {
             if (stdio.isTerminal()) {
                 Kernel.giveTerminalTo(0, Kernel.processGroup());
@@ -82,7 +87,7 @@ public final class ContainerRun {
             removal = System.nanoTime() - before;
             stdio.drain(cancelled ? 200 : 2000);
         }
-        return new Result(name, c.pid1(), status, oom, cancelled, Duration.ofNanos(started - start),
+        return new Result(name, c.pid1(), status, oom, oomUnknown, cancelled, Duration.ofNanos(started - start),
                 Duration.ofNanos(ended - started), Duration.ofNanos(removal), problems);
     }
 

@@ -1,6 +1,7 @@
 package dev.cwb.container;
 
 import dev.cwb.CwbException;
+import dev.cwb.cgroup.OomKills;
 import dev.cwb.kernel.InitProcess;
 import dev.cwb.kernel.Kernel;
 import dev.cwb.kernel.SyscallException;
@@ -18,8 +19,12 @@ import java.util.concurrent.ExecutionException;
  * {@code exec} can be repeated.
  */
 public final class ExecStep {
-    /** How the command ended, and whether the cgroup's OOM killer was the cause. */
-    public record Ending(int hostPid, int containerPid, WaitStatus status, boolean oomKilled, boolean cancelled) {
+    /**
+     * How the command ended, and whether the cgroup's OOM killer was the cause ({@code oomUnknown}: why
+     * that cannot be told, or null).
+     */
+    public record Ending(int hostPid, int containerPid, WaitStatus status, boolean oomKilled, String oomUnknown,
+                         boolean cancelled) {
     }
 
     private ExecStep() {
@@ -29,7 +34,7 @@ public final class ExecStep {
     public static Ending run(Container c, ProcessSpec spec, Stdio stdio) throws SyscallException, InterruptedException {
         String program = spec.resolveProgram(c.rootSeenFromHost());
         int[] credentials = spec.credentials(c.rootSeenFromHost());
-        long oomBefore = c.cgroup() == null ? 0 : c.cgroup().oomKills();
+        OomKills oomBefore = c.cgroup() == null ? null : c.cgroup().oomKills();
         InitProcess child = c.cloneCurrent();
         Syscalls calls = c.calls().through(child);
         int nsPid = HostPids.innermost(child.pid());
@@ -80,10 +85,11 @@ public final class ExecStep {
             }
         }
         stdio.drain(cancelled ? 200 : 2000);
-        boolean oom = c.cgroup() != null && c.cgroup().oomKills() > oomBefore;
+        OomKills oomAfter = c.cgroup() == null ? null : c.cgroup().oomKills();
         c.recordProcess(new Container.ProcessRun(child.pid(), nsPid, command, status));
         reapOrphans(c);
-        return new Ending(child.pid(), nsPid, status, oom, cancelled);
+        return new Ending(child.pid(), nsPid, status, oomAfter != null && oomAfter.roseSince(oomBefore),
+                unknownOf(oomBefore, oomAfter), cancelled);
     }
 
     /** After a failed set-up or execve: the clone reads end of file and exits; its parent reaps it. */
@@ -132,18 +138,35 @@ public final class ExecStep {
         }
     }
 
-    /** An init must reap what its children left: wait for any ended orphan, without blocking. */
-    private static void reapOrphans(Container c) {
-        if (HostPids.children(c.current().pid()).isEmpty()) {
-            return;
+    /** Why the counts cannot tell whether the OOM killer struck in between, or null when they can. */
+    static String unknownOf(OomKills before, OomKills after) {
+        if (before == null || after == null) {
+            return null;
         }
+        return !after.known() ? after.unknown() : before.unknown();
+    }
+
+    /** An init must reap what its children left: wait for any ended orphan, without blocking. */
+    private static void reapOrphans(Container c) throws SyscallException {
+        if (!HostPids.children(c.current().pid()).isEmpty()) {
+            reapEnded(c.calls());
+        }
+    }
+
+    /**
+     * wait4(-1, WNOHANG) until no ended child is left. ECHILD (no children at all) is the one normal end;
+     * any other failure — cwb-init gone, a refused call — is the caller's to see, not to be swallowed.
+     */
+    static void reapEnded(Syscalls calls) throws SyscallException {
+        int[] status = new int[1];
         try {
-            int[] status = new int[1];
-            while (c.calls().wait4(-1, status, Syscalls.WNOHANG) > 0) {
+            while (calls.wait4(-1, status, Syscalls.WNOHANG) > 0) {
                 // reaped one
             }
         } catch (SyscallException e) {
-            // ECHILD: nothing left to reap
+            if (e.errno() != dev.cwb.kernel.Errno.ECHILD) {
+                throw e;
+            }
         }
     }
 

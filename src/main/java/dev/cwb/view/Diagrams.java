@@ -133,7 +133,8 @@ public final class Diagrams {
         if (all || hierarchy.equals("memory")) {
             u.memoryBytes().ifPresent(m -> parts.add("memory " + Sizes.human(m) + " of "
                     + (g.memoryLimit().isPresent() ? Sizes.human(g.memoryLimit().getAsLong()) : "no limit")));
-            u.oomKills().ifPresent(k -> parts.add(k + " OOM kill" + (k == 1 ? "" : "s")));
+            long k = u.oomKills().count();
+            parts.add(u.oomKills().known() ? k + " OOM kill" + (k == 1 ? "" : "s") : "OOM kills unknown"); // never read as 0
         }
         if (all || hierarchy.equals("pids")) {
             u.pids().ifPresent(n -> parts.add("pids " + n + " of " + (g.pidsLimit().isPresent() ? g.pidsLimit().getAsLong() : "no limit")));

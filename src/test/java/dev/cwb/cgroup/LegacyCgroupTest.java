@@ -116,7 +116,7 @@ class LegacyCgroupTest {
         assertEquals(20967424, u.memoryPeak().getAsLong());
         assertEquals(4, u.pids().getAsLong());
         assertEquals(Duration.ofMillis(1500), u.cpu().orElseThrow());
-        assertEquals(2, g.oomKills());
+        assertEquals(OomKills.counted(2), g.oomKills());
         assertEquals(List.of(8L, 9L), g.processes());
     }
 

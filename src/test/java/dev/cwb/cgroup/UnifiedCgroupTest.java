@@ -13,6 +13,7 @@ import java.util.List;
 import static dev.cwb.cgroup.FakeCgroupFs.get;
 import static dev.cwb.cgroup.FakeCgroupFs.put;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,8 +91,28 @@ class UnifiedCgroupTest {
         assertEquals(20971520, u.memoryPeak().getAsLong());
         assertEquals(3, u.pids().getAsLong());
         assertEquals(Duration.ofMillis(250), u.cpu().orElseThrow());
-        assertEquals(1, g.oomKills());
+        assertEquals(OomKills.counted(1), g.oomKills());
         assertEquals(List.of(10L, 11L), g.processes());
+    }
+
+    @Test
+    void anOomCounterThatCannotBeReadIsUnknownNotZero() throws Exception {
+        UnifiedCgroup g = create("box");
+        Path events = root.resolve("cwb/box/memory.events");
+        Files.delete(events);
+        Files.createDirectory(events); // read(2) of it fails with EISDIR, as a file the kernel refuses to give
+        OomKills kills = g.oomKills();
+        assertFalse(kills.known(), "an unreadable memory.events must not count as 0 OOM kills: " + kills);
+        assertTrue(kills.unknown().contains(events.toString()) && kills.unknown().toLowerCase(java.util.Locale.ROOT).contains("is a directory"), kills.unknown());
+        assertFalse(kills.roseSince(OomKills.counted(0)));
+        assertFalse(OomKills.counted(3).roseSince(kills), "a rise from an unknown count is not a kill seen");
+
+        Files.delete(events);
+        put(events, "low 0\nhigh 0\nmax 0\noom 0\n"); // a kernel before 4.13 has no oom_kill line
+        assertFalse(g.oomKills().known());
+        Files.delete(events); // the memory controller's file is gone
+        assertFalse(g.oomKills().known());
+        assertTrue(g.oomKills().unknown().contains("no such file"), g.oomKills().unknown());
     }
 
     @Test
