@@ -5,6 +5,7 @@ import dev.cwb.cgroup.Cgroup;
 import dev.cwb.cgroup.CgroupLimits;
 import dev.cwb.image.Image;
 import dev.cwb.kernel.CloneFlags;
+import dev.cwb.kernel.InRoot;
 import dev.cwb.kernel.Kernel;
 import dev.cwb.kernel.MountFlags;
 import dev.cwb.kernel.SyscallException;
@@ -157,11 +158,18 @@ public final class ContainerRun {
     private static void makeWorkingDirectory(Container c, String workdir) throws SyscallException {
         Path rel = Path.of("/").relativize(Path.of("/", workdir).normalize());
         StringBuilder path = new StringBuilder();
-        for (int i = 0; i < rel.getNameCount() && !rel.toString().isEmpty(); i++) {
-            path.append('/').append(rel.getName(i));
-            if (!java.nio.file.Files.exists(c.rootSeenFromHost().resolve(path.substring(1)), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                c.calls().mkdir(path.toString(), 0755);
+        try (InRoot inside = InRoot.open(c.rootSeenFromHost())) { // the image's links resolve in the image
+            for (int i = 0; i < rel.getNameCount() && !rel.toString().isEmpty(); i++) {
+                path.append('/').append(rel.getName(i));
+                if (!inside.exists(path.toString())) {
+                    c.calls().mkdir(path.toString(), 0755);
+                }
             }
+        } catch (SyscallException e) {
+            throw e;
+        } catch (java.io.IOException e) {
+            throw new CwbException(CwbException.IO, "cannot look for the working directory " + workdir + " inside the container: "
+                    + CwbException.reason(e), "run cleanup, then try again");
         }
     }
 

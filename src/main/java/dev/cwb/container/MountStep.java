@@ -131,16 +131,24 @@ public final class MountStep {
         String target = c.pathInside(path);
         java.nio.file.Path seen = c.rootSeenFromHost();
         java.nio.file.Path rel = java.nio.file.Path.of(path.substring(1)).normalize();
-        java.nio.file.Path walk = c.root() == Container.RootChange.NONE ? seen.resolve(c.dirs().rootfs().toString().substring(1)) : seen;
-        for (int i = 0; i < rel.getNameCount(); i++) {
-            walk = walk.resolve(rel.getName(i).toString());
-            if (java.nio.file.Files.isSymbolicLink(walk)) {
-                // a link in the image could point the mount anywhere, the host's /etc included (runc refuses too)
-                throw new CwbException(CwbException.BAD_INPUT, "refusing to mount on " + path + ": /" + rel.subpath(0, i + 1)
-                        + " is a symbolic link in the image", "mount somewhere else; links are not followed for mount points");
+        java.nio.file.Path top = c.root() == Container.RootChange.NONE ? seen.resolve(c.dirs().rootfs().toString().substring(1)) : seen;
+        dev.cwb.kernel.InRoot.Kind kind;
+        try (dev.cwb.kernel.InRoot inside = dev.cwb.kernel.InRoot.open(top)) {
+            for (int i = 0; i < rel.getNameCount(); i++) {
+                if (inside.kind("/" + rel.subpath(0, i + 1)) == dev.cwb.kernel.InRoot.Kind.SYMLINK) {
+                    // a link in the image could point the mount anywhere, the host's /etc included (runc refuses too)
+                    throw new CwbException(CwbException.BAD_INPUT, "refusing to mount on " + path + ": /" + rel.subpath(0, i + 1)
+                            + " is a symbolic link in the image", "mount somewhere else; links are not followed for mount points");
+                }
             }
+            kind = inside.kind("/" + rel);
+        } catch (SyscallException e) {
+            throw e;
+        } catch (java.io.IOException e) {
+            throw new CwbException(CwbException.IO, "cannot look at " + path + " inside the container: " + CwbException.reason(e),
+                    "run cleanup, then try again");
         }
-        if (!java.nio.file.Files.isDirectory(walk, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (kind != dev.cwb.kernel.InRoot.Kind.DIRECTORY) {
             try {
                 c.calls().mkdir(target, 0755);
             } catch (SyscallException e) {

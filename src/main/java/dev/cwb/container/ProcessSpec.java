@@ -2,9 +2,9 @@ package dev.cwb.container;
 
 import dev.cwb.CwbException;
 import dev.cwb.image.ImageConfig;
+import dev.cwb.kernel.InRoot;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,7 +65,9 @@ public record ProcessSpec(List<String> argv, List<String> env, String workingDir
 
     /**
      * The program's path: {@code argv[0]} itself when it has a slash, else the first PATH directory that
-     * has it under {@code root} (the container's root as the host reaches it), as execvp(3) would search.
+     * has it under {@code root} (the container's root as the host reaches it), as execvp(3) would search —
+     * looked up inside that root ({@link InRoot}), so an image's absolute links lead where the container's
+     * own lookups lead, never into the host's tree.
      */
     public String resolveProgram(Path root) {
         String name = argv.get(0);
@@ -73,14 +75,19 @@ public record ProcessSpec(List<String> argv, List<String> env, String workingDir
             return name;
         }
         String path = getenv("PATH");
-        for (String dir : (path == null ? DEFAULT_PATH : path).split(":")) {
-            if (dir.isEmpty() || !dir.startsWith("/") || java.util.Arrays.asList(dir.split("/")).contains("..")) {
-                continue; // only absolute directories inside the root: ".." could look past it from the host
+        try (InRoot inside = InRoot.open(root)) {
+            for (String dir : (path == null ? DEFAULT_PATH : path).split(":")) {
+                if (dir.isEmpty() || !dir.startsWith("/")) {
+                    continue; // execvp(3) would try a relative one against the working directory: not a lookup we make
+                }
+                String candidate = (dir.endsWith("/") ? dir : dir + "/") + name;
+                if (inside.exists(candidate)) {
+                    return candidate;
+                }
             }
-            String candidate = (dir.endsWith("/") ? dir : dir + "/") + name;
-            if (Files.exists(root.resolve(candidate.substring(1)), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                return candidate;
-            }
+        } catch (IOException e) {
+            throw new CwbException(CwbException.IO, "exec: cannot look for \"" + name + "\" inside the container's root: "
+                    + CwbException.reason(e), "give the program's full path");
         }
         throw CwbException.notFound("exec: \"" + name + "\": executable file not found in $PATH (" + path + ")",
                 "give the program's full path, or check the spelling: it must exist inside the container's root");
@@ -101,7 +108,7 @@ public record ProcessSpec(List<String> argv, List<String> env, String workingDir
         if (parts[0].matches("\\d+")) {
             uid = Integer.parseInt(parts[0]);
         } else {
-            String[] entry = lookup(root.resolve("etc/passwd"), parts[0]);
+            String[] entry = lookup(root, "/etc/passwd", parts[0]);
             if (entry == null) {
                 throw CwbException.notFound("unable to find user " + parts[0] + ": no matching entries in passwd file",
                         "use a numeric uid, or an image whose /etc/passwd has that user");
@@ -113,7 +120,7 @@ public record ProcessSpec(List<String> argv, List<String> env, String workingDir
             if (parts[1].matches("\\d+")) {
                 gid = Integer.parseInt(parts[1]);
             } else {
-                String[] entry = lookup(root.resolve("etc/group"), parts[1]);
+                String[] entry = lookup(root, "/etc/group", parts[1]);
                 if (entry == null) {
                     throw CwbException.notFound("unable to find group " + parts[1] + ": no matching entries in group file",
                             "use a numeric gid");
@@ -122,36 +129,44 @@ public record ProcessSpec(List<String> argv, List<String> env, String workingDir
             }
         }
         if (gid < 0) {
-            String[] entry = lookupUid(root.resolve("etc/passwd"), uid);
+            String[] entry = lookupUid(root, "/etc/passwd", uid);
             gid = entry == null ? uid : Integer.parseInt(entry[3]);
         }
         return new int[] {uid, gid};
     }
 
-    private static String[] lookup(Path file, String name) {
-        try {
-            for (String line : Files.readAllLines(file)) {
-                String[] f = line.split(":", -1);
-                if (f.length >= 4 && f[0].equals(name) && f[2].matches("\\d+")) {
-                    return f;
-                }
+    /** Bigger than any /etc/passwd a container image has; a larger one is read up to here. */
+    private static final int MAX_ACCOUNTS_FILE = 4 << 20;
+
+    /**
+     * The lines of {@code file} inside {@code root}, read there ({@link InRoot}): a link in the image to an
+     * absolute path stays in the image, so it can never make the workbench read the host's own files.
+     * A missing or unreadable file has no entries, as for runc's user lookup.
+     */
+    private static List<String> linesInside(Path root, String file) {
+        try (InRoot inside = InRoot.open(root)) {
+            return inside.readString(file, MAX_ACCOUNTS_FILE).lines().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static String[] lookup(Path root, String file, String name) {
+        for (String line : linesInside(root, file)) {
+            String[] f = line.split(":", -1);
+            if (f.length >= 4 && f[0].equals(name) && f[2].matches("\\d+") && (f[3].matches("\\d+") || file.endsWith("group"))) {
+                return f;
             }
-        } catch (IOException | RuntimeException e) {
-            return null;
         }
         return null;
     }
 
-    private static String[] lookupUid(Path file, int uid) {
-        try {
-            for (String line : Files.readAllLines(file)) {
-                String[] f = line.split(":", -1);
-                if (f.length >= 4 && f[2].equals(Integer.toString(uid)) && f[3].matches("\\d+")) {
-                    return f;
-                }
+    private static String[] lookupUid(Path root, String file, int uid) {
+        for (String line : linesInside(root, file)) {
+            String[] f = line.split(":", -1);
+            if (f.length >= 4 && f[2].equals(Integer.toString(uid)) && f[3].matches("\\d+")) {
+                return f;
             }
-        } catch (IOException | RuntimeException e) {
-            return null;
         }
         return null;
     }

@@ -1,12 +1,10 @@
 package dev.cwb.container;
 
 import dev.cwb.kernel.Capabilities;
+import dev.cwb.kernel.InRoot;
 import dev.cwb.kernel.SyscallException;
 import dev.cwb.kernel.Syscalls;
 
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
 import java.util.List;
 
 import static dev.cwb.kernel.MountFlags.MS_BIND;
@@ -59,20 +57,26 @@ public final class RuncDefaults {
     /** Masks and write-protects what exists of the two lists (a missing path is skipped, as runc skips it). */
     public static void apply(Container c) throws SyscallException {
         Syscalls calls = c.calls();
-        Path root = c.rootSeenFromHost();
-        for (String p : READ_ONLY) { // runc's order: read-only paths first, then the masked ones
-            if (Files.exists(root.resolve(p.substring(1)), LinkOption.NOFOLLOW_LINKS)) {
-                calls.mount(p, p, null, MS_BIND | MS_REC, null);
-                calls.mount(p, p, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
+        try (InRoot root = InRoot.open(c.rootSeenFromHost())) { // looked up as the container sees its tree
+            for (String p : READ_ONLY) { // runc's order: read-only paths first, then the masked ones
+                if (root.exists(p)) {
+                    calls.mount(p, p, null, MS_BIND | MS_REC, null);
+                    calls.mount(p, p, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
+                }
             }
-        }
-        for (String p : MASKED) {
-            Path seen = root.resolve(p.substring(1));
-            if (Files.isDirectory(seen, LinkOption.NOFOLLOW_LINKS)) {
-                calls.mount("tmpfs", p, "tmpfs", MS_RDONLY, null);
-            } else if (Files.exists(seen, LinkOption.NOFOLLOW_LINKS)) {
-                calls.mount("/dev/null", p, null, MS_BIND, null);
+            for (String p : MASKED) {
+                InRoot.Kind kind = root.kind(p);
+                if (kind == InRoot.Kind.DIRECTORY) {
+                    calls.mount("tmpfs", p, "tmpfs", MS_RDONLY, null);
+                } else if (kind != InRoot.Kind.MISSING) {
+                    calls.mount("/dev/null", p, null, MS_BIND, null);
+                }
             }
+        } catch (SyscallException e) {
+            throw e;
+        } catch (java.io.IOException e) {
+            throw new dev.cwb.CwbException(dev.cwb.CwbException.IO, "cannot look inside the container's root: "
+                    + dev.cwb.CwbException.reason(e), "run cleanup, then try again");
         }
     }
 }

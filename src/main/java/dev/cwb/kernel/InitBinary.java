@@ -38,12 +38,12 @@ public final class InitBinary implements AutoCloseable {
     public static final String NAME = "cwb-init";
     /** posix_spawn's file actions use descriptors 0..4; the program's descriptor stays clear of them. */
     private static final int LOWEST_FD = 10;
-    private static final int AT_EMPTY_PATH = 0x1000;
+    static final int AT_EMPTY_PATH = 0x1000;
     private static final int STATX_BASIC_STATS = 0x7ff;
     private static final int F_DUPFD_CLOEXEC = 1030;
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFREG = 0100000;
-    private static final int S_IFDIR = 0040000;
+    static final int S_IFMT = 0170000;
+    static final int S_IFREG = 0100000;
+    static final int S_IFDIR = 0040000;
 
     private final int fd;
     private final Path path;
@@ -191,7 +191,7 @@ public final class InitBinary implements AutoCloseable {
     }
 
     /** statx(2) of a descriptor: {mode, uid, size}. */
-    private static int[] statx(int fd, Path what) throws IOException {
+    static int[] statx(int fd, Path what) throws IOException {
         try (Memory empty = new Memory(1); Memory buf = new Memory(256)) {
             empty.setByte(0, (byte) 0);
             buf.clear();
@@ -221,12 +221,12 @@ public final class InitBinary implements AutoCloseable {
         return result;
     }
 
-    private static byte[] cString(String s) {
+    static byte[] cString(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         return Arrays.copyOf(b, b.length + 1);
     }
 
-    private static Memory cMemory(String s) {
+    static Memory cMemory(String s) {
         byte[] b = cString(s);
         Memory m = new Memory(b.length);
         m.write(0, b, 0, b.length);

@@ -18,6 +18,8 @@ public enum SyscallNumber {
     MOVE_MOUNT(429, 429), FSOPEN(430, 430), FSCONFIG(431, 431), FSMOUNT(432, 432),
     // untraced, for writing and checking cwb-init's file (InitBinary)
     PREAD64(17, 67), FCHMOD(91, 52), RENAMEAT2(316, 276), STATX(332, 291),
+    // untraced, for looking inside a container's root (InRoot)
+    READLINKAT(267, 78), OPENAT2(437, 437),
     // the calls that make a process besides clone, which cwb-init refuses (aarch64 has no fork or vfork: -1)
     FORK(57, -1), VFORK(58, -1), CLONE3(435, 435);
 

@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * An image is hostile input for the container steps too. One whose {@code /proc} is a symbolic link to a
  * host directory would, if followed, get proc mounted over that directory; the workbench refuses, as runc
  * does, and nothing outside the workspace is mounted or changed. The image's own /etc/passwd and a
- * command not on its PATH are one clear line each.
+ * command not on its PATH are one clear line each. Its absolute links (/etc/passwd, a PATH directory) are
+ * resolved inside its root when the workbench looks up a user or a program, never against the host's.
  */
 class HostileImageTest {
     @TempDir
@@ -40,6 +41,19 @@ class HostileImageTest {
                 .layer("not a program", new TestImages.Layer().dir("bin").file("bin/app", "just text, no #! line\n", 0755))
                 .cmd("/bin/app")
                 .store(cwb.harness().workbench().images(), "notaprogram");
+        // host files the image's absolute links name: a passwd-like account, and a program on a PATH directory
+        Files.writeString(home.resolve("host-shadow"), "intruder:x:4242:4242::/:/bin/sh\n");
+        Files.createDirectories(home.resolve("host-bin"));
+        Files.writeString(home.resolve("host-bin/host-only"), "#!/bin/sh\necho from the host\n");
+        home.resolve("host-bin/host-only").toFile().setExecutable(true);
+        new TestImages()
+                .layer("links out", new TestImages.Layer().dir("bin").dir("etc").dir("tmp")
+                        .file("bin/busybox", Files.readString(busybox, java.nio.charset.StandardCharsets.ISO_8859_1), 0755)
+                        .symlink("bin/sh", "busybox").symlink("bin/id", "busybox")
+                        .symlink("etc/passwd", home.resolve("host-shadow").toString())
+                        .symlink("sbin", home.resolve("host-bin").toString()))
+                .cmd("/bin/sh", "-c", "echo ran")
+                .store(cwb.harness().workbench().images(), "linksout");
     }
 
     @AfterAll
@@ -57,6 +71,21 @@ class HostileImageTest {
         assertEquals(before.lines().filter(l -> l.contains(home.toString())).count(),
                 Files.readString(Path.of("/proc/self/mountinfo")).lines().filter(l -> l.contains(home.toString())).count());
         assertFalse(Files.exists(cwb.workspace(cwb.name("procl"))), "the failed run left no workspace");
+    }
+
+    @Test
+    void theImagesAbsoluteLinksAreResolvedInsideItsRootNeverOnTheHost() {
+        // through /proc/PID/root an absolute link resolves against the host's /: the host's file would be read
+        ContainerBench.Result user = cwb.run("run", "--name", cwb.name("lnkuser"), "--user", "intruder", "linksout", "id", "-u");
+        assertEquals(3, user.code(), user.toString());
+        assertTrue(user.err().contains("unable to find user intruder"), user.toString());
+        assertFalse(user.out().contains("4242"), user.toString());
+
+        // /sbin -> a host directory that has the program: inside the image there is none
+        ContainerBench.Result program = cwb.run("run", "--name", cwb.name("lnkpath"), "-e", "PATH=/sbin:/bin", "linksout", "host-only");
+        assertEquals(3, program.code(), program.toString());
+        assertTrue(program.err().contains("\"host-only\": executable file not found in $PATH"), program.toString());
+        assertFalse(program.out().contains("from the host"), program.toString());
     }
 
     @Test
