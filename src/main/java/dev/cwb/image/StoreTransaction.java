@@ -1,6 +1,7 @@
 package dev.cwb.image;
 
 import dev.cwb.CwbException;
+import dev.cwb.DiskFull;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -52,6 +53,10 @@ public final class StoreTransaction implements AutoCloseable {
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             size = copyHashing(in, out, hasher, expectedSize);
         } catch (IOException e) {
+            if (DiskFull.is(e)) {
+                deleteQuietly(tmp); // first give its blocks back, so the free space said is what there is
+                throw DiskFull.error("storing " + what, staging, expectedSize, "nothing was added to the store", e);
+            }
             // A FileChannel is interruptible: Ctrl-C closes it and the write ends with this exception.
             String why = e instanceof ClosedByInterruptException ? "cancelled" : e.getMessage();
             throw new CwbException(CwbException.IO, "cannot store " + what + ": " + why, null, e);
@@ -84,7 +89,7 @@ public final class StoreTransaction implements AutoCloseable {
             hasher.update(buf, 0, n);
             ByteBuffer chunk = ByteBuffer.wrap(buf, 0, n);
             while (chunk.hasRemaining()) {
-                out.write(chunk);
+                out.write(chunk); // ENOSPC here: DiskFull tells it apart in putBlob (a read never fails so)
             }
             size += n;
         }
@@ -112,6 +117,9 @@ public final class StoreTransaction implements AutoCloseable {
             size = Files.size(tmp);
         } catch (IOException e) {
             deleteQuietly(tmp);
+            if (DiskFull.is(e)) {
+                throw DiskFull.error("storing " + what, staging, -1, "nothing was added to the store", e);
+            }
             throw new CwbException(CwbException.IO, "cannot store " + what + ": " + e.getMessage(), null, e);
         }
         Digest actual = Digest.ofSha256(hasher.digest());
@@ -141,13 +149,29 @@ public final class StoreTransaction implements AutoCloseable {
             throw new IllegalStateException("transaction already finished");
         }
         store.withLock(() -> {
-            staged.forEach((digest, path) -> ImageStore.moveBlobIntoPlace(path, store.blobPath(digest)));
-            for (Descriptor manifest : tags.values()) {
-                if (!store.hasBlob(manifest.digest())) {
-                    throw CwbException.corrupt("manifest " + manifest.digest() + " was tagged but never stored", null);
+            java.util.List<Path> added = new java.util.ArrayList<>();
+            try {
+                staged.forEach((digest, path) -> {
+                    Path target = store.blobPath(digest);
+                    if (!Files.exists(target)) {
+                        added.add(target);
+                    }
+                    ImageStore.moveBlobIntoPlace(path, target);
+                });
+                for (Descriptor manifest : tags.values()) {
+                    if (!store.hasBlob(manifest.digest())) {
+                        throw CwbException.corrupt("manifest " + manifest.digest() + " was tagged but never stored", null);
+                    }
                 }
+                store.writeIndex(ImageIndex.of(ImageStore.retag(store.index().manifests(), tags)));
+            } catch (RuntimeException e) {
+                // index.json still names none of them (the lock is held): take back what this commit moved in
+                added.forEach(StoreTransaction::deleteQuietly);
+                if (DiskFull.is(e)) {
+                    throw DiskFull.error("writing " + store.indexFile(), store.indexFile(), -1, "nothing was added to the store", e);
+                }
+                throw e;
             }
-            store.writeIndex(ImageIndex.of(ImageStore.retag(store.index().manifests(), tags)));
             return null;
         });
         done = true;

@@ -1,6 +1,7 @@
 package dev.cwb.layer;
 
 import dev.cwb.CwbException;
+import dev.cwb.DiskFull;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -88,6 +89,7 @@ final class FileWriteQueue implements AutoCloseable {
                 }
                 metadata.apply(target);
             } catch (IOException e) {
+                DiskFull.check(e, target); // a full disk is no fault of the layer's
                 throw CwbException.corrupt(failureLabel + ": " + e.getMessage(),
                         "the layer is malformed or hostile; nothing was left in the layer cache");
             }

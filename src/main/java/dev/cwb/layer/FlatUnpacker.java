@@ -1,6 +1,7 @@
 package dev.cwb.layer;
 
 import dev.cwb.CwbException;
+import dev.cwb.DiskFull;
 import dev.cwb.cleanup.PendingWork;
 import dev.cwb.image.Descriptor;
 import dev.cwb.image.Image;
@@ -43,7 +44,15 @@ public final class FlatUnpacker {
         Path parent = target.toAbsolutePath().getParent();
         Path tmp = parent.resolve("." + target.getFileName() + ".cwb-" + UUID.randomUUID());
         try (PendingWork registered = PendingWork.register(pendingDir, tmp)) {
-            build(image, target, tmp, listener);
+            try {
+                build(image, target, tmp, listener);
+            } catch (RuntimeException e) {
+                if (DiskFull.is(e)) { // said once the half-built tree is gone, with what the image's files need
+                    throw DiskFull.error("unpacking " + image.reference().familiar() + " into " + target, parent,
+                            neededFor(image), "nothing was written to " + target, e);
+                }
+                throw e;
+            }
         } catch (IOException e) {
             throw new CwbException(CwbException.IO, "cannot register the work directory in " + pendingDir + ": " + CwbException.reason(e),
                     "check the permissions of CWB_HOME", e);
@@ -67,6 +76,7 @@ public final class FlatUnpacker {
                     } catch (java.io.InterruptedIOException e) {
                         throw e;
                     } catch (IOException e) {
+                        DiskFull.check(e, tmp);
                         throw CwbException.corrupt("cannot unpack " + what + ": " + e.getMessage(),
                                 "the layer blob is truncated or damaged; nothing was written to " + target);
                     }
@@ -98,6 +108,19 @@ public final class FlatUnpacker {
                 }
             }
         }
+    }
+
+    /** The bytes of every layer's files (an upper bound: a later layer may replace an earlier one's), or -1. */
+    private long neededFor(Image image) {
+        long sum = 0;
+        for (int i = 0; i < image.layers().size(); i++) {
+            long n = LayerScanner.fileBytes(store, image.layers().get(i), image.config().diffIds().get(i), "layer " + (i + 1));
+            if (n < 0) {
+                return -1;
+            }
+            sum += n;
+        }
+        return sum;
     }
 
     /** {@code target} must not exist yet, or be an empty directory: nothing of the learner's may be replaced. */

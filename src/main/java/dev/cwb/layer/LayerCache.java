@@ -1,6 +1,7 @@
 package dev.cwb.layer;
 
 import dev.cwb.CwbException;
+import dev.cwb.DiskFull;
 import dev.cwb.cleanup.InUseMarker;
 import dev.cwb.image.Descriptor;
 import dev.cwb.image.Digest;
@@ -109,7 +110,20 @@ public final class LayerCache {
         return result.size() == layers.size() ? result : null;
     }
 
+    /** One layer into the cache; a full disk is said as such, after the half-unpacked layer is gone. */
     private Unpacked unpackOne(int index, Descriptor layer, Digest diffId, String what) throws IOException {
+        try {
+            return unpackAside(index, layer, diffId, what);
+        } catch (IOException | RuntimeException e) {
+            if (DiskFull.is(e)) {
+                throw DiskFull.error("unpacking " + what, dir, LayerScanner.fileBytes(store, layer, diffId, what),
+                        "nothing of that layer was left in the layer cache", e);
+            }
+            throw e;
+        }
+    }
+
+    private Unpacked unpackAside(int index, Descriptor layer, Digest diffId, String what) throws IOException {
         Path done = dir.resolve(diffId.encoded());
         Path infoFile = done.resolve("layer.json");
         if (Files.isRegularFile(infoFile)) {
@@ -133,6 +147,7 @@ public final class LayerCache {
             try {
                 r = new LayerExtractor(fs, mode, asRoot).extract(source.tar(), what);
             } catch (IOException e) {
+                DiskFull.check(e, fs);
                 throw CwbException.corrupt("cannot unpack " + what + ": " + e.getMessage(),
                         "the layer blob is truncated or damaged; nothing was left in the layer cache");
             }

@@ -1,6 +1,7 @@
 package dev.cwb.layer;
 
 import dev.cwb.CwbException;
+import dev.cwb.DiskFull;
 import dev.cwb.kernel.Kernel;
 import dev.cwb.kernel.SyscallException;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -118,6 +119,7 @@ public final class LayerExtractor {
                 try {
                     apply(e, tar.content());
                 } catch (SyscallException | java.nio.file.FileSystemException ex) {
+                    DiskFull.check(ex, root); // a full disk is no fault of the layer's
                     throw CwbException.corrupt(what + ": cannot apply entry '" + e.getName() + "': " + ex.getMessage(),
                             "the layer is malformed or hostile; nothing was left in the layer cache");
                 }

@@ -66,6 +66,20 @@ public final class LayerScanner {
         return new ScannedLayer(entries, size, diffId);
     }
 
+    /**
+     * The bytes of the regular files in a layer: the least that unpacking it needs (directories, links and
+     * the file system's own blocks come on top), or -1 when the layer cannot be read. One pass over the blob;
+     * only asked for after a full disk stopped an unpack, to say what was needed.
+     */
+    public static long fileBytes(dev.cwb.image.ImageStore store, dev.cwb.image.Descriptor layer, Digest diffId, String what) {
+        try {
+            return scan(store.openBlob(layer, what), layer.mediaType(), diffId, what).entries().stream()
+                    .filter(e -> e.kind() == LayerEntry.Kind.FILE).mapToLong(LayerEntry::size).sum();
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
     static LayerEntry toEntry(TarArchiveEntry e) {
         String path = TarPaths.clean(e.getName());
         String base = TarPaths.baseName(path);
