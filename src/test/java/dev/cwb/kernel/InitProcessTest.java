@@ -249,6 +249,28 @@ class InitProcessTest {
     }
 
     @Test
+    void aReplyThatCannotBeWrittenEndsCwbInitInsteadOfReadingOn() throws Exception {
+        try (Raw init = Raw.start(binary())) {
+            // our end takes nothing more: cwb-init's reply write(2) fails with EPIPE (a seqpacket socket sends no SIGPIPE)
+            assertEquals(0, LibC.shutdown(init.socket, 0 /* SHUT_RD */));
+            init.send(SyscallNumber.GETPID.number(), new byte[0], 0);
+            int[] status = new int[1];
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            int reaped = 0;
+            while (reaped == 0 && System.nanoTime() < deadline) {
+                reaped = LibC.waitpid(init.pid, status, 1 /* WNOHANG */);
+                Thread.sleep(20);
+            }
+            if (reaped == 0) {
+                Kernel.killQuietly(init.pid);
+            }
+            assertEquals(init.pid, reaped, "cwb-init must not go on reading requests it can no longer answer");
+            WaitStatus ended = new WaitStatus(status[0]);
+            assertTrue(ended.exited() && ended.exitCode() == 1, "it exits 1: " + ended);
+        }
+    }
+
+    @Test
     void aFailedCloneLeavesNoSocketBehindInCwbInit() throws Exception {
         Requirements.requireRoot();
         InitProcess init = start();

@@ -137,6 +137,51 @@ class RegistryStallTest {
         }
     }
 
+    @Test
+    void ctrlCAtAnyMomentOfAPullLeavesTheWholeImageOrNothing() throws Exception {
+        registry.stall = TinyRegistry.Stall.NONE;
+        Reference ref = Reference.parse(registry.reference());
+        long whole = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) { // the quickest of three whole pulls: the span the interrupts are spread over
+            long start = System.nanoTime();
+            puller(ImageStore.open(tmp.resolve("whole-" + i)), Duration.ofSeconds(30)).pull(ref, Platform.host());
+            whole = Math.min(whole, System.nanoTime() - start);
+        }
+        int rounds = 16;
+        int cut = 0;
+        for (int i = 0; i < rounds; i++) {
+            ImageStore store = ImageStore.open(tmp.resolve("cut-" + i));
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Thread pull = new Thread(() -> {
+                try {
+                    puller(store, Duration.ofSeconds(30)).pull(ref, Platform.host());
+                } catch (Throwable t) {
+                    thrown.set(t);
+                }
+            });
+            pull.start();
+            java.util.concurrent.locks.LockSupport.parkNanos(whole * i / rounds); // Ctrl-C after i/16 of a pull
+            pull.interrupt();
+            pull.join(TimeUnit.SECONDS.toMillis(10));
+            assertFalse(pull.isAlive(), "round " + i + ": Ctrl-C ends the pull");
+            if (store.list().isEmpty()) {
+                cut++;
+                assertNothingStored(store);
+                try (var blobs = Files.list(store.root().resolve("blobs/sha256"))) {
+                    assertEquals(List.of(), blobs.toList(), "round " + i + ": no blob at all, the manifest and config included");
+                }
+            } else {
+                assertEquals(null, thrown.get(), "round " + i + ": an image in the store means the pull finished");
+                assertTrue(java.util.Arrays.equals(layerBlob, Files.readAllBytes(store.blobPath(layer.digest()))),
+                        "round " + i + ": the stored image is whole");
+                try (var entries = Files.list(store.root().resolve("ingest"))) {
+                    assertEquals(List.of(), entries.toList(), "round " + i + ": ingest/ is empty");
+                }
+            }
+        }
+        assertTrue(cut > 0, "some pulls were cut short (the quickest whole pull took " + whole / 1_000_000 + " ms)");
+    }
+
     private ImagePuller puller(ImageStore store, Duration timeout) {
         RegistrySettings settings = new RegistrySettings(null, Set.of(), tmp.resolve("docker"), timeout);
         return new ImagePuller(store, settings, new ExplainPrinter(new PrintWriter(new StringWriter(), true)), PullListener.NONE, 3);
