@@ -237,7 +237,14 @@ public final class ImageStore {
         Path staging = root.resolve("ingest").resolve(UUID.randomUUID().toString());
         try {
             Files.createDirectories(staging);
-            return new StoreTransaction(this, staging, dev.cwb.cleanup.InUseMarker.hold(staging));
+            try {
+                return new StoreTransaction(this, staging, dev.cwb.cleanup.InUseMarker.hold(staging));
+            } catch (IOException | RuntimeException e) {
+                // the marker's lock is interruptible: a Ctrl-C right now must not leave ingest/UUID/ behind
+                dev.cwb.cleanup.InUseMarker.forget(staging);
+                Files.deleteIfExists(staging);
+                throw e;
+            }
         } catch (IOException e) {
             throw new CwbException(CwbException.IO, "cannot write to the image store at " + root + ": " + CwbException.reason(e),
                     "check the permissions of " + root + " (CWB_HOME), or run with sudo", e);
