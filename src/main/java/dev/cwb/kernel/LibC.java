@@ -112,6 +112,38 @@ final class LibC {
     /** syscall(2) with six integer arguments (pointers passed as addresses): every traced call goes through here. */
     static native long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
 
+    // ---- layer extraction (DirFd): untraced, return -1 and leave errno in Native.getLastError() ----
+
+    static native int linkat(int olddirfd, byte[] oldpath, int newdirfd, byte[] newpath, int flags);
+
+    static native int unlinkat(int dirfd, byte[] path, int flags);
+
+    static native int renameat(int olddirfd, byte[] oldpath, int newdirfd, byte[] newpath);
+
+    static native long readlinkat(int dirfd, byte[] path, byte[] buf, long size);
+
+    /** statx(2): one struct layout on every architecture (fstatat's struct stat differs between x86_64 and arm64). */
+    static native int statx(int dirfd, byte[] path, int flags, int mask, byte[] statxbuf);
+
+    static native int utimensat(int dirfd, byte[] path, long[] times, int flags);
+
+    static native int futimens(int fd, long[] times);
+
+    static native int fchown(int fd, int uid, int gid);
+
+    static native int fchmod(int fd, int mode);
+
+    static native int fsetxattr(int fd, String name, byte[] value, long size, int flags);
+
+    /** setxattr(2), following links: given {@code /proc/self/fd/N} of an O_PATH descriptor, the very inode it holds. */
+    static native int setxattr(byte[] path, String name, byte[] value, long size, int flags);
+
+    /** getdents64(2) (glibc 2.30): {@code struct linux_dirent64} records into {@code buf}. */
+    static native long getdents64(int fd, byte[] buf, long count);
+
+    /** syscall(2) for openat2(2), which glibc has no wrapper for: (dirfd, path, struct open_how, its size). */
+    static native long syscall(long number, long dirfd, byte[] path, long[] how, long size);
+
     // ---- talking to cwb-init: return -1 and leave errno in Native.getLastError() ----
 
     static native long read(int fd, byte[] buf, long count);

@@ -2,7 +2,6 @@ package dev.cwb.layer;
 
 import dev.cwb.CwbException;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +14,7 @@ import java.io.InterruptedIOException;
  * walk between entries.
  */
 final class CheckedTar {
-    private final TarArchiveInputStream tar;
+    private final BoundedTarInputStream tar;
     private final String what;
 
     CheckedTar(InputStream tarStream, String what) {
@@ -34,6 +33,11 @@ final class CheckedTar {
                     "the layer is damaged; it was not used");
         }
         return e;
+    }
+
+    /** The current entry's PAX records, values as the tar's bytes. */
+    java.util.Map<String, byte[]> rawPax() {
+        return tar.rawPax();
     }
 
     /** The current entry's content. */

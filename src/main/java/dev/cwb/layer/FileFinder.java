@@ -62,7 +62,7 @@ public final class FileFinder {
     public Found find(String userPath) {
         requested = TarPaths.clean(userPath); // only a guess of which file to copy on the first pass
         // Not cleaned textually: "a/../b" must follow a symlink at "a" before climbing, as the kernel does.
-        Deque<String> pending = new ArrayDeque<>(parts(userPath));
+        Deque<String> pending = new ArrayDeque<>(TarPaths.components(userPath));
         List<String> resolved = new ArrayList<>();
         List<Hop> hops = new ArrayList<>();
         Located here = new Located(LayerFile.impliedDirectory(""), top, LayerListing.Verdict.PRESENT, "");
@@ -97,7 +97,7 @@ public final class FileFinder {
                 if (target.startsWith("/")) {
                     resolved.clear();
                 }
-                List<String> rest = parts(target);
+                List<String> rest = TarPaths.components(target);
                 for (int i = rest.size() - 1; i >= 0; i--) {
                     pending.addFirst(rest.get(i));
                 }
@@ -271,15 +271,5 @@ public final class FileFinder {
 
     private static String join(List<String> resolved, String part) {
         return resolved.isEmpty() ? part : String.join("/", resolved) + "/" + part;
-    }
-
-    private static List<String> parts(String path) {
-        List<String> parts = new ArrayList<>();
-        for (String s : path.split("/")) {
-            if (!s.isEmpty()) {
-                parts.add(s);
-            }
-        }
-        return parts;
     }
 }

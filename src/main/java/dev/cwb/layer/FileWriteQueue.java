@@ -2,14 +2,10 @@ package dev.cwb.layer;
 
 import dev.cwb.CwbException;
 import dev.cwb.DiskFull;
+import dev.cwb.kernel.DirFd;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -27,25 +23,35 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The extractor stays in charge of order: it asks {@link #conflicts} before touching a path, and
  * calls {@link #drain} before anything that deletes, links or replaces (whiteouts, hardlinks, an entry
- * whose path or a parent of it is still being written). Targets are host paths the extractor has
- * already resolved inside the root, so the writers never resolve anything themselves.
+ * whose path or a parent of it is still being written). Each file is created relative to a directory
+ * descriptor the extractor has already resolved inside the root ({@link RootedDirs.Handle}, held until
+ * the file is written), so the writers never resolve anything themselves.
  */
 final class FileWriteQueue implements AutoCloseable {
     /** Files larger than this are written by the reading thread itself: they would only fill memory. */
     static final int MAX_QUEUED_FILE = 1 << 20;
     private static final long MAX_QUEUED_BYTES = 32L << 20;
 
-    /** What to do to a file once its content is written (chown, chmod, times). */
+    /** What to do to a file once its content is written (chown, chmod, times), through its descriptor. */
     interface Metadata {
-        void apply(Path file) throws IOException;
+        void apply(int fd) throws IOException;
     }
 
     private final ExecutorService pool;
     private final List<Future<?>> pending = new ArrayList<>();
-    private final Set<Path> pendingPaths = new HashSet<>();
+    private final Set<String> pendingPaths = new HashSet<>();
     /** Every directory above a queued file: replacing one of them would pull the ground from under a writer. */
-    private final Set<Path> pendingParents = new HashSet<>();
+    private final Set<String> pendingParents = new HashSet<>();
     private long pendingBytes;
+
+    /** Where the files go: a full disk is reported for that file system. */
+    private java.nio.file.Path where = java.nio.file.Path.of(".");
+
+    /** Names the directory the files are written under, for a full disk's message. */
+    FileWriteQueue at(java.nio.file.Path where) {
+        this.where = where;
+        return this;
+    }
 
     FileWriteQueue(int threads) {
         pool = Executors.newFixedThreadPool(threads, r -> {
@@ -55,15 +61,15 @@ final class FileWriteQueue implements AutoCloseable {
         });
     }
 
-    /** True when {@code target}, a directory above it or a file below it is still being written. */
-    boolean conflicts(Path target) {
+    /** True when {@code path} (relative to the root), a directory above it or a file below it is still being written. */
+    boolean conflicts(String path) {
         if (pendingPaths.isEmpty()) {
             return false;
         }
-        if (pendingParents.contains(target)) {
+        if (pendingParents.contains(path)) {
             return true;
         }
-        for (Path p = target; p != null; p = p.getParent()) {
+        for (String p = path; !p.isEmpty(); p = TarPaths.parent(p)) {
             if (pendingPaths.contains(p)) {
                 return true;
             }
@@ -71,32 +77,37 @@ final class FileWriteQueue implements AutoCloseable {
         return false;
     }
 
-    /** Queues a new file ({@code target} must not exist) with its content and metadata. */
-    void submit(Path target, byte[] content, Metadata metadata, String failureLabel) throws IOException {
+    /** Queues a new file {@code name} in {@code dir} (it must not exist) with its content, creation mode and metadata. */
+    void submit(RootedDirs.Handle dir, String name, String path, int mode, byte[] content, Metadata metadata, String failureLabel)
+            throws IOException {
         if (pendingBytes + content.length > MAX_QUEUED_BYTES) {
             drain();
         }
-        pendingPaths.add(target);
-        for (Path p = target.getParent(); p != null && pendingParents.add(p); p = p.getParent()) {
+        pendingPaths.add(path);
+        for (String p = TarPaths.parent(path); !p.isEmpty() && pendingParents.add(p); p = TarPaths.parent(p)) {
             // each directory once
         }
         pendingBytes += content.length;
+        dir.acquire();
         pending.add(pool.submit(() -> {
             try {
-                try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                        LinkOption.NOFOLLOW_LINKS)) {
-                    out.write(content);
+                int fd = dir.dir.create(name, mode);
+                try {
+                    DirFd.writeAll(fd, content, content.length, name);
+                    metadata.apply(fd);
+                } finally {
+                    DirFd.closeFile(fd, name);
                 }
-                metadata.apply(target);
             } catch (IOException e) {
-                DiskFull.check(e, target); // a full disk is no fault of the layer's
+                DiskFull.check(e, where); // a full disk is no fault of the layer's
                 throw CwbException.corrupt(failureLabel + ": " + e.getMessage(),
                         "the layer is malformed or hostile; nothing was left in the layer cache");
+            } finally {
+                dir.release();
             }
             return null;
         }));
     }
-
     /** Waits until every queued file is written; the first failure is thrown. */
     void drain() throws IOException {
         try {

@@ -2,13 +2,13 @@ package dev.cwb.layer;
 
 import dev.cwb.CwbException;
 import dev.cwb.DiskFull;
+import dev.cwb.kernel.DirFd;
 import dev.cwb.kernel.Kernel;
 import dev.cwb.kernel.SyscallException;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileVisitResult;
@@ -16,23 +16,24 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Writes the entries of one layer tar into a directory — and nowhere else.
  *
- * <p>Every entry name is cleaned ({@link TarPaths#clean}), its parent directories are resolved inside the
- * target ({@link RootedPath}) and its last component is never followed: whatever is there (a symlink to
- * {@code /etc}, say) is removed and replaced, never written through. Hardlink targets are resolved the same
- * way. Whiteouts are handled as {@link WhiteoutMode} says. Directory modes and times are applied after
- * all entries, so a read-only directory in the tar does not block its own contents.
+ * <p>Every entry name is cleaned ({@link TarPaths#clean}), its parent directory is resolved inside the
+ * target as a descriptor ({@link RootedDirs}: openat2 with RESOLVE_IN_ROOT, or a walk with O_NOFOLLOW) and
+ * every call on the entry is made relative to that descriptor, never following its last component:
+ * whatever is there (a symlink to {@code /etc}, say) is removed and replaced, never written through — even
+ * if the tree is changed by someone else while it is written. Names stay the bytes the tar holds
+ * ({@link dev.cwb.kernel.FileNames}). Hardlink sources are resolved the same way. Whiteouts are handled as
+ * {@link WhiteoutMode} says. Directory modes and times are applied after all entries, so a read-only
+ * directory in the tar does not block its own contents; each is found again from the root then.
  */
 public final class LayerExtractor {
     /** What to do with the OCI whiteouts ({@code .wh.NAME}, {@code .wh..wh..opq}) of a layer. */
@@ -57,26 +58,17 @@ public final class LayerExtractor {
 
     private static final String OVERLAY_OPAQUE_XATTR = "trusted.overlay.opaque";
     private static final String USER_OVERLAY_OPAQUE_XATTR = "user.overlay.opaque";
+    private static final String XATTR_PREFIX = "SCHILY.xattr.";
 
     private final Path root;
     private final WhiteoutMode whiteouts;
     private final boolean asRoot;
-    private final List<DirMeta> dirs = new ArrayList<>();
+    private final List<DirMeta> dirMetas = new ArrayList<>();
     private final Set<String> written = new HashSet<>();
     private final Set<String> writtenAncestors = new HashSet<>();
     /** Paths this layer wrote as something other than a directory (files, symlinks, devices). */
     private final Set<String> writtenNonDirs = new HashSet<>();
-    /**
-     * Directories (relative paths) known to be real directories, reached from the root through real
-     * directories only: for them {@code root.resolve(path)} is exactly what {@link RootedPath} would find,
-     * without an lstat(2) per component. An entry is added only when its parent is known (or is the root) and
-     * it was just checked or created; {@link #delete} forgets a path and everything below it, so a directory
-     * replaced by a symlink (to {@code /etc}, say) is resolved the slow, safe way again.
-     */
-    private final Set<String> knownDirs = new HashSet<>();
-    /** Known directories this extraction created: no setgid bit yet (modes come last), so new files get our gid. */
-    private final Set<String> createdDirs = new HashSet<>();
-    private final boolean rootIsPlain;
+    private RootedDirs dirs;
     private final byte[] copyBuffer = new byte[1 << 16];
     /** Threads creating small files while this one reads the tar (see {@link FileWriteQueue}). */
     private static final int WRITERS = 2;
@@ -87,17 +79,74 @@ public final class LayerExtractor {
     private int whiteoutCount;
     private int opaqueCount;
     private int skippedDevices;
-    private int skippedXattrs;
+    /** Counted by the writer threads too. */
+    private final java.util.concurrent.atomic.AtomicInteger skippedXattrs = new java.util.concurrent.atomic.AtomicInteger();
 
     /** A directory's metadata, applied at the end; kept by name and resolved again then (see {@link #extract}). */
-    private record DirMeta(String path, TarArchiveEntry entry) {
+    private record DirMeta(String path, TarArchiveEntry entry, Map<String, byte[]> xattrs) {
+    }
+
+    /** Where an entry goes: its name in a directory held open. Closing lets go of the directory. */
+    private record Slot(RootedDirs.Handle parent, String name, String path) implements AutoCloseable {
+        DirFd dir() {
+            return parent.dir;
+        }
+
+        @Override
+        public void close() {
+            parent.release();
+        }
     }
 
     public LayerExtractor(Path root, WhiteoutMode whiteouts, boolean asRoot) {
         this.root = root;
         this.whiteouts = whiteouts;
         this.asRoot = asRoot;
-        this.rootIsPlain = hasNoSetgid(root);
+    }
+
+    /** Extracts the tar read from {@code tarStream}; {@code what} names the layer in errors. */
+    public Result extract(InputStream tarStream, String what) throws IOException {
+        if (!Kernel.available()) {
+            throw new CwbException(CwbException.UNSUPPORTED, "unpacking a layer needs Linux: every file is written through "
+                    + "directory descriptors (openat, mkdirat...) so that no entry can reach outside the target",
+                    "inspect, diff and cat work here; unpack on a Linux machine");
+        }
+        try (FileWriteQueue queue = new FileWriteQueue(WRITERS).at(root);
+             RootedDirs rooted = new RootedDirs(root, hasNoSetgid(root), this::drainWrites)) {
+            writes = queue;
+            dirs = rooted;
+            this.what = what;
+            CheckedTar tar = new CheckedTar(tarStream, what);
+            for (TarArchiveEntry e; (e = tar.next()) != null; ) {
+                entries++;
+                try {
+                    apply(e, tar.content(), xattrsOf(tar.rawPax()));
+                } catch (SyscallException | java.nio.file.FileSystemException ex) {
+                    DiskFull.check(ex, root); // a full disk is no fault of the layer's
+                    throw CwbException.corrupt(what + ": cannot apply entry '" + e.getName() + "': " + ex.getMessage(),
+                            "the layer is malformed or hostile; nothing was left in the layer cache");
+                }
+            }
+            queue.drain(); // every file written before directory times are set
+            for (int i = dirMetas.size() - 1; i >= 0; i--) {
+                DirMeta d = dirMetas.get(i);
+                // Found again from the root: a later entry may have replaced the directory, or a parent of it, by
+                // a symlink (to /etc, say). Only a real directory inside the root is touched, never through a link.
+                try (Slot s = existing(d.path())) {
+                    if (s != null && DirFd.isDir(s.dir().mode(s.name()))) {
+                        applyMetadata(s.dir(), s.name(), d.entry(), d.xattrs());
+                    }
+                } catch (SyscallException ex) {
+                    throw CwbException.corrupt(what + ": cannot set the mode of directory '" + d.path() + "': " + ex.getMessage(),
+                            "the layer is malformed or hostile; nothing was left in the layer cache");
+                }
+            }
+            return new Result(entries, fileBytes, whiteoutCount, opaqueCount, skippedDevices, skippedXattrs.get());
+        }
+    }
+
+    private void drainWrites() throws IOException {
+        writes.drain();
     }
 
     private static boolean hasNoSetgid(Path dir) {
@@ -108,52 +157,36 @@ public final class LayerExtractor {
         }
     }
 
-    /** Extracts the tar read from {@code tarStream}; {@code what} names the layer in errors. */
-    public Result extract(InputStream tarStream, String what) throws IOException {
-        try (FileWriteQueue queue = new FileWriteQueue(WRITERS)) {
-            writes = queue;
-            this.what = what;
-            CheckedTar tar = new CheckedTar(tarStream, what);
-            for (TarArchiveEntry e; (e = tar.next()) != null; ) {
-                entries++;
-                try {
-                    apply(e, tar.content());
-                } catch (SyscallException | java.nio.file.FileSystemException ex) {
-                    DiskFull.check(ex, root); // a full disk is no fault of the layer's
-                    throw CwbException.corrupt(what + ": cannot apply entry '" + e.getName() + "': " + ex.getMessage(),
-                            "the layer is malformed or hostile; nothing was left in the layer cache");
-                }
-            }
-            queue.drain(); // every file written before directory times are set
-            for (int i = dirs.size() - 1; i >= 0; i--) {
-                DirMeta d = dirs.get(i);
-                // Resolve again: a later entry may have replaced the directory, or a parent of it, by a symlink
-                // (to /etc, say). chmod(2) follows symlinks, so only a real directory inside the root is touched.
-                Path p = resolveParent(d.path());
-                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-                    applyMetadata(p, d.entry(), true);
-                }
-            }
-            return new Result(entries, fileBytes, whiteoutCount, opaqueCount, skippedDevices, skippedXattrs);
+    /** The extended attributes an entry carries (PAX {@code SCHILY.xattr.NAME}), values as bytes. */
+    private static Map<String, byte[]> xattrsOf(Map<String, byte[]> pax) {
+        if (pax.isEmpty()) {
+            return Map.of();
         }
+        Map<String, byte[]> x = new java.util.LinkedHashMap<>();
+        pax.forEach((k, v) -> {
+            if (k.startsWith(XATTR_PREFIX)) {
+                x.put(k.substring(XATTR_PREFIX.length()), v);
+            }
+        });
+        return x;
     }
 
-    private void apply(TarArchiveEntry e, InputStream data) throws IOException {
+    private void apply(TarArchiveEntry e, InputStream data, Map<String, byte[]> xattrs) throws IOException {
         String path = TarPaths.clean(e.getName());
         String base = TarPaths.baseName(path);
         // Only regular files and directories may overtake queued files, and only away from their paths:
         // whiteouts delete, hardlinks need their source complete, the rest is rare.
         boolean simple = e.isFile() && !e.isLink() || e.isDirectory() && !e.isSymbolicLink() || e.isSymbolicLink();
-        if (!simple || path.isEmpty() || base.startsWith(LayerEntry.WHITEOUT_PREFIX) || writes.conflicts(resolveParent(path))) {
+        if (!simple || path.isEmpty() || base.startsWith(LayerEntry.WHITEOUT_PREFIX)) {
             writes.drain();
         }
         if (base.equals(LayerEntry.OPAQUE_MARKER)) {
-            opaque(TarPaths.parent(path), e);
+            opaque(TarPaths.parent(path));
             return;
         }
         String deleted = TarPaths.whiteoutTarget(path, e.getName());
         if (deleted != null) {
-            whiteout(deleted, path, e);
+            whiteout(deleted, path);
             return;
         }
         // The type flag decides; commons-compress also calls any name ending in '/' a directory.
@@ -164,251 +197,222 @@ public final class LayerExtractor {
                 throw CwbException.corrupt("entry '" + e.getName() + "' would turn the root into a non-directory",
                         "the layer is malformed or hostile; it was not used");
             }
-            dirs.add(new DirMeta("", e));
+            dirMetas.add(new DirMeta("", e, xattrs));
             return;
         }
-        Path target = prepare(path, isDir);
-        markWritten(path);
-        if (isDir) {
-            writtenNonDirs.remove(path);
-        } else {
-            writtenNonDirs.add(path);
+        try (Slot t = prepare(path, isDir)) {
+            markWritten(path);
+            if (isDir) {
+                writtenNonDirs.remove(path);
+            } else {
+                writtenNonDirs.add(path);
+            }
+            if (e.isSymbolicLink()) {
+                if (e.getLinkName().isEmpty()) {
+                    throw CwbException.corrupt("symlink entry '" + e.getName() + "' has an empty target", "the layer is malformed");
+                }
+                t.dir().symlink(e.getLinkName(), t.name());
+                applyMetadata(t.dir(), t.name(), e, xattrs);
+            } else if (e.isLink()) {
+                hardlink(t, e);
+            } else if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
+                special(t, e, xattrs);
+            } else if (isDir) {
+                if (!DirFd.isDir(t.dir().mode(t.name()))) {
+                    t.dir().mkdir(t.name(), 0700); // its own mode comes last, when its contents are written
+                    if (t.parent().direct && t.parent().plain) {
+                        dirs.markCreated(path);
+                    }
+                }
+                dirMetas.add(new DirMeta(path, e, xattrs));
+            } else {
+                file(t, e, data, xattrs);
+            }
         }
-        if (e.isSymbolicLink()) {
-            if (e.getLinkName().isEmpty()) {
-                throw CwbException.corrupt("symlink entry '" + e.getName() + "' has an empty target", "the layer is malformed");
+    }
+
+    private void file(Slot t, TarArchiveEntry e, InputStream data, Map<String, byte[]> xattrs) throws IOException {
+        boolean plainParent = t.parent().plain && t.parent().direct;
+        int createMode = e.getMode() & 0777; // never set-uid before the owner is set
+        if (e.getSize() <= FileWriteQueue.MAX_QUEUED_FILE) {
+            // the common case: a small file — queued, written by another thread while this one reads on
+            byte[] content = data.readNBytes((int) e.getSize());
+            fileBytes += content.length;
+            writes.submit(t.parent(), t.name(), t.path(), createMode, content, fd -> applyFileMetadata(fd, t.name(), e, xattrs, plainParent),
+                    what + ": cannot apply entry '" + e.getName() + "'");
+            return;
+        }
+        int fd = t.dir().create(t.name(), createMode);
+        try {
+            // One reused buffer, larger than transferTo's 8 KiB: a quarter of the write(2) calls for big files.
+            for (int n; (n = data.read(copyBuffer)) > 0; ) {
+                DirFd.writeAll(fd, copyBuffer, n, t.name());
+                fileBytes += n;
             }
-            Files.createSymbolicLink(target, Path.of(e.getLinkName()));
-            applyMetadata(target, e, false);
-        } else if (e.isLink()) {
-            hardlink(target, e);
-        } else if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
-            special(target, e);
-        } else if (isDir) {
-            boolean created = false;
-            if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-                Files.createDirectory(target);
-                created = true;
-            }
-            String parent = TarPaths.parent(path);
-            if (target.equals(root.resolve(path)) && (parent.isEmpty() || knownDirs.contains(parent))) {
-                knownDirs.add(path);
-                if (created && (parent.isEmpty() ? rootIsPlain : createdDirs.contains(parent))) {
-                    createdDirs.add(path);
-                }
-            }
-            dirs.add(new DirMeta(path, e));
-        } else {
-            String parent = TarPaths.parent(path);
-            boolean plainParent = (parent.isEmpty() ? rootIsPlain : createdDirs.contains(parent)) && target.equals(root.resolve(path));
-            if (plainParent && e.getSize() <= FileWriteQueue.MAX_QUEUED_FILE && e.getExtraPaxHeaders().isEmpty()) {
-                // the common case: a small file with nothing but owner, mode and time to set — queue it
-                byte[] content = data.readNBytes((int) e.getSize());
-                fileBytes += content.length;
-                writes.submit(target, content, file -> applyFileMetadata(file, e, true),
-                        what + ": cannot apply entry '" + e.getName() + "'");
-                return;
-            }
-            try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                    LinkOption.NOFOLLOW_LINKS)) {
-                // One reused buffer, larger than transferTo's 8 KiB: a quarter of the write(2) calls for big files.
-                for (int n; (n = data.read(copyBuffer)) > 0; ) {
-                    out.write(copyBuffer, 0, n);
-                    fileBytes += n;
-                }
-            }
-            applyFileMetadata(target, e, plainParent);
+            applyFileMetadata(fd, t.name(), e, xattrs, plainParent);
+        } finally {
+            DirFd.closeFile(fd, t.name());
         }
     }
 
     /**
-     * Makes the parents of {@code path} exist inside the root and clears its last component, unless both
+     * The parent of {@code path}, made to exist inside the root, with its last component cleared unless both
      * the existing thing and the new entry are directories (then they merge, as tar does).
      */
-    private Path prepare(String path, boolean newIsDir) throws IOException {
-        Path target = ensureDirectory(TarPaths.parent(path)).resolve(TarPaths.baseName(path));
-        if (RootedPath.existsNoFollow(target)) {
-            boolean oldIsDir = Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS);
-            if (!(oldIsDir && newIsDir)) {
-                delete(target);
-            }
-        }
-        return target;
-    }
-
-    /** Creates the directory {@code dir} (and its parents) inside the root if missing, as tar does for implicit parents. */
-    private Path ensureDirectory(String dir) throws IOException {
-        if (dir.isEmpty()) {
-            return root;
-        }
-        if (knownDirs.contains(dir)) {
-            return root.resolve(dir);
-        }
-        String parent = TarPaths.parent(dir);
-        ensureDirectory(parent);
-        if (parent.isEmpty() || knownDirs.contains(parent)) {
-            // The common case: the parent is a real directory, so only this component needs a look.
-            Path p = root.resolve(dir);
-            BasicFileAttributes a = attributesOrNull(p);
-            if (a == null || !a.isSymbolicLink()) {
-                if (a != null && !a.isDirectory()) {
-                    delete(p); // a file stands where the layer needs a directory: tar would fail; the later layer wins
-                    a = null;
-                }
-                if (a == null) {
-                    Files.createDirectory(p);
-                    if (parent.isEmpty() ? rootIsPlain : createdDirs.contains(parent)) {
-                        createdDirs.add(dir);
-                    }
-                }
-                knownDirs.add(dir);
-                return p;
-            }
-        }
-        Path p = RootedPath.resolveFully(root, dir);
-        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-            return p;
-        }
-        if (RootedPath.existsNoFollow(p)) {
-            // A file stands where the layer needs a directory: tar would fail; the later layer wins.
-            delete(p);
-        }
-        // p's existing components are real directories (resolveFully followed every symlink inside the
-        // root); the rest does not exist yet, so creating it cannot leave the root.
-        Files.createDirectories(p);
-        return p;
-    }
-
-    /** {@link RootedPath#resolveParent}, without a look at each component when the parent is a known directory. */
-    private Path resolveParent(String path) throws IOException {
-        String parent = TarPaths.parent(path);
-        if (!path.isEmpty() && (parent.isEmpty() || knownDirs.contains(parent))) {
-            return root.resolve(path);
-        }
-        return RootedPath.resolveParent(root, path);
-    }
-
-    private static BasicFileAttributes attributesOrNull(Path p) throws IOException {
+    private Slot prepare(String path, boolean newIsDir) throws IOException {
+        RootedDirs.Handle parent = dirs.dir(TarPaths.parent(path), true);
+        Slot slot = new Slot(parent, TarPaths.baseName(path), path);
         try {
-            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (java.nio.file.NoSuchFileException e) {
-            return null;
+            if (!parent.direct || writes.conflicts(path)) {
+                writes.drain(); // a queued file may be this very path (through a symlinked parent: another name for it)
+            }
+            int mode = parent.dir.mode(slot.name());
+            if (mode >= 0 && !(DirFd.isDir(mode) && newIsDir)) {
+                writes.drain();
+                parent.dir.deleteTree(slot.name());
+                forget(parent, path);
+            }
+            return slot;
+        } catch (IOException | RuntimeException e) {
+            slot.close();
+            throw e;
         }
     }
 
-    /** Deletes {@code p} (never following links) and forgets every known directory at or below it. */
-    private void delete(Path p) throws IOException {
-        if (p.startsWith(root) && !p.equals(root)) {
-            String rel = root.relativize(p).toString();
-            String below = rel + "/";
-            knownDirs.removeIf(d -> d.equals(rel) || d.startsWith(below));
-            createdDirs.removeIf(d -> d.equals(rel) || d.startsWith(below));
+    /** The place of {@code path} if its parent is a directory inside the root, else null; "" is the root itself, as ".". */
+    private Slot existing(String path) throws IOException {
+        if (path.isEmpty()) {
+            return new Slot(dirs.root(), ".", "");
+        }
+        RootedDirs.Handle parent = dirs.dir(TarPaths.parent(path), false);
+        return parent == null ? null : new Slot(parent, TarPaths.baseName(path), path);
+    }
+
+    /** After deleting {@code path} in {@code parent}: no cached descriptor may still point into what was there. */
+    private void forget(RootedDirs.Handle parent, String path) {
+        if (parent.direct) {
+            dirs.forget(path);
         } else {
-            knownDirs.clear();
-            createdDirs.clear();
+            dirs.forgetAll(); // reached through a symlink: which cached paths led there is not known
         }
-        deleteTree(p);
     }
 
-    private void hardlink(Path target, TarArchiveEntry e) throws IOException {
+    private void hardlink(Slot t, TarArchiveEntry e) throws IOException {
         String linkTo = TarPaths.clean(e.getLinkName());
-        Path source = linkTo.isEmpty() ? root : resolveParent(linkTo);
-        if (linkTo.isEmpty() || !RootedPath.existsNoFollow(source)) {
-            throw CwbException.corrupt("hardlink entry '" + e.getName() + "' points at '" + e.getLinkName()
-                    + "', which is not in the layers so far", "the layer is malformed or hostile; it was not used");
+        try (Slot source = linkTo.isEmpty() ? null : existing(linkTo)) {
+            int mode = source == null ? -1 : source.dir().mode(source.name());
+            if (mode < 0) {
+                throw CwbException.corrupt("hardlink entry '" + e.getName() + "' points at '" + e.getLinkName()
+                        + "', which is not in the layers so far", "the layer is malformed or hostile; it was not used");
+            }
+            if (DirFd.isDir(mode)) {
+                throw CwbException.corrupt("hardlink entry '" + e.getName() + "' points at a directory", "the layer is malformed");
+            }
+            // linkat(2) without AT_SYMLINK_FOLLOW: a symlink source is linked itself, so the new name shares its inode.
+            t.dir().link(source.dir(), source.name(), t.name());
         }
-        if (Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS)) {
-            throw CwbException.corrupt("hardlink entry '" + e.getName() + "' points at a directory", "the layer is malformed");
-        }
-        // link(2) does not follow a symlink source: the new name shares the symlink's inode, not its target's.
-        Files.createLink(target, source);
     }
 
-    private void special(Path target, TarArchiveEntry e) throws IOException {
-        if (!Kernel.available() || (!asRoot && !e.isFIFO())) {
+    private void special(Slot t, TarArchiveEntry e, Map<String, byte[]> xattrs) throws IOException {
+        if (!asRoot && !e.isFIFO()) {
             skippedDevices++; // mknod(2) of a device needs CAP_MKNOD
             return;
         }
         int type = e.isCharacterDevice() ? Kernel.S_IFCHR : e.isBlockDevice() ? Kernel.S_IFBLK : Kernel.S_IFIFO;
-        Kernel.mknod(target, type | (e.getMode() & 07777), Kernel.makedev(e.getDevMajor(), e.getDevMinor()));
-        applyMetadata(target, e, false);
+        t.dir().mknod(t.name(), type | (e.getMode() & 0777), Kernel.makedev(e.getDevMajor(), e.getDevMinor()));
+        applyMetadata(t.dir(), t.name(), e, xattrs);
     }
 
-    private void whiteout(String deleted, String markerPath, TarArchiveEntry e) throws IOException {
+    private void whiteout(String deleted, String markerPath) throws IOException {
         whiteoutCount++;
         if (whiteouts != WhiteoutMode.APPLY && underWrittenNonDirectory(deleted)) {
             return;
         }
         switch (whiteouts) {
             case APPLY -> {
-                Path victim = resolveParent(deleted);
-                if (RootedPath.existsNoFollow(victim)) {
-                    delete(victim);
+                try (Slot victim = existing(deleted)) {
+                    if (victim != null && victim.dir().mode(victim.name()) >= 0) {
+                        victim.dir().deleteTree(victim.name());
+                        forget(victim.parent(), deleted);
+                    }
                 }
             }
             case OVERLAY, OVERLAY_USER -> {
-                Path node = prepare(deleted, false);
-                try {
-                    Kernel.mknod(node, Kernel.S_IFCHR, 0); // overlayfs: a 0:0 character device hides the lower file
+                try (Slot node = prepare(deleted, false)) {
+                    node.dir().mknod(node.name(), Kernel.S_IFCHR, 0); // overlayfs: a 0:0 character device hides the lower file
                 } catch (SyscallException ex) {
-                    throw new dev.cwb.CwbException(dev.cwb.CwbException.UNSUPPORTED, "cannot make the overlay whiteout for "
+                    throw new CwbException(CwbException.UNSUPPORTED, "cannot make the overlay whiteout for "
                             + deleted + ": " + ex.getMessage(), "without root this needs Linux 5.8 or later; or run with sudo");
                 }
             }
             case KEEP -> {
-                Path marker = prepare(markerPath, false);
-                Files.createFile(marker);
+                try (Slot marker = prepare(markerPath, false)) {
+                    DirFd.closeFile(marker.dir().create(marker.name(), 0644), marker.name());
+                }
             }
         }
     }
 
-    private void opaque(String dir, TarArchiveEntry e) throws IOException {
+    private void opaque(String dir) throws IOException {
         opaqueCount++;
         if (whiteouts != WhiteoutMode.APPLY && (writtenNonDirs.contains(dir) || underWrittenNonDirectory(dir))) {
             return;
         }
         switch (whiteouts) {
             case APPLY -> {
-                if (dir.isEmpty()) {
-                    clearLowerChildren(root, "");
-                    return;
-                }
-                Path d = resolveParent(dir);
-                if (Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
-                    clearLowerChildren(d, dir);
+                try (Slot d = existing(dir)) {
+                    if (d != null && DirFd.isDir(d.dir().mode(d.name()))) {
+                        try (DirFd opened = d.dir().openDir(d.name())) {
+                            clearLowerChildren(opened, dir, d.parent().direct);
+                        }
+                    }
                 }
             }
             case OVERLAY, OVERLAY_USER -> {
-                Path d = dir.isEmpty() ? root : prepare(dir, true);
-                if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
-                    Files.createDirectory(d);
+                String attr = whiteouts == WhiteoutMode.OVERLAY ? OVERLAY_OPAQUE_XATTR : USER_OVERLAY_OPAQUE_XATTR;
+                byte[] yes = "y".getBytes(StandardCharsets.UTF_8);
+                if (dir.isEmpty()) {
+                    try (Slot r = existing("")) {
+                        r.dir().setxattr(r.name(), attr, yes);
+                    }
+                    return;
                 }
-                Kernel.lsetxattr(d, whiteouts == WhiteoutMode.OVERLAY ? OVERLAY_OPAQUE_XATTR : USER_OVERLAY_OPAQUE_XATTR,
-                        "y".getBytes(StandardCharsets.UTF_8));
+                try (Slot d = prepare(dir, true)) {
+                    if (!DirFd.isDir(d.dir().mode(d.name()))) {
+                        d.dir().mkdir(d.name(), 0755);
+                    }
+                    d.dir().setxattr(d.name(), attr, yes);
+                }
             }
             case KEEP -> {
-                ensureDirectory(dir);
-                Path marker = RootedPath.resolveParent(root, dir.isEmpty() ? LayerEntry.OPAQUE_MARKER : dir + "/" + LayerEntry.OPAQUE_MARKER);
-                if (!RootedPath.existsNoFollow(marker)) {
-                    Files.createFile(marker);
+                RootedDirs.Handle h = dirs.dir(dir, true);
+                try {
+                    if (h.dir.mode(LayerEntry.OPAQUE_MARKER) < 0) {
+                        DirFd.closeFile(h.dir.create(LayerEntry.OPAQUE_MARKER, 0644), LayerEntry.OPAQUE_MARKER);
+                    }
+                } finally {
+                    h.release();
                 }
             }
         }
     }
 
     /** Opaque whiteout: removes what lower layers left in {@code dir}, keeping what this layer wrote. */
-    private void clearLowerChildren(Path dir, String dirPath) throws IOException {
-        List<Path> children;
-        try (Stream<Path> s = Files.list(dir)) {
-            children = s.toList();
-        }
-        for (Path child : children) {
-            String childPath = dirPath.isEmpty() ? child.getFileName().toString() : dirPath + "/" + child.getFileName();
-            boolean isDir = Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS);
+    private void clearLowerChildren(DirFd dir, String dirPath, boolean direct) throws IOException {
+        for (String child : dir.list()) {
+            String childPath = dirPath.isEmpty() ? child : dirPath + "/" + child;
+            boolean isDir = DirFd.isDir(dir.mode(child));
             if (isDir && (written.contains(childPath) || writtenAncestors.contains(childPath))) {
-                clearLowerChildren(child, childPath);
+                try (DirFd sub = dir.openDir(child)) {
+                    clearLowerChildren(sub, childPath, direct);
+                }
             } else if (!written.contains(childPath)) {
-                delete(child);
+                dir.deleteTree(child);
+                if (direct) {
+                    dirs.forget(childPath);
+                } else {
+                    dirs.forgetAll();
+                }
             }
         }
     }
@@ -436,24 +440,31 @@ public final class LayerExtractor {
     }
 
     /**
-     * Metadata of a regular file just created. open(2) gave it our uid, our gid (its directory has no
-     * setgid bit while {@code plainParent}: this extraction made it and sets modes last) and mode
-     * {@code 0666 & ~umask}; a chown or chmod that would change nothing is skipped. Most files of an image
-     * are root's and 0644, so this saves two system calls per file.
+     * Metadata of a regular file just created, through its descriptor. openat(2) gave it our uid, our gid
+     * (its directory has no setgid bit while {@code plainParent}: this extraction made it and sets modes
+     * last) and the entry's permission bits less the umask; a chown or chmod that would change nothing is
+     * skipped. Most files of an image are root's and 0644 or 0755, so this saves two system calls per file.
      */
-    private void applyFileMetadata(Path p, TarArchiveEntry e, boolean plainParent) throws IOException {
-        if (!plainParent || !Kernel.available() || OWNER.umask() < 0 || !e.getExtraPaxHeaders().isEmpty()) {
-            applyMetadata(p, e, false);
-            return;
+    private void applyFileMetadata(int fd, String name, TarArchiveEntry e, Map<String, byte[]> xattrs, boolean plainParent)
+            throws IOException {
+        int mode = e.getMode() & 07777;
+        if (asRoot && (!plainParent || e.getLongUserId() != OWNER.uid() || e.getLongGroupId() != OWNER.gid())) {
+            DirFd.fchown(fd, (int) e.getLongUserId(), (int) e.getLongGroupId(), name);
         }
-        if (asRoot && (e.getLongUserId() != OWNER.uid() || e.getLongGroupId() != OWNER.gid())) {
-            Kernel.lchown(p, (int) e.getLongUserId(), (int) e.getLongGroupId());
-            Kernel.chmod(p, e.getMode() & 07777); // after chown: chown(2) clears setuid/setgid
-        } else if ((e.getMode() & 07777) != (0666 & ~OWNER.umask())) {
-            Kernel.chmod(p, e.getMode() & 07777);
+        if (OWNER.umask() < 0 || mode != (mode & 0777 & ~OWNER.umask())) {
+            DirFd.fchmod(fd, mode, name); // after chown: chown(2) clears setuid/setgid
+        }
+        for (Map.Entry<String, byte[]> x : xattrs.entrySet()) {
+            if (allowedXattr(x.getKey())) {
+                try {
+                    DirFd.fsetxattr(fd, x.getKey(), x.getValue(), name);
+                } catch (SyscallException ex) {
+                    skippedXattrs.incrementAndGet(); // e.g. security.* without privilege, or a file system without xattrs
+                }
+            }
         }
         long millis = e.getLastModifiedDate().getTime();
-        Kernel.lutimes(p, Math.floorDiv(millis, 1000), Math.floorMod(millis, 1000) * 1_000_000L);
+        DirFd.futimens(fd, Math.floorDiv(millis, 1000), Math.floorMod(millis, 1000) * 1_000_000L, name);
     }
 
     /** Who new files belong to, and the umask that shapes their mode: read once from /proc/self/status. */
@@ -482,47 +493,35 @@ public final class LayerExtractor {
 
     private static final Owner OWNER = Owner.ofThisProcess();
 
-    private void applyMetadata(Path p, TarArchiveEntry e, boolean isDir) throws IOException {
+    /** Owner, mode, xattrs and times of {@code name} in {@code dir} itself: every call with AT_SYMLINK_NOFOLLOW. */
+    private void applyMetadata(DirFd dir, String name, TarArchiveEntry e, Map<String, byte[]> xattrs) throws IOException {
         boolean symlink = e.isSymbolicLink();
-        if (asRoot && Kernel.available()) {
-            Kernel.lchown(p, (int) e.getLongUserId(), (int) e.getLongGroupId());
+        if (asRoot) {
+            dir.chown(name, (int) e.getLongUserId(), (int) e.getLongGroupId());
         }
-        if (!symlink && Kernel.available()) {
-            Kernel.chmod(p, e.getMode() & 07777); // after chown: chown(2) clears setuid/setgid
-        } else if (!symlink) {
-            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(rwx(e.getMode())));
+        if (!symlink) {
+            dir.chmod(name, e.getMode() & 07777); // after chown: chown(2) clears setuid/setgid
         }
-        for (Map.Entry<String, String> x : e.getExtraPaxHeaders().entrySet()) {
-            if (x.getKey().startsWith("SCHILY.xattr.")) {
-                setXattr(p, x.getKey().substring("SCHILY.xattr.".length()), x.getValue());
+        for (Map.Entry<String, byte[]> x : xattrs.entrySet()) {
+            if (allowedXattr(x.getKey())) {
+                try {
+                    dir.setxattr(name, x.getKey(), x.getValue());
+                } catch (SyscallException ex) {
+                    skippedXattrs.incrementAndGet(); // e.g. security.* without privilege, or a file system without xattrs
+                }
             }
         }
-        if (Kernel.available()) {
-            long millis = e.getLastModifiedDate().getTime();
-            Kernel.lutimes(p, Math.floorDiv(millis, 1000), Math.floorMod(millis, 1000) * 1_000_000L);
-        }
+        long millis = e.getLastModifiedDate().getTime();
+        dir.utimes(name, Math.floorDiv(millis, 1000), Math.floorMod(millis, 1000) * 1_000_000L);
     }
 
-    private void setXattr(Path p, String name, String value) {
-        // A layer must not forge overlayfs metadata: that would hide or redirect lower files.
-        if (name.startsWith("trusted.overlay.") || name.startsWith("user.overlay.") || !Kernel.available()) {
-            skippedXattrs++;
-            return;
+    /** A layer must not forge overlayfs metadata: that would hide or redirect lower files. */
+    private boolean allowedXattr(String name) {
+        if (name.startsWith("trusted.overlay.") || name.startsWith("user.overlay.")) {
+            skippedXattrs.incrementAndGet();
+            return false;
         }
-        try {
-            Kernel.lsetxattr(p, name, value.getBytes(StandardCharsets.ISO_8859_1));
-        } catch (SyscallException ex) {
-            skippedXattrs++; // e.g. security.* without privilege, or a file system without xattrs
-        }
-    }
-
-    private static String rwx(int mode) {
-        String chars = "rwxrwxrwx";
-        StringBuilder s = new StringBuilder();
-        for (int i = 0; i < 9; i++) {
-            s.append((mode & (1 << (8 - i))) != 0 ? chars.charAt(i) : '-');
-        }
-        return s.toString();
+        return true;
     }
 
     /** Deletes a file, a symlink (not what it points to) or a whole directory tree, never following links. */

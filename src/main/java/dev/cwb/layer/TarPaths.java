@@ -30,6 +30,17 @@ public final class TarPaths {
         return String.join("/", parts);
     }
 
+    /** The components of a path or symlink target, not cleaned ({@code .} and {@code ..} kept: a resolver must see them). */
+    public static java.util.List<String> components(String path) {
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        for (String s : path.split("/")) {
+            if (!s.isEmpty()) {
+                parts.add(s);
+            }
+        }
+        return parts;
+    }
+
     /** The parent of a cleaned path ("" for a top-level name). */
     public static String parent(String path) {
         int slash = path.lastIndexOf('/');

@@ -2,12 +2,15 @@ package dev.cwb.layer;
 
 import dev.cwb.CwbException;
 import dev.cwb.image.TestImages.Layer;
+import dev.cwb.kernel.DirFd;
 import dev.cwb.kernel.Kernel;
 import dev.cwb.testing.Requirements;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -285,6 +288,75 @@ class LayerExtractorTest {
         assertEquals(1_000_000_000_000L, Files.getLastModifiedTime(su).toMillis());
         assertEquals(01777, (int) Files.getAttribute(root.resolve("tmp"), "unix:mode") & 07777);
         assertEquals("busybox", Files.readSymbolicLink(root.resolve("bin/sh")).toString());
+    }
+
+    /**
+     * Issue 11, item 5: the tree is changed by someone else while the layer is written — as in
+     * {@code unpack --flat} into a directory others can write, or a running container's files. Another thread
+     * keeps moving {@code d} away and putting a symlink to the host directory (absolute, or {@code ../host})
+     * in its place, then removing it so the extractor makes {@code d} again. Whatever the interleaving, and
+     * whether the extraction finishes or gives up, nothing may be written, deleted, linked, chmod'ed or
+     * touched in the host directory: every call is relative to a descriptor resolved inside the root.
+     */
+    @ParameterizedTest(name = "openat2 disabled: {0}")
+    @ValueSource(booleans = {false, true})
+    void aSymlinkSwappedInDuringExtractionNeverMakesItWriteOutside(boolean walkInsteadOfOpenat2) throws Exception {
+        Requirements.requireLinux();
+        Path parent = Files.createDirectory(tmp.resolve("race"));
+        Path raced = Files.createDirectory(parent.resolve("host"));
+        Files.writeString(raced.resolve("secret"), "do not touch\n");
+        Files.setLastModifiedTime(raced, java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L));
+        Map<String, String> before = snapshot(raced);
+        Layer layer = new Layer().dir("d", 0755).dir("d/sub", 0700);
+        for (int i = 0; i < 120; i++) {
+            layer.file("d/f" + i, "x" + i, 0600).file("d/sub/g" + i, "y" + i);
+        }
+        layer.file("d/big", "z".repeat(FileWriteQueue.MAX_QUEUED_FILE + 10), 0666).hardlink("d/h", "d/f1").symlink("d/l", "secret")
+                .whiteout("d/secret").whiteout("d/sub/secret").opaque("d/sub").dir("d/sub/deeper/still").file("d/sub/deeper/still/k", "k");
+        byte[] tar = layer.tarBytes();
+        DirFd.disableOpenat2ForTests(walkInsteadOfOpenat2);
+        int swaps = 0;
+        int finished = 0;
+        try {
+            for (int round = 0; round < 25; round++) {
+                Path target = Files.createDirectory(parent.resolve("target" + round));
+                java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+                java.util.concurrent.atomic.AtomicInteger swapped = new java.util.concurrent.atomic.AtomicInteger();
+                Path link = target.resolve("d");
+                Path linkTarget = round % 2 == 0 ? raced.toAbsolutePath() : Path.of("../host");
+                Thread swapper = new Thread(() -> {
+                    for (int n = 0; !stop.get(); n++) {
+                        try {
+                            if (Files.isDirectory(link, LinkOption.NOFOLLOW_LINKS)) {
+                                Files.move(link, target.resolve("moved-" + n));
+                            }
+                            Files.createSymbolicLink(link, linkTarget);
+                            swapped.incrementAndGet();
+                            Thread.yield();
+                            Files.delete(link);
+                        } catch (IOException e) {
+                            // raced the extractor (it replaced or made d meanwhile): try again
+                        }
+                    }
+                }, "swapper");
+                swapper.start();
+                try {
+                    new LayerExtractor(target, LayerExtractor.WhiteoutMode.APPLY, false).extract(new ByteArrayInputStream(tar), "raced layer");
+                    finished++;
+                } catch (IOException | CwbException e) {
+                    // refusing is fine (it saw the tree change under it); writing outside is not
+                } finally {
+                    stop.set(true);
+                    swapper.join();
+                }
+                swaps += swapped.get();
+                assertEquals(before, snapshot(raced), "round " + round + ": the directory outside the target changed");
+                assertEquals(1_000_000_000_000L, Files.getLastModifiedTime(raced).toMillis(), "round " + round + ": its times changed");
+            }
+        } finally {
+            DirFd.disableOpenat2ForTests(false);
+        }
+        assertTrue(swaps > 25, "the race was run: " + swaps + " swaps, " + finished + " of 25 extractions finished");
     }
 
     private static boolean isCharDevice(Path p) throws IOException {
