@@ -75,7 +75,7 @@ public final class CatCommand extends WorkbenchCommand {
         int top = target.layer() == null ? reader.count() : LayerSelector.select(target.image(), target.layer());
         FileFinder finder = new FileFinder(reader, top);
         try {
-            FileFinder.Found found = finder.find(path);
+            FileFinder.Found found = find(finder, path);
             String where = "/" + found.path();
             String after = top == reader.count() ? "" : " after layer " + top;
             String hops = found.hops().isEmpty() ? null : describeHops(found.hops()) + " (in " + name + after + ")";
@@ -98,6 +98,23 @@ public final class CatCommand extends WorkbenchCommand {
         }
     }
 
+    /**
+     * The file {@code userPath} names; if there is none, the file it names as {@code diff} and {@code cat}
+     * print names ({@code a\\xff} for a name with the byte 0xff, see {@link Printable#name}), so a name
+     * that is not UTF-8, or holds a newline, can be typed.
+     */
+    private static FileFinder.Found find(FileFinder finder, String userPath) {
+        try {
+            return finder.find(userPath);
+        } catch (CwbException e) {
+            String unescaped = Printable.unescapeName(userPath);
+            if (e.exitCode() != CwbException.NOT_FOUND || unescaped.equals(userPath)) {
+                throw e;
+            }
+            return finder.find(unescaped);
+        }
+    }
+
     /** Prints the content, or what it is; the links followed go to stderr unless the content is not printed. */
     private int print(ContentBuffer content, String where, int layer, String name, String hops) throws IOException {
         byte[] head = content.head();
@@ -111,19 +128,19 @@ public final class CatCommand extends WorkbenchCommand {
         }
         if (output != null) {
             save(content, output, force);
-            workbench.err().println("wrote " + content.size() + " bytes of " + Printable.of(what) + " to " + output + ": " + ContentKinds.describe(head));
+            workbench.err().println("wrote " + content.size() + " bytes of " + Printable.name(what) + " to " + output + ": " + ContentKinds.describe(head));
             workbench.err().flush();
             return 0;
         }
         if (hex) {
             out().print(ContentKinds.hexDump(head, HEX_BYTES));
             if (content.size() > HEX_BYTES) {
-                out().println("(first " + HEX_BYTES + " of " + content.size() + " bytes of " + Printable.of(what) + "; -o FILE saves all of it)");
+                out().println("(first " + HEX_BYTES + " of " + content.size() + " bytes of " + Printable.name(what) + "; -o FILE saves all of it)");
             }
             return 0;
         }
         if (refused) {
-            out().println(Printable.of(what) + ": " + ContentKinds.describe(head) + ", " + Sizes.human(content.size()) + " (" + content.size() + " bytes).");
+            out().println(Printable.name(what) + ": " + ContentKinds.describe(head) + ", " + Sizes.human(content.size()) + " (" + content.size() + " bytes).");
             out().println("Binary content is not printed to the terminal: '-o FILE' saves its exact bytes, '--hex' shows the first "
                     + HEX_BYTES + ".");
             return 0;
@@ -165,7 +182,7 @@ public final class CatCommand extends WorkbenchCommand {
 
     private int listDirectory(FileFinder finder, FileFinder.Found dir, String name, int top, String imageAtLayer) {
         List<Map.Entry<String, FilesystemView.Node>> children = finder.list(dir);
-        out().println("/" + Printable.of(dir.path()) + (dir.path().isEmpty() ? "" : "/") + " is a directory in " + name + " after layer " + top + "; "
+        out().println("/" + Printable.name(dir.path()) + (dir.path().isEmpty() ? "" : "/") + " is a directory in " + name + " after layer " + top + "; "
                 + (children.isEmpty() ? "it is empty." : "it holds " + children.size() + " entr" + (children.size() == 1 ? "y" : "ies") + ":"));
         if (children.isEmpty()) {
             return 0;

@@ -21,7 +21,7 @@ public final class ChangesCommand extends ContainerCommand {
             return 0;
         }
         for (UpperChanges.Change ch : changes) {
-            out().println(ch.kind().letter() + "  " + dev.cwb.view.Printable.of(ch.path())
+            out().println(ch.kind().letter() + "  " + dev.cwb.view.Printable.name(ch.path())
                     + (ch.kind() == UpperChanges.Kind.DELETED ? "" : ch.directory() ? "/" : "  " + Sizes.human(ch.size()))
                     + (ch.opaque() ? "  (opaque: hides the whole directory below)" : ""));
         }

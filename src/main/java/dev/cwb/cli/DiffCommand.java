@@ -375,10 +375,10 @@ public final class DiffCommand extends WorkbenchCommand {
     private String note(LayerFile f, boolean replaced) {
         String arrow = workbench.unicode() ? "→" : "->";
         if (f.kind() == LayerEntry.Kind.SYMLINK) {
-            return arrow + " " + Printable.of(f.linkTarget());
+            return arrow + " " + Printable.name(f.linkTarget());
         }
         if (f.kind() == LayerEntry.Kind.HARDLINK) {
-            return "(hard link to /" + Printable.of(f.linkTarget()) + ")";
+            return "(hard link to /" + Printable.name(f.linkTarget()) + ")";
         }
         if (replaced) {
             return "(replaced: an opaque whiteout hides what the layers below had here)";

@@ -71,9 +71,27 @@ public final class Json {
         }
     }
 
+    /**
+     * Indented JSON text. A lone surrogate (a file name's byte that is not UTF-8, see
+     * {@link dev.cwb.kernel.FileNames}) can only stand inside a string and is written as its {@code \\u}
+     * escape, so it reaches the reader as itself rather than as the {@code ?} an encoder would print.
+     */
     public static String pretty(Object value) {
         try {
-            return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(value);
+            String text = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(value);
+            StringBuilder out = null;
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                boolean lone = Character.isHighSurrogate(c) ? i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))
+                        : Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(text.charAt(i - 1)));
+                if (lone && out == null) {
+                    out = new StringBuilder(text.length() + 16).append(text, 0, i);
+                }
+                if (out != null) {
+                    out.append(lone ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+                }
+            }
+            return out == null ? text : out.toString();
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise " + value.getClass().getSimpleName(), e);
         }

@@ -106,7 +106,7 @@ public final class FileTree {
         int markWidth = markWidth(root);
         int levels = depth > 0 ? depth : fittingDepth(from, limit);
         List<String> lines = new ArrayList<>();
-        lines.add(line(from, "/" + Printable.of(start), "", markWidth, color));
+        lines.add(line(from, "/" + Printable.name(start), "", markWidth, color));
         Glyphs g = unicode ? Glyphs.UNICODE : Glyphs.ASCII;
         boolean[] collapsed = {false};
         draw(from, "", 1, levels, markWidth, g, color, lines, collapsed);
@@ -132,7 +132,7 @@ public final class FileTree {
                 suffix = "  (+" + c.descendants + (c.descendants == 1 ? " entry)" : " entries)");
                 collapsed[0] = true;
             }
-            out.add(line(c, Printable.of(c.name), branch, markWidth, color) + suffix);
+            out.add(line(c, Printable.name(c.name), branch, markWidth, color) + suffix);
             if (!hideChildren) {
                 draw(c, indent + (last ? g.space : g.bar), level + 1, levels, markWidth, g, color, out, collapsed);
             }

@@ -23,8 +23,42 @@ public final class TestImages {
         private final TarArchiveOutputStream tar;
 
         public Layer() {
-            tar = new TarArchiveOutputStream(bytes);
+            this(null);
+        }
+
+        private Layer(String encoding) {
+            tar = new TarArchiveOutputStream(bytes, encoding);
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+        }
+
+        /**
+         * A layer whose names are bytes: each char of a name given to it (0..255) is one byte of the name
+         * in the tar ({@code "a\u00ff"} is {@code a} and the byte 0xff, which is not UTF-8).
+         */
+        public static Layer withByteNames() {
+            return new Layer(StandardCharsets.ISO_8859_1.name());
+        }
+
+        /**
+         * A file whose name is carried only by a PAX {@code path} record holding these bytes (one char
+         * each), as Go's archive/tar writes names that are not ASCII; the header's own name is a placeholder.
+         */
+        public Layer paxNamedFile(String byteName, String content) {
+            byte[] name = byteName.getBytes(StandardCharsets.ISO_8859_1);
+            int rest = " path=".length() + name.length + 1; // "LEN path=NAME\n", LEN counting itself
+            int digits = String.valueOf(rest + 1).length();
+            if (String.valueOf(rest + digits).length() != digits) {
+                digits++;
+            }
+            ByteArrayOutputStream r = new ByteArrayOutputStream();
+            r.writeBytes(((rest + digits) + " path=").getBytes(StandardCharsets.US_ASCII));
+            r.writeBytes(name);
+            r.write('\n');
+            byte[] record = r.toByteArray();
+            TarArchiveEntry pax = new TarArchiveEntry("PaxHeaders/x", org.apache.commons.compress.archivers.tar.TarConstants.LF_PAX_EXTENDED_HEADER_LC);
+            pax.setSize(record.length);
+            entry(pax, record);
+            return file("placeholder-name", content);
         }
 
         public Layer dir(String name) {

@@ -35,4 +35,16 @@ class PrintableTest {
         assertEquals(-1, table.indexOf('\u001b'));
         assertEquals(true, table.contains("echo \\x1b[2J\\nboom"));
     }
+
+    @Test
+    void fileNamesPrintAsLsBDoesAndReadBack() {
+        assertEquals("a\\xff", Printable.name("a\udcff"));
+        assertEquals("a\\\\xff", Printable.name("a\\xff"), "a real backslash is doubled: the two names print differently");
+        assertEquals("evil\\n\\x1b[2J", Printable.name("evil\n\u001b[2J"));
+        assertEquals("smile \ud83d\ude00", Printable.name("smile \ud83d\ude00"), "a surrogate pair is a character");
+        assertEquals("\\ud83d", Printable.of("\ud83d"), "an unpaired surrogate is escaped");
+        for (String name : new String[] {"a\udcff", "a\\xff", "evil\n\u001b[2J", "tab\there", "café"}) {
+            assertEquals(name, Printable.unescapeName(Printable.name(name)));
+        }
+    }
 }
