@@ -90,6 +90,10 @@ public final class FileNames {
         int start = 0;
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < name.length() && Character.isLowSurrogate(name.charAt(i + 1))) {
+                i++; // a pair is one character (U+1F4FF is D83D DCFF): its low half is no escaped byte
+                continue;
+            }
             if (isEscapedByte(c)) {
                 out.writeBytes(utf8(name.substring(start, i)));
                 out.write(c & 0xff);
@@ -100,7 +104,10 @@ public final class FileNames {
         return out.toByteArray();
     }
 
-    /** True for the characters that stand for a byte that was not valid UTF-8. */
+    /**
+     * True for the characters that stand for a byte that was not valid UTF-8 — unless the char is the low
+     * half of a surrogate pair, which valid UTF-8 can decode to (U+1F4FF is D83D DCFF).
+     */
     public static boolean isEscapedByte(char c) {
         return c >= 0xdc80 && c <= 0xdcff;
     }
@@ -108,7 +115,10 @@ public final class FileNames {
     /** True when {@code name} holds an escaped byte: Java's own file API cannot name that file. */
     public static boolean hasEscapedBytes(String name) {
         for (int i = 0; i < name.length(); i++) {
-            if (isEscapedByte(name.charAt(i))) {
+            char c = name.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < name.length() && Character.isLowSurrogate(name.charAt(i + 1))) {
+                i++;
+            } else if (isEscapedByte(c)) {
                 return true;
             }
         }

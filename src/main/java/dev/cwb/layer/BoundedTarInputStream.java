@@ -57,13 +57,16 @@ public final class BoundedTarInputStream extends TarArchiveInputStream {
             depth--;
         }
         if (depth == 0 && e != null) {
+            // Only a changed name is set: setName also strips a leading '/', which callers must still see to refuse it.
             byte[] path = rawPax.get("path");
-            e.setName(path != null ? FileNames.decode(path) : FileNames.fromLatin1(e.getName()));
+            String name = path != null ? FileNames.decode(path) : FileNames.fromLatin1(e.getName());
+            if (!name.equals(e.getName())) {
+                e.setName(name);
+            }
             byte[] link = rawPax.get("linkpath");
-            if (link != null) {
-                e.setLinkName(FileNames.decode(link));
-            } else if (!e.getLinkName().isEmpty()) {
-                e.setLinkName(FileNames.fromLatin1(e.getLinkName()));
+            String linkName = link != null ? FileNames.decode(link) : FileNames.fromLatin1(e.getLinkName());
+            if (!linkName.equals(e.getLinkName())) {
+                e.setLinkName(linkName);
             }
         }
         return e;

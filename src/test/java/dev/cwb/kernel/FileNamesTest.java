@@ -21,6 +21,9 @@ class FileNamesTest {
         // an encoded surrogate (ED B0 80) is not UTF-8: three escaped bytes, not the surrogate it spells
         assertEquals("\udced\udcb0\udc80", FileNames.decode(new byte[] {(byte) 0xed, (byte) 0xb0, (byte) 0x80}));
         assertFalse(FileNames.hasEscapedBytes("café"));
+        byte[] emoji = "\ud83d\udcff".getBytes(StandardCharsets.UTF_8); // U+1F4FF: its low half lies in the escape range
+        assertArrayEquals(emoji, FileNames.encode(FileNames.decode(emoji)));
+        assertFalse(FileNames.hasEscapedBytes("\ud83d\udcff"));
         assertTrue(FileNames.hasEscapedBytes("a\udcff"));
     }
 
