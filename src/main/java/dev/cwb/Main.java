@@ -4,6 +4,8 @@ import dev.cwb.cli.Commands;
 import dev.cwb.shell.ScriptRunner;
 import dev.cwb.shell.WorkbenchShell;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStreamWriter;
@@ -88,10 +90,18 @@ public final class Main {
         List<String> command = new ArrayList<>(Arrays.asList(args).subList(i, args.length));
 
         Workbench workbench = new Workbench(WorkbenchHome.fromEnvironment(), out, err);
+        PrintWriter textOut = out;
+        PrintWriter textErr = err;
         if (!workbench.unicode()) {
             // a C/POSIX locale: the few symbols we print become ASCII rather than mojibake
-            workbench.setOutput(new PrintWriter(new dev.cwb.view.AsciiWriter(out), true), new PrintWriter(new dev.cwb.view.AsciiWriter(err), true));
+            textOut = new PrintWriter(new dev.cwb.view.AsciiWriter(out), true);
+            textErr = new PrintWriter(new dev.cwb.view.AsciiWriter(err), true);
         }
+        // what the workbench passes through (a container's output, a file's content) goes to descriptors 1
+        // and 2 as the same bytes, unbuffered: each write is one write(2), after the text before it is flushed
+        java.io.OutputStream stdout = new FlushingFirst(out, new FileOutputStream(FileDescriptor.out));
+        workbench.setOutput(textOut, textErr, stdout, new FlushingFirst(err, new FileOutputStream(FileDescriptor.err)));
+        workbench.setRawOutput(stdout, () -> System.console() == null && !dev.cwb.kernel.Kernel.isTerminal(1));
         workbench.setDebug(debug);
         workbench.setColor(color);
         workbench.setRootless(rootless);
@@ -169,6 +179,29 @@ public final class Main {
 
         boolean pressed() {
             return presses.get() > 0;
+        }
+    }
+
+    /** A descriptor's byte stream that first flushes the text written to the same descriptor, so both keep their order. */
+    private static final class FlushingFirst extends java.io.OutputStream {
+        private final PrintWriter text;
+        private final java.io.OutputStream bytes;
+
+        FlushingFirst(PrintWriter text, java.io.OutputStream bytes) {
+            this.text = text;
+            this.bytes = bytes;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            text.flush();
+            bytes.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            text.flush();
+            bytes.write(b, off, len);
         }
     }
 

@@ -15,6 +15,11 @@ public final class Workbench {
     private final WorkbenchHome home;
     private PrintWriter out;
     private PrintWriter err;
+    private java.io.OutputStream outBytes;
+    private java.io.OutputStream errBytes;
+    private java.io.OutputStream rawStream;
+    private java.util.function.BooleanSupplier rawCheck;
+    private Boolean raw;
     private boolean debug;
     private boolean color;
     private boolean unicode = defaultUnicode();
@@ -28,8 +33,7 @@ public final class Workbench {
 
     public Workbench(WorkbenchHome home, PrintWriter out, PrintWriter err) {
         this.home = home;
-        this.out = out;
-        this.err = err;
+        setOutput(out, err);
     }
 
     /**
@@ -63,10 +67,57 @@ public final class Workbench {
         return err;
     }
 
-    /** Redirects output, e.g. to the JLine terminal's writer once the shell is up. */
+    /**
+     * Redirects output to writers that take text only (a test's, a lesson check's): bytes passed through
+     * to them, such as a container's output, are decoded as UTF-8 on the way ({@link dev.cwb.view.DecodingOutputStream}).
+     */
     public void setOutput(PrintWriter out, PrintWriter err) {
+        setOutput(out, err, new dev.cwb.view.DecodingOutputStream(out), new dev.cwb.view.DecodingOutputStream(err));
+    }
+
+    /**
+     * Redirects output: {@code out} and {@code err} for the workbench's own lines, {@code outBytes} and
+     * {@code errBytes} for bytes it passes through unchanged (a container's standard output and error, a
+     * file's content) to the same places. Whoever writes bytes flushes the writer first, so the order holds.
+     */
+    public void setOutput(PrintWriter out, PrintWriter err, java.io.OutputStream outBytes, java.io.OutputStream errBytes) {
         this.out = out;
         this.err = err;
+        this.outBytes = outBytes;
+        this.errBytes = errBytes;
+    }
+
+    /** Standard output as bytes: what a container writes there, unchanged. Flush {@link #out()} before writing. */
+    public java.io.OutputStream outBytes() {
+        return outBytes;
+    }
+
+    /** Standard error as bytes. Flush {@link #err()} before writing. */
+    public java.io.OutputStream errBytes() {
+        return errBytes;
+    }
+
+    /**
+     * True when standard output is a file or a pipe, not a screen: {@code cat} then writes a file's bytes
+     * as they are, where a screen gets them escaped ({@code ./cwb cat IMAGE FILE > copy} is the file).
+     * It holds only while {@link #outBytes()} is the stream {@link #setRawOutput} was told about; false for
+     * writers alone (tests, the shell, a lesson step whose output is checked).
+     */
+    public synchronized boolean rawOutput() {
+        if (rawStream == null || outBytes != rawStream) {
+            return false;
+        }
+        if (raw == null) {
+            raw = rawCheck.getAsBoolean(); // decided when first asked: it may need the native-call library
+        }
+        return raw;
+    }
+
+    /** {@code check} decides whether {@code stream}, this session's standard output as bytes, is a file or a pipe. */
+    public synchronized void setRawOutput(java.io.OutputStream stream, java.util.function.BooleanSupplier check) {
+        this.rawStream = stream;
+        this.rawCheck = check;
+        this.raw = null;
     }
 
     public boolean debug() {

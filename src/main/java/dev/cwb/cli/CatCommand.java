@@ -34,8 +34,9 @@ import java.util.Map;
  * read straight from the layer tars — nothing is unpacked. Layers are read from the top down and only
  * until one decides the path ({@link FileFinder}); symbolic and hard links are followed inside the image.
  *
- * <p>Like {@code git show}, content with a NUL byte in its first 8000 bytes counts as binary and is not
- * written to the terminal: the command says what the file is instead, and {@code -o FILE} saves its exact
+ * <p>Written to a file or a pipe ({@code ./cwb cat busybox /bin/sh > sh}), the content is its exact bytes.
+ * On a screen it is shown, not replayed: escape sequences appear as {@code \x1b}, and, like {@code git show},
+ * content with a NUL byte in its first 8000 bytes counts as binary and is not written to the terminal: the command says what the file is instead, and {@code -o FILE} saves its exact
  * bytes ({@code --hex} shows its start). A directory is listed.
  */
 @Command(name = "cat", description = "Print a file of an image, as the image leaves it after a layer (default: the top one).",
@@ -119,7 +120,9 @@ public final class CatCommand extends WorkbenchCommand {
     private int print(ContentBuffer content, String where, int layer, String name, String hops) throws IOException {
         byte[] head = content.head();
         String what = where + " (layer " + layer + " of " + name + ")";
-        boolean refused = output == null && !hex && ContentKinds.isBinary(head);
+        // to a file or a pipe the bytes go as they are, binary or not, as cat(1) writes them; a screen gets text
+        boolean raw = output == null && !hex && workbench.rawOutput();
+        boolean refused = output == null && !hex && !raw && ContentKinds.isBinary(head);
         if (hops != null && refused) {
             out().println(Printable.of(hops));
         } else if (hops != null) {
@@ -137,6 +140,21 @@ public final class CatCommand extends WorkbenchCommand {
             if (content.size() > HEX_BYTES) {
                 out().println("(first " + HEX_BYTES + " of " + content.size() + " bytes of " + Printable.name(what) + "; -o FILE saves all of it)");
             }
+            return 0;
+        }
+        if (raw) {
+            out().flush();
+            OutputStream bytes = workbench.outBytes();
+            try (InputStream in = content.open()) {
+                byte[] buf = new byte[65536];
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        throw new java.io.InterruptedIOException("cancelled");
+                    }
+                    bytes.write(buf, 0, n);
+                }
+            }
+            bytes.flush();
             return 0;
         }
         if (refused) {

@@ -80,7 +80,7 @@ public final class CgroupCommand extends ContainerCommand {
 
     /** Runs {@code step} with each cgroup file change printed as it is made, among the system calls. */
     private void printingWrites(Step<?> step) throws Exception {
-        containers().cgroups().trace().onWrite(cgroupPrinter());
+        containers().cgroups().trace().onWrite(cgroupPrinter(out()));
         try {
             step.run();
         } finally {

@@ -15,8 +15,6 @@ import picocli.CommandLine.Parameters;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,19 +89,21 @@ public final class CompareCommand extends ContainerCommand implements TakesAComm
         List<LayerCache.Unpacked> layers = cache.unpack(img, (u, n) -> { });
         ProcessSpec process = ProcessSpec.of(img.config().runConfig(), command);
         ContainerRun.Options o = ContainerRun.options(null, null, null, null, null, workbench.rootless());
-        StringWriter text = new StringWriter();
-        PrintWriter writer = new PrintWriter(text, true);
+        java.io.ByteArrayOutputStream output = new java.io.ByteArrayOutputStream(); // stdout and stderr as one, as on the host side
         Container.Tracer tracer = containers().newTracer();
         ContainerRun.Result r;
-        try (Stdio stdio = Stdio.pipes(writer, writer)) {
+        try (Stdio stdio = Stdio.pipes(output, output)) {
             r = ContainerRun.run(containers(), img, layers, o, process, stdio, tracer);
         } catch (dev.cwb.kernel.SyscallException e) {
             throw new CwbException(CwbException.IO, "compare: the container could not run: " + e.getMessage(),
                     WorkbenchHome.isRoot() ? "run it with --trace to see every call: run --trace " + image + " " + String.join(" ", command)
                             : "containers need root: run sudo ./cwb, or ./cwb --rootless");
         }
-        writer.flush();
         int code = r.status().shellStatus();
-        return new Side(text.toString().lines().toList(), code == 0 ? "" : ", exit " + code);
+        String text;
+        synchronized (output) {
+            text = output.toString(StandardCharsets.UTF_8);
+        }
+        return new Side(text.lines().toList(), code == 0 ? "" : ", exit " + code);
     }
 }

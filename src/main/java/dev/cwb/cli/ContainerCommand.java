@@ -29,7 +29,7 @@ abstract class ContainerCommand extends WorkbenchCommand {
 
     /** Does {@code step} on {@code c} with its calls printed as they happen; failed calls become one-line errors. */
     protected <T> T traced(Container c, Step<T> step) throws Exception {
-        c.tracer().printTo(printer());
+        c.tracer().printTo(printer(tracePrinter()));
         try {
             T result = step.run();
             containers().saveState(c);
@@ -45,7 +45,7 @@ abstract class ContainerCommand extends WorkbenchCommand {
             throw failed;
         } finally {
             c.tracer().stopPrinting();
-            out().flush();
+            tracePrinter().flush();
         }
     }
 
@@ -55,13 +55,18 @@ abstract class ContainerCommand extends WorkbenchCommand {
         T run() throws Exception;
     }
 
-    /** Prints each call as {@code   [pid 4242] unshare(CLONE_NEWUTS) = 0}, dimmed on a colour terminal. */
-    protected SyscallListener printer() {
+    /** Where {@link #traced} prints the calls: standard output, where a step's calls are what it shows. */
+    protected java.io.PrintWriter tracePrinter() {
+        return out();
+    }
+
+    /** Prints each call as {@code   [pid 4242] unshare(CLONE_NEWUTS) = 0} to {@code to}, dimmed on a colour terminal. */
+    protected SyscallListener printer(java.io.PrintWriter to) {
         boolean color = workbench.color();
         return r -> {
             String line = "  [pid " + r.tid() + "] " + r.straceLine();
-            out().println(color ? (r.failed() ? "\u001b[31m" : "\u001b[2m") + line + "\u001b[0m" : line);
-            out().flush();
+            to.println(color ? (r.failed() ? "\u001b[31m" : "\u001b[2m") + line + "\u001b[0m" : line);
+            to.flush();
         };
     }
 
@@ -70,22 +75,34 @@ abstract class ContainerCommand extends WorkbenchCommand {
      * {@code   # shell: echo 20 > /sys/fs/cgroup/pids/cwb/box/pids.max}. It is the workbench's note, not a
      * call: the calls themselves are printed by {@link #printer()}, with the kernel's results.
      */
-    protected java.util.function.Consumer<dev.cwb.cgroup.CgroupWrite> cgroupPrinter() {
+    protected java.util.function.Consumer<dev.cwb.cgroup.CgroupWrite> cgroupPrinter(java.io.PrintWriter to) {
         boolean color = workbench.color();
         return w -> {
             String line = "  # shell: " + w.asShell();
-            out().println(color ? "\u001b[2m" + line + "\u001b[0m" : line);
-            out().flush();
+            to.println(color ? "\u001b[2m" + line + "\u001b[0m" : line);
+            to.flush();
         };
     }
 
     /**
      * Where a container's command reads and writes: the terminal itself when the workbench's own
-     * standard streams are it, else pipes into this command's writers.
+     * standard streams are it, else pipes whose bytes go unchanged to the workbench's standard output and
+     * error. Everything printed so far is flushed first, so it comes before the command's output.
      */
     protected dev.cwb.container.Stdio stdio() throws dev.cwb.kernel.SyscallException {
+        out().flush();
+        notes().flush();
         return workbench.terminalStdio() ? dev.cwb.container.Stdio.terminal()
-                : dev.cwb.container.Stdio.pipes(out(), spec.commandLine().getErr());
+                : dev.cwb.container.Stdio.pipes(workbench.outBytes(), workbench.errBytes());
+    }
+
+    /**
+     * Where a command that runs a container's program prints the workbench's own lines (its system calls,
+     * warnings, how the program ended): standard error, so that standard output carries the program's
+     * output and nothing else. On a terminal both are the screen.
+     */
+    protected java.io.PrintWriter notes() {
+        return spec.commandLine().getErr();
     }
 
     /** A failed call as one line: what failed, why, and what to do about it. */

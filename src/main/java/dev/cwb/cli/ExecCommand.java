@@ -33,6 +33,12 @@ public final class ExecCommand extends ContainerCommand implements TakesACommand
             + "(before chroot or pivot_root, or after an escape): the host's program, on the host's files.")
     boolean onHost;
 
+    /** Its calls go to standard error with its other lines: standard output is the command's. */
+    @Override
+    protected java.io.PrintWriter tracePrinter() {
+        return notes();
+    }
+
     @Override
     protected int run() throws Exception {
         Container c = container();
@@ -47,7 +53,6 @@ public final class ExecCommand extends ContainerCommand implements TakesACommand
             }
         }
         ProcessSpec process = ProcessSpecs.withOverrides(ProcessSpec.of(c.image().config().runConfig(), command), user, workdir, env);
-        out().flush();
         Stdio stdio = stdio();
         ExecStep.Ending e;
         try {
@@ -60,8 +65,9 @@ public final class ExecCommand extends ContainerCommand implements TakesACommand
         } finally {
             stdio.close();
         }
-        said(ProcessSpecs.ending(String.join(" ", process.argv()), e.hostPid(), e.containerPid(), e.status(), e.oomKilled(),
+        notes().println(ProcessSpecs.ending(String.join(" ", process.argv()), e.hostPid(), e.containerPid(), e.status(), e.oomKilled(),
                 e.oomUnknown(), e.cancelled(), c.cgroup()));
+        notes().flush();
         return e.status().shellStatus();
     }
 }

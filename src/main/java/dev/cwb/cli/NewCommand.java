@@ -48,7 +48,7 @@ public final class NewCommand extends ContainerCommand {
         LayerCache cache = new LayerCache(workbench.images(), workbench.home().layers(), WorkbenchHome.isRoot());
         List<LayerCache.Unpacked> layers = CachedLayers.unpack(cache, img, out());
         Container.Tracer tracer = containers().newTracer();
-        tracer.printTo(printer());
+        tracer.printTo(printer(out()));
         Container c;
         try {
             c = containers().create(name, img, layers, null, tracer);

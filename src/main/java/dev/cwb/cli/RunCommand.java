@@ -63,10 +63,9 @@ public final class RunCommand extends ContainerCommand implements TakesACommand 
         ContainerRun.Options o = ContainerRun.options(name, hostname, memory, pids, cpus, rootless || workbench.rootless());
         Container.Tracer tracer = containers().newTracer();
         if (trace) {
-            tracer.printTo(printer());
-            containers().cgroups().trace().onWrite(cgroupPrinter());
+            tracer.printTo(printer(notes()));
+            containers().cgroups().trace().onWrite(cgroupPrinter(notes()));
         }
-        out().flush();
         Stdio stdio = stdio();
         long prepared = System.nanoTime();
         ContainerRun.Result r;
@@ -83,12 +82,13 @@ public final class RunCommand extends ContainerCommand implements TakesACommand 
             stdio.close();
         }
         long total = System.nanoTime() - start;
-        r.problems().forEach(p -> out().println("warning: " + p));
+        r.problems().forEach(p -> notes().println("warning: " + p));
         String ending = ProcessSpecs.ending(String.join(" ", process.argv()) + " in " + r.name(), r.pid1(), 1, r.status(),
                 r.oomKilled(), r.oomUnknown(), r.cancelled(), null);
         // set-up counts from the command's start: finding the image and its layers is part of what the learner waits for
-        out().printf(Locale.ROOT, "%s · %.1f ms (set-up %.1f, running %.1f, removal %.1f)%n", ending.substring(0, ending.length() - 1),
+        notes().printf(Locale.ROOT, "%s · %.1f ms (set-up %.1f, running %.1f, removal %.1f)%n", ending.substring(0, ending.length() - 1),
                 total / 1e6, (prepared - start) / 1e6 + ms(r.setUp()), ms(r.running()), ms(r.tearDown()));
+        notes().flush();
         return r.status().shellStatus();
     }
 

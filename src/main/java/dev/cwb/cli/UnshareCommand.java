@@ -67,7 +67,7 @@ public final class UnshareCommand extends ContainerCommand {
      */
     private void tryOnJvmThread(Namespace ns) throws Exception {
         long threads = osThreads();
-        Syscalls calls = new Syscalls(printer());
+        Syscalls calls = new Syscalls(printer(out()));
         try (NamespaceThread t = NamespaceThread.start("cwb-unshare-demo", calls)) {
             try {
                 t.call(() -> {

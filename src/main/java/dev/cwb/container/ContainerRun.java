@@ -143,7 +143,7 @@ public final class ContainerRun {
         makeWorkingDirectory(c, spec.workingDir());
         String program = spec.resolveProgram(c.rootSeenFromHost());
         int[] credentials = spec.credentials(c.rootSeenFromHost());
-        ExecStep.prepare(pid1, c.current(), null, terminal, credentials, spec.workingDir());
+        ExecStep.prepare(pid1, c.current(), null, credentials, spec.workingDir());
         c.recordProcess(new Container.ProcessRun(c.pid1(), 1, String.join(" ", spec.argv()), null));
         if (terminal) {
             Kernel.giveTerminalTo(0, c.pid1());

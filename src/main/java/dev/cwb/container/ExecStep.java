@@ -42,7 +42,7 @@ public final class ExecStep {
         String command = String.join(" ", spec.argv());
         boolean started = false;
         try {
-            prepare(calls, child, stdio.childFds(), stdio.isTerminal(), credentials, spec.workingDir());
+            prepare(calls, child, stdio.childFds(), credentials, spec.workingDir());
             c.recordProcess(new Container.ProcessRun(child.pid(), nsPid, command, null));
             if (stdio.isTerminal()) {
                 Kernel.giveTerminalTo(0, child.pid());
@@ -106,7 +106,7 @@ public final class ExecStep {
     }
 
     /** The clone's set-up, each a traced call it makes itself, in runc's order (standard_init_linux.go). */
-    static void prepare(Syscalls calls, InitProcess child, int[] passFds, boolean terminal, int[] credentials,
+    static void prepare(Syscalls calls, InitProcess child, int[] passFds, int[] credentials,
                         String workdir) throws SyscallException {
         if (passFds != null) {
             int[] received = child.passDescriptors(calls, passFds);
@@ -115,9 +115,9 @@ public final class ExecStep {
                 calls.close(received[i]);
             }
         }
-        if (terminal) {
-            calls.setpgid(0, 0); // its own process group, which the terminal's Ctrl-C goes to
-        }
+        // its own process group: on a terminal, the foreground group Ctrl-C goes to; always, the group its
+        // kill(0, ...) reaches, which holds nothing of the workbench (a group spans PID namespaces)
+        calls.setpgid(0, 0);
         calls.setParentDeathSignal(9);
         if (credentials != null) {
             calls.setgroups(new int[] {credentials[1]});

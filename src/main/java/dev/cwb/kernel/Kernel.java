@@ -157,6 +157,11 @@ public final class Kernel {
         return LibC.read(fd, buf, buf.length);
     }
 
+    /** True when this thread's last call failed with EINTR: a signal came first, and the call may be made again. */
+    public static boolean interruptedCall() {
+        return com.sun.jna.Native.getLastError() == Errno.EINTR;
+    }
+
     /** close(2), untraced. */
     public static void close(int fd) {
         if (fd >= 0) {

@@ -47,6 +47,8 @@ public final class StepRunner {
         PrintWriter out = new PrintWriter(tee, true);
         PrintWriter savedOut = workbench.out();
         PrintWriter savedErr = workbench.err();
+        java.io.OutputStream savedOutBytes = workbench.outBytes();
+        java.io.OutputStream savedErrBytes = workbench.errBytes();
         boolean terminal = workbench.terminalStdio();
         workbench.setOutput(out, out);
         // a container's command then writes through pipes into the tee, not straight to the terminal, so that
@@ -57,7 +59,7 @@ public final class StepRunner {
             return new LastCommand(line, code, tee.captured());
         } finally {
             out.flush();
-            workbench.setOutput(savedOut, savedErr);
+            workbench.setOutput(savedOut, savedErr, savedOutBytes, savedErrBytes);
             workbench.setTerminalStdio(terminal);
         }
     }

@@ -9,7 +9,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BiFunction;
 
 /**
  * Runs each command on its own worker thread so that Ctrl-C cancels the command, never the shell.
@@ -34,27 +33,37 @@ final class CancellableRunner {
     record Outcome(Ending ending, int exitCode) {
     }
 
+    /** A command run by the runner, given its writer (standard output and error) and the byte stream to the same screen. */
+    @FunctionalInterface
+    interface Command {
+        int run(PrintWriter out, java.io.OutputStream bytes);
+    }
+
     private final Writer terminalOut;
+    private final java.io.OutputStream terminalBytes;
     private final Duration grace;
     private volatile Job current;
 
-    CancellableRunner(Terminal terminal, Writer terminalOut, Duration grace) {
+    CancellableRunner(Terminal terminal, Writer terminalOut, java.io.OutputStream terminalBytes, Duration grace) {
         this.terminalOut = terminalOut;
+        this.terminalBytes = terminalBytes;
         this.grace = grace;
         terminal.handle(Terminal.Signal.INT, signal -> interruptCurrent());
     }
 
     /**
-     * Runs {@code command} on a worker thread and waits for it. The command receives the writers it must
-     * print through (standard output, error); they go silent once the command is cancelled.
+     * Runs {@code command} on a worker thread and waits for it. The command receives the writer it must
+     * print through (standard output and error are one screen) and the byte stream to it; both go silent
+     * once the command is cancelled.
      */
-    Outcome run(String name, BiFunction<PrintWriter, PrintWriter, Integer> command) {
+    Outcome run(String name, Command command) {
         QuietableWriter gate = new QuietableWriter(terminalOut);
         PrintWriter out = new PrintWriter(gate, true);
+        java.io.OutputStream bytes = gate.bytes(terminalBytes);
         Job job = new Job(gate);
         Thread worker = new Thread(() -> {
             try {
-                job.result.complete(command.apply(out, out));
+                job.result.complete(command.run(out, bytes));
             } catch (Throwable t) {
                 job.result.completeExceptionally(t);
             }

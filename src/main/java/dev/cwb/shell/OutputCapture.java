@@ -29,10 +29,36 @@ final class OutputCapture extends Writer {
 
     @Override
     public synchronized void write(char[] cbuf, int off, int len) throws IOException {
+        keep(cbuf, off, len);
+        terminal.write(cbuf, off, len);
+    }
+
+    private void keep(char[] cbuf, int off, int len) {
         if (copy != null && copy.length() < LIMIT) {
             copy.append(cbuf, off, Math.min(len, LIMIT - copy.length()));
         }
-        terminal.write(cbuf, off, len);
+    }
+
+    /** A writer that only keeps the copy: for text that reached the screen as bytes ({@link ScreenBytes}). */
+    Writer copyOnly(java.util.function.Consumer<String> alsoTo) {
+        OutputCapture capture = this;
+        return new Writer() {
+            @Override
+            public void write(char[] cbuf, int off, int len) {
+                synchronized (capture) {
+                    capture.keep(cbuf, off, len);
+                }
+                alsoTo.accept(new String(cbuf, off, len));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     @Override

@@ -39,4 +39,33 @@ final class QuietableWriter extends Writer {
     public void close() {
         // the terminal belongs to the shell; a command never closes it
     }
+
+    /** A byte stream to {@code bytes} that goes silent with this writer. */
+    java.io.OutputStream bytes(java.io.OutputStream bytes) {
+        QuietableWriter gate = this;
+        return new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws java.io.IOException {
+                synchronized (gate) {
+                    if (!gate.quiet) {
+                        bytes.write(b, off, len);
+                    }
+                }
+            }
+
+            @Override
+            public void flush() throws java.io.IOException {
+                synchronized (gate) {
+                    if (!gate.quiet) {
+                        bytes.flush();
+                    }
+                }
+            }
+        };
+    }
 }

@@ -79,11 +79,13 @@ public final class WorkbenchShell {
         }
         PrintWriter savedOut = workbench.out();
         PrintWriter savedErr = workbench.err();
+        java.io.OutputStream savedOutBytes = workbench.outBytes();
+        java.io.OutputStream savedErrBytes = workbench.errBytes();
         Terminal terminal = givenTerminal != null ? givenTerminal : openSystemTerminal();
         try {
             return session(terminal);
         } finally {
-            workbench.setOutput(savedOut, savedErr);
+            workbench.setOutput(savedOut, savedErr, savedOutBytes, savedErrBytes);
             if (givenTerminal == null) {
                 terminal.close();
             }
@@ -109,12 +111,14 @@ public final class WorkbenchShell {
         if (!supportsColor(terminal)) {
             workbench.setColor(false); // a dumb terminal would print escape sequences literally
         }
-        workbench.setOutput(screen, screen);
+        // bytes passed through (a lesson step's container output) reach the terminal unchanged; checks and recordings get text
+        ScreenBytes screenBytes = new ScreenBytes(capture, terminal.output(), capture.copyOnly(recording::recordOnly));
+        workbench.setOutput(screen, screen, screenBytes, screenBytes);
         printBanner(screen);
         ShellHistory history = new ShellHistory(screen);
         Path historyFile = history.usable(workbench.home().historyFile());
         LineReader reader = newReader(terminal, history, historyFile);
-        CancellableRunner runner = new CancellableRunner(terminal, capture, CANCEL_GRACE);
+        CancellableRunner runner = new CancellableRunner(terminal, capture, screenBytes, CANCEL_GRACE);
         LessonSession lessons = new LessonSession(workbench, LessonLibrary::open);
         // After 'class join', each change of the learner's lesson goes to the teacher's class view; notes print above the prompt.
         dev.cwb.classroom.ClassReporter classView = new dev.cwb.classroom.ClassReporter(workbench.home().root(), reader::printAbove);
@@ -123,7 +127,7 @@ public final class WorkbenchShell {
                 new LessonCommands(workbench, terminal, lessons, recording, screen));
         try {
             for (String first : initialLines) {
-                handle(first, meta, runner, screen, lessons, capture);
+                handle(first, meta, runner, screen, screenBytes, lessons, capture);
             }
             while (true) {
                 String line;
@@ -138,7 +142,7 @@ public final class WorkbenchShell {
                     return 0;
                 }
                 workbench.setTerminalWidth(terminal.getWidth()); // tables fit the window as it is now
-                if (!handle(line.strip(), meta, runner, screen, lessons, capture)) {
+                if (!handle(line.strip(), meta, runner, screen, screenBytes, lessons, capture)) {
                     return 0;
                 }
             }
@@ -164,8 +168,8 @@ public final class WorkbenchShell {
     }
 
     /** Handles one typed line; returns false when the learner asked to leave. */
-    private boolean handle(String line, MetaCommands meta, CancellableRunner runner, PrintWriter screen, LessonSession lessons,
-                           OutputCapture capture) {
+    private boolean handle(String line, MetaCommands meta, CancellableRunner runner, PrintWriter screen, ScreenBytes screenBytes,
+                           LessonSession lessons, OutputCapture capture) {
         if (line.isEmpty() || line.startsWith("#")) {
             return true;
         }
@@ -195,11 +199,11 @@ public final class WorkbenchShell {
         capture.start();
         CancellableRunner.Outcome outcome;
         try {
-            outcome = runner.run(words.get(0), (out, err) -> runCommand(words, out, err));
+            outcome = runner.run(words.get(0), (out, bytes) -> runCommand(words, out, bytes));
         } finally {
             workbench.setTerminalStdio(terminal);
         }
-        workbench.setOutput(screen, screen);
+        workbench.setOutput(screen, screen, screenBytes, screenBytes);
         lessons.commandRan(line, outcome.exitCode(), capture.stop());
         // the tty has usually echoed ^C already; the carriage return writes over it so it shows once either way
         switch (outcome.ending()) {
@@ -213,15 +217,14 @@ public final class WorkbenchShell {
     }
 
     /** Runs on the worker thread: one command in a fresh tree, every failure turned into one line. */
-    private int runCommand(List<String> words, PrintWriter out, PrintWriter err) {
-        workbench.setOutput(out, err);
+    private int runCommand(List<String> words, PrintWriter out, java.io.OutputStream bytes) {
+        workbench.setOutput(out, out, bytes, bytes);
         try {
             return tree.fresh().execute(words.toArray(String[]::new));
         } catch (RuntimeException | Error e) {
             return Commands.report(workbench, e);
         } finally {
             out.flush();
-            err.flush();
         }
     }
 

@@ -48,7 +48,7 @@ class ContainerNamesTest {
 
         // this one has no container yet, yet must not pick that name: its cgroup would collide
         ContainerBench.Result run = cwb.ok("run", "busybox", "true");
-        Matcher r = Pattern.compile(" in (busybox-\\d+) \\(pid ").matcher(run.out());
+        Matcher r = Pattern.compile(" in (busybox-\\d+) \\(pid ").matcher(run.err());
         assertTrue(r.find(), run.toString());
         assertNotEquals(taken, r.group(1));
         other.ok("rm");

@@ -71,11 +71,11 @@ class DeviceAndCgroupRootTest {
 
             // the trace shows how: v1 rule files, or a v2 program attached with bpf(2)
             if (CgroupHost.detect().mode() == dev.cwb.cgroup.CgroupMode.UNIFIED) {
-                assertTrue(r.out().matches("(?s).*\\] bpf\\(BPF_PROG_LOAD, \\{prog_type=BPF_PROG_TYPE_CGROUP_DEVICE, .*\\) = \\d+\n.*"), r.out());
-                assertTrue(r.out().contains("attach_type=BPF_CGROUP_DEVICE, attach_flags=BPF_F_ALLOW_MULTI}, 16) = 0"), r.out());
+                assertTrue(r.err().matches("(?s).*\\] bpf\\(BPF_PROG_LOAD, \\{prog_type=BPF_PROG_TYPE_CGROUP_DEVICE, .*\\) = \\d+\n.*"), r.err());
+                assertTrue(r.err().contains("attach_type=BPF_CGROUP_DEVICE, attach_flags=BPF_F_ALLOW_MULTI}, 16) = 0"), r.err());
             } else {
-                assertTrue(r.out().matches("(?s).*\\] write\\(\\d+, \"a\", 1\\) = 1\n  # shell: echo a > \\S+/devices.deny\n.*"), r.out());
-                assertTrue(r.out().contains("# shell: echo 'c 136:* rwm' > "), r.out());
+                assertTrue(r.err().matches("(?s).*\\] write\\(\\d+, \"a\", 1\\) = 1\n  # shell: echo a > \\S+/devices.deny\n.*"), r.err());
+                assertTrue(r.err().contains("# shell: echo 'c 136:* rwm' > "), r.err());
             }
         }
     }

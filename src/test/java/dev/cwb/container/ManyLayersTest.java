@@ -70,13 +70,13 @@ class ManyLayersTest {
         assertEquals(List.of("from layer 4", "from layer 128", "root:x:0:0:root:/root:/bin/sh"), printed, r.toString());
         String rootfs = cwb.workspace(name).resolve("rootfs").toString();
         if (OverlayStep.kernelAtLeast(System.getProperty("os.version"), OverlayStep.LOWERDIR_APPEND_SINCE)) {
-            assertEquals(128, count(lowerdirAppend, r.out()), r.out());
-            assertTrue(r.out().contains("fsopen(\"overlay\", FSOPEN_CLOEXEC) = "), r.out());
+            assertEquals(128, count(lowerdirAppend, r.err()), r.err()); // run --trace: the calls go to stderr
+            assertTrue(r.err().contains("fsopen(\"overlay\", FSOPEN_CLOEXEC) = "), r.err());
             assertTrue(Pattern.compile("move_mount\\(\\d+, \"\", AT_FDCWD, \"" + Pattern.quote(rootfs) + "\", MOVE_MOUNT_F_EMPTY_PATH\\) = 0")
-                    .matcher(r.out()).find(), r.out());
+                    .matcher(r.err()).find(), r.err());
         } else {
-            assertTrue(r.out().contains("chdir(\"" + cwb.workspace(name).resolve("l") + "\") = 0"), r.out());
-            assertTrue(r.out().contains("mount(\"overlay\", \"" + rootfs + "\", \"overlay\", 0, \"lowerdir=128:127:"), r.out());
+            assertTrue(r.err().contains("chdir(\"" + cwb.workspace(name).resolve("l") + "\") = 0"), r.err());
+            assertTrue(r.err().contains("mount(\"overlay\", \"" + rootfs + "\", \"overlay\", 0, \"lowerdir=128:127:"), r.err());
         }
     }
 
@@ -144,10 +144,10 @@ class ManyLayersTest {
             assertTrue(error.contains("the 501st of its 501 layers (layer 1, counted from the bottom): "
                     + "the kernel says \"overlay: too many lower directories, limit is 500\""), error);
             assertTrue(Pattern.compile("read\\(\\d+, \"e overlay: too many lower directories, limit is 500\\\\n\", 1024\\) = 52")
-                    .matcher(r.out()).find(), r.out());
-            assertEquals(500, count(lowerdirAppend, r.out()), "the kernel took 500 layers before refusing one");
+                    .matcher(r.err()).find(), r.err());
+            assertEquals(500, count(lowerdirAppend, r.err()), "the kernel took 500 layers before refusing one");
         }
-        assertFalse(r.out().contains("from layer 4"), r.out());
+        assertFalse(r.all().contains("from layer 4"), r.out());
         assertFalse(Files.exists(cwb.workspace(name)), "the workspace was left behind");
         assertEquals(List.of(), ContainerBench.hostMountsUnder(home.resolve("run")));
     }

@@ -92,8 +92,8 @@ class NamespaceIsolationTest {
         assertTrue(onHost.contains((int) me), "this JVM is in the host's /proc");
         assertFalse(inside.contains((int) me), "the host's processes show inside: " + inside);
         assertTrue(onHost.size() > inside.size() + 2, "the host has " + onHost.size() + " processes, inside " + inside);
-        assertTrue(r.out().contains("(pid "), r.toString());
-        assertTrue(r.out().contains(", 1 inside)"), "run reports the command as PID 1:\n" + r);
+        assertTrue(r.err().contains("(pid "), r.toString());
+        assertTrue(r.err().contains(", 1 inside)"), "run reports the command as PID 1:\n" + r);
     }
 
     @Test

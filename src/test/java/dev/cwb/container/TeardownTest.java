@@ -93,7 +93,7 @@ class TeardownTest {
             switch (i % 10) {
                 case 0 -> {
                     ContainerBench.Result r = cwb.ok("run", "--name", name, "--memory", "32M", "--pids", "10", "busybox", "true");
-                    assertTrue(r.out().contains("exited 0"), r.toString());
+                    assertTrue(r.err().contains("exited 0"), r.toString());
                     kinds.add("ok");
                 }
                 case 1 -> {
@@ -151,7 +151,7 @@ class TeardownTest {
                 case 7 -> {
                     ContainerBench.Result r = interrupted("run", "--name", name, "busybox", "sleep", "30");
                     assertNotEquals(0, r.code(), r.toString());
-                    assertTrue(r.out().contains("was stopped by Ctrl-C"), r.toString());
+                    assertTrue(r.err().contains("was stopped by Ctrl-C"), r.toString());
                     kinds.add("Ctrl-C in run");
                 }
                 case 8 -> {
@@ -160,7 +160,7 @@ class TeardownTest {
                     cwb.ok("overlay");
                     cwb.ok("pivot_root");
                     ContainerBench.Result r = interrupted("exec", "sleep", "30");
-                    assertTrue(r.out().contains("was stopped by Ctrl-C"), r.toString());
+                    assertTrue(r.err().contains("was stopped by Ctrl-C"), r.toString());
                     ContainerBench.Result missing = cwb.run("exec", "no-such-program");
                     assertNotEquals(0, missing.code(), missing.toString());
                     cwb.ok("rm", name);
