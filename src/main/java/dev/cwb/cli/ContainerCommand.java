@@ -92,7 +92,7 @@ abstract class ContainerCommand extends WorkbenchCommand {
     protected dev.cwb.container.Stdio stdio() throws dev.cwb.kernel.SyscallException {
         out().flush();
         notes().flush();
-        return workbench.terminalStdio() ? dev.cwb.container.Stdio.terminal()
+        return workbench.terminalStdio() ? dev.cwb.container.Stdio.terminal(notes(), containers())
                 : dev.cwb.container.Stdio.pipes(workbench.outBytes(), workbench.errBytes());
     }
 

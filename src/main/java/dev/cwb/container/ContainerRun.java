@@ -60,11 +60,18 @@ public final class ContainerRun {
         String oomUnknown = null;
         List<String> problems;
         long removal;
+        TerminalCtrlC[] ctrlC = new TerminalCtrlC[1];
         try {
-            setUp(containers, c, o, spec, stdio.isTerminal());
+            setUp(containers, c, o, spec, stdio, ctrlC);
             started = System.nanoTime();
             try {
-                status = c.pid1Ended().get();
+                if (ctrlC[0] != null) {
+                    TerminalCtrlC.Ending e = ctrlC[0].await(c.pid1Ended(), c.pid1(), true);
+                    status = e.status();
+                    cancelled = e.killed();
+                } else {
+                    status = c.pid1Ended().get();
+                }
             } catch (InterruptedException e) {
                 cancelled = true;
                 Kernel.killQuietly(c.pid1()); // PID 1 gone: the kernel kills the rest of its namespace
@@ -80,6 +87,9 @@ public final class ContainerRun {
                 oomUnknown = kills.unknown();
             }
         } finally {
+            if (ctrlC[0] != null) {
+                ctrlC[0].close();
+            }
             if (stdio.isTerminal()) {
                 Kernel.giveTerminalTo(0, Kernel.processGroup());
             }
@@ -92,9 +102,13 @@ public final class ContainerRun {
                 Duration.ofNanos(ended - started), Duration.ofNanos(removal), problems);
     }
 
-    /** Everything up to and including the execve(2) of the command by PID 1. */
-    static void setUp(Containers containers, Container c, Options o, ProcessSpec spec, boolean terminal)
+    /**
+     * Everything up to and including the execve(2) of the command by PID 1. On a terminal, {@code ctrlC[0]}
+     * is set to the watch over PID 1's process group, started before the terminal is handed to it.
+     */
+    static void setUp(Containers containers, Container c, Options o, ProcessSpec spec, Stdio stdio, TerminalCtrlC[] ctrlC)
             throws SyscallException {
+        boolean terminal = stdio.isTerminal();
         boolean cgroup = !o.userNamespace() || o.memory() != null || o.pids() != null || o.cpus() != null;
         int cgroupDir = -1;
         if (cgroup) {
@@ -146,6 +160,7 @@ public final class ContainerRun {
         ExecStep.prepare(pid1, c.current(), null, credentials, spec.workingDir());
         c.recordProcess(new Container.ProcessRun(c.pid1(), 1, String.join(" ", spec.argv()), null));
         if (terminal) {
+            ctrlC[0] = TerminalCtrlC.watch(stdio, c.pid1()); // its group exists (setpgid above): no Ctrl-C goes unseen
             Kernel.giveTerminalTo(0, c.pid1());
         }
         pid1.execve(program, spec.argv(), spec.env());

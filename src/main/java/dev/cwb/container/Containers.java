@@ -124,7 +124,8 @@ public final class Containers {
                     + "for the kernel steps use a Linux machine or VM");
         }
         ContainerDirs dirs = new ContainerDirs(directory().resolve(name));
-        InUseMarker marker;
+        InUseMarker marker = null;
+        boolean made = false;
         try {
             // run/, run/containers/ and the workspace are 0700: while the overlay is mounted on the host,
             // rootfs/ is the image's tree, set-uid programs and device nodes included (see HomeSafety)
@@ -133,6 +134,7 @@ public final class Containers {
             HomeSafety.createPrivateDirectory(directory());
             try {
                 Files.createDirectory(dirs.dir(), HomeSafety.privateMode());
+                made = true;
             } catch (java.nio.file.FileAlreadyExistsException e) {
                 throw CwbException.badInput("a workspace for " + name + " already exists in " + dirs.dir()
                         + (InUseMarker.inUse(dirs.dir()) ? ", used by another workbench" : ", left by a workbench that was killed"),
@@ -143,6 +145,12 @@ public final class Containers {
             Files.createDirectory(dirs.work(), HomeSafety.privateMode());
             Files.createDirectory(dirs.rootfs(), HomeSafety.privateMode());
         } catch (IOException e) {
+            if (made) {
+                abandonWorkspace(marker, dirs); // a Ctrl-C (an interrupted lock) or a failed mkdir leaves nothing for cleanup
+            }
+            if (e instanceof java.nio.channels.ClosedByInterruptException || e instanceof java.nio.channels.FileLockInterruptionException) {
+                throw new CwbException(CwbException.IO, "cancelled while making the workspace of " + name, null, e);
+            }
             throw CwbException.io("making the workspace " + dirs.dir(), e, "check that " + home.root() + " is writable");
         }
         InitProcess init;
@@ -331,5 +339,17 @@ public final class Containers {
                 // the lock goes with the process anyway
             }
         }
+    }
+
+    /**
+     * A cwb-init that only waits, in process group {@code pgroup} (a container command's, which holds the
+     * terminal): the terminal's Ctrl-C ends it, which is how the workbench learns of the key (see
+     * {@link TerminalCtrlC}). It exits by itself when its socket closes, so it cannot outlive the workbench.
+     */
+    synchronized InitProcess sentinel(int pgroup) throws SyscallException, IOException {
+        if (initProgram == null) {
+            initProgram = dev.cwb.kernel.InitBinary.install(home.run());
+        }
+        return InitProcess.start(initProgram, "cwb-ctrl-c", null, pgroup);
     }
 }

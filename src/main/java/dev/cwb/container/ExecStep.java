@@ -41,18 +41,22 @@ public final class ExecStep {
         int inParent = pidInParent(c, child.pid());
         String command = String.join(" ", spec.argv());
         boolean started = false;
+        TerminalCtrlC ctrlC = null;
         try {
             prepare(calls, child, stdio.childFds(), credentials, spec.workingDir());
             c.recordProcess(new Container.ProcessRun(child.pid(), nsPid, command, null));
             if (stdio.isTerminal()) {
+                ctrlC = TerminalCtrlC.watch(stdio, child.pid()); // its group exists (setpgid in prepare)
                 Kernel.giveTerminalTo(0, child.pid());
             }
             calls.execve(program, spec.argv(), spec.env());
             started = true;
         } catch (SyscallException e) {
+            closeQuietly(ctrlC);
             abandon(c, child, inParent, stdio);
             throw e;
         } catch (RuntimeException e) {
+            closeQuietly(ctrlC);
             abandon(c, child, inParent, stdio);
             throw e;
         } finally {
@@ -69,7 +73,13 @@ public final class ExecStep {
             t.start();
         });
         try {
-            status = done.get();
+            if (ctrlC != null) {
+                TerminalCtrlC.Ending e = ctrlC.await(done, child.pid(), false);
+                status = e.status();
+                cancelled = e.killed();
+            } else {
+                status = done.get();
+            }
         } catch (InterruptedException e) {
             cancelled = true;
             Kernel.killQuietly(child.pid());
@@ -80,6 +90,7 @@ public final class ExecStep {
             }
             throw new IllegalStateException(e.getCause());
         } finally {
+            closeQuietly(ctrlC);
             if (stdio.isTerminal()) {
                 Kernel.giveTerminalTo(0, Kernel.processGroup());
             }
@@ -90,6 +101,12 @@ public final class ExecStep {
         reapOrphans(c);
         return new Ending(child.pid(), nsPid, status, oomAfter != null && oomAfter.roseSince(oomBefore),
                 unknownOf(oomBefore, oomAfter), cancelled);
+    }
+
+    private static void closeQuietly(TerminalCtrlC ctrlC) {
+        if (ctrlC != null) {
+            ctrlC.close();
+        }
     }
 
     /** After a failed set-up or execve: the clone reads end of file and exits; its parent reaps it. */

@@ -18,15 +18,22 @@ public final class Stdio implements AutoCloseable {
     private final boolean terminal;
     private final int[] childFds;
     private final List<BytePump> pumps = new ArrayList<>();
+    private final java.io.PrintWriter notes;
+    private final Containers sentinels;
 
-    private Stdio(boolean terminal, int[] childFds) {
+    private Stdio(boolean terminal, int[] childFds, java.io.PrintWriter notes, Containers sentinels) {
         this.terminal = terminal;
         this.childFds = childFds;
+        this.notes = notes;
+        this.sentinels = sentinels;
     }
 
-    /** The workbench's own terminal. */
-    public static Stdio terminal() {
-        return new Stdio(true, null);
+    /**
+     * The workbench's own terminal; {@code notes} is where the workbench says what became of a Ctrl-C the
+     * command did not answer, and {@code containers} starts the sentinels that notice it ({@link TerminalCtrlC}).
+     */
+    public static Stdio terminal(java.io.PrintWriter notes, Containers containers) {
+        return new Stdio(true, null, notes, containers);
     }
 
     /** /dev/null in, pipes out, their bytes copied unchanged to {@code out} and {@code err}. */
@@ -34,7 +41,7 @@ public final class Stdio implements AutoCloseable {
         int[] o = Kernel.pipe();
         int[] e = Kernel.pipe();
         int nul = Kernel.openDevNull();
-        Stdio s = new Stdio(false, new int[] {nul, o[1], e[1]});
+        Stdio s = new Stdio(false, new int[] {nul, o[1], e[1]}, null, null);
         s.pumps.add(BytePump.start("cwb-container-stdout", o[0], out));
         s.pumps.add(BytePump.start("cwb-container-stderr", e[0], err));
         return s;
@@ -44,6 +51,15 @@ public final class Stdio implements AutoCloseable {
         return terminal;
     }
 
+    /** Where the workbench's notes about the terminal go (null for pipes). */
+    java.io.PrintWriter notes() {
+        return notes;
+    }
+
+    /** Who starts Ctrl-C sentinels (null for pipes). */
+    Containers sentinels() {
+        return sentinels;
+    }
 
     /** The descriptors the command gets as 0, 1, 2; null for the terminal (inherited as they are). */
     public int[] childFds() {

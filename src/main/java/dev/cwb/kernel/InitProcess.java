@@ -64,6 +64,14 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
      * unless {@code stdio} names other descriptors for 0, 1 and 2.
      */
     public static InitProcess start(InitBinary program, String argv0, int[] stdio) throws SyscallException, IOException {
+        return start(program, argv0, stdio, 0);
+    }
+
+    /**
+     * As {@link #start(InitBinary, String, int[])}, in process group {@code pgroup} (0: a group of its own, the
+     * usual case: the terminal's signals for the workbench's group never reach it).
+     */
+    public static InitProcess start(InitBinary program, String argv0, int[] stdio, int pgroup) throws SyscallException, IOException {
         if (!LibC.AVAILABLE) {
             throw new SyscallException("posix_spawn", "\"" + program.path() + "\"", Errno.ENOSYS);
         }
@@ -78,7 +86,7 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
         dup2.add(new int[] {pair[1], InitProgram.CONTROL_FD});
         try {
             int pid = SPAWNER.submit(() -> Spawn.spawn(path, new String[] {argv0},
-                    dup2.toArray(int[][]::new))).get();
+                    dup2.toArray(int[][]::new), pgroup)).get();
             return new InitProcess(pid, pair[0], null);
         } catch (ExecutionException e) {
             LibC.close(pair[0]);

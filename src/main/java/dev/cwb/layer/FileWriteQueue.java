@@ -14,7 +14,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Creates small regular files on a few threads while the tar goes on being read. Unpacking an image is
@@ -133,11 +132,6 @@ final class FileWriteQueue implements AutoCloseable {
     /** Stops the writers and waits for them, so nobody writes into a directory the caller is about to delete. */
     @Override
     public void close() {
-        pool.shutdownNow();
-        try {
-            pool.awaitTermination(1, TimeUnit.MINUTES);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        LayerWorkers.stopAndWait(pool); // also after Ctrl-C, when this thread's interrupt flag is still set
     }
 }

@@ -100,13 +100,26 @@ public final class LayerAnalysis {
     }
 
     private void writeCache(Path file, List<LayerStats> stats) {
+        Path tmp = null;
         try {
             Files.createDirectories(file.getParent());
-            Path tmp = Files.createTempFile(file.getParent(), ".stats", ".tmp");
+            tmp = Files.createTempFile(file.getParent(), ".stats", ".tmp");
             Files.write(tmp, dev.cwb.image.FlatJson.bytes(stats));
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             // the cache is an optimisation; an unwritable cache only costs time
+        } finally {
+            deleteQuietly(tmp); // after Ctrl-C (the write's channel closed by the interrupt) or a failed write
+        }
+    }
+
+    private static void deleteQuietly(Path tmp) {
+        try {
+            if (tmp != null) {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            // nothing more to do: the cache directory is safe to delete as a whole
         }
     }
 }

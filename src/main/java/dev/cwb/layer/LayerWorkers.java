@@ -12,7 +12,8 @@ import java.util.concurrent.Future;
 /**
  * Runs one task per layer on a small pool of platform threads — one per core, since decompressing and
  * hashing are CPU-bound — and returns the results bottom layer first. A Ctrl-C (interruption of the
- * calling thread) stops the pool; a task's {@link CwbException} reaches the caller unchanged.
+ * calling thread) stops the pool, and the caller returns once every task has cleaned up after itself; a
+ * task's {@link CwbException} reaches the caller unchanged.
  */
 final class LayerWorkers {
     /** The work for one layer; {@code index} counts from 1, bottom first. */
@@ -53,7 +54,32 @@ final class LayerWorkers {
             }
             throw new CwbException(CwbException.IO, "failed while " + doing + ": " + e.getCause(), hint, e.getCause());
         } finally {
-            pool.shutdownNow();
+            stopAndWait(pool);
+        }
+    }
+
+    /**
+     * Interrupts the pool's tasks and waits until each has finished its own clean-up (a layer's
+     * {@code .tmp-*} directory removed, files closed) — even when the calling thread was itself interrupted
+     * by Ctrl-C, which is when the waiting matters: a one-shot command returns and the JVM exits right after,
+     * and would end the tasks halfway through removing what they made.
+     */
+    static void stopAndWait(ExecutorService pool) {
+        pool.shutdownNow();
+        boolean interrupted = Thread.interrupted();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+        try {
+            while (!pool.isTerminated() && System.nanoTime() < deadline) {
+                try {
+                    pool.awaitTermination(deadline - System.nanoTime(), java.util.concurrent.TimeUnit.NANOSECONDS);
+                } catch (InterruptedException again) {
+                    interrupted = true; // a second Ctrl-C: still wait, or the clean-up is cut short
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -43,6 +43,8 @@ final class CancellableRunner {
     private final java.io.OutputStream terminalBytes;
     private final Duration grace;
     private volatile Job current;
+    /** Workers of cancelled commands that had not stopped when the shell moved on (used by the shell's thread only). */
+    private final java.util.List<Thread> abandoned = new java.util.ArrayList<>();
 
     CancellableRunner(Terminal terminal, Writer terminalOut, java.io.OutputStream terminalBytes, Duration grace) {
         this.terminalOut = terminalOut;
@@ -83,10 +85,46 @@ final class CancellableRunner {
             } catch (TimeoutException | InterruptedException | ExecutionException e) {
                 // fall through: decided below by whether the worker is done
             }
-            return new Outcome(job.result.isDone() ? Ending.CANCELLED : Ending.ABANDONED, 130);
+            if (!job.result.isDone()) {
+                abandoned.add(worker);
+                return new Outcome(Ending.ABANDONED, 130);
+            }
+            return new Outcome(Ending.CANCELLED, 130);
         } finally {
             current = null;
         }
+    }
+
+    /**
+     * Waits, at most {@code limit} in all, for the commands left to finish in the background: leaving the
+     * shell ends the JVM, which would stop a cancelled command halfway through removing what it made (a
+     * layer's {@code .tmp-*} directory). True when none is left.
+     */
+    boolean awaitAbandoned(Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        boolean interrupted = false;
+        for (Thread t : abandoned) {
+            long left = deadline - System.nanoTime();
+            try {
+                if (left > 0) {
+                    t.join(Math.max(1, left / 1_000_000));
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+                break;
+            }
+        }
+        abandoned.removeIf(t -> !t.isAlive());
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return abandoned.isEmpty();
+    }
+
+    /** True while a command left to finish in the background still runs. */
+    boolean hasAbandoned() {
+        abandoned.removeIf(t -> !t.isAlive());
+        return !abandoned.isEmpty();
     }
 
     /** The SIGINT handler: the first Ctrl-C cancels the running command, a second stops waiting for it. */

@@ -46,6 +46,8 @@ import java.util.logging.Logger;
 public final class WorkbenchShell {
     /** How long Ctrl-C waits for a cancelled command before leaving it to finish in the background. */
     static final Duration CANCEL_GRACE = Duration.ofSeconds(2);
+    /** How long leaving the shell waits for such a command to finish its clean-up. */
+    static final Duration LEAVING_GRACE = Duration.ofSeconds(60);
 
     /** JLine reports trouble through java.util.logging; held here so the level sticks (loggers are weak). */
     private static final Logger JLINE_LOG = Logger.getLogger("org.jline");
@@ -149,8 +151,21 @@ public final class WorkbenchShell {
         } finally {
             classView.close();
             saveHistory(history);
+            finishCancelled(runner, screen);
             removeContainers(screen);
             recording.stopRecording();
+        }
+    }
+
+    /** Leaving the shell waits for a cancelled command still cleaning up, so it leaves nothing half removed. */
+    private static void finishCancelled(CancellableRunner runner, PrintWriter screen) {
+        if (runner.hasAbandoned()) {
+            screen.println("Waiting for the cancelled command to remove what it made...");
+            screen.flush();
+            if (!runner.awaitAbandoned(LEAVING_GRACE)) {
+                screen.println("It did not finish within " + LEAVING_GRACE.toSeconds() + " s: 'cleanup' removes what it left.");
+                screen.flush();
+            }
         }
     }
 
