@@ -145,15 +145,15 @@ class DeviceAndCgroupRootTest {
         Path group = host.unified().orElseThrow().resolve("cwb").resolve(name);
         ContainerBench.Result r = cwb.ok("run", "--trace", "--name", name, "busybox", "cat", "/proc/self/cgroup");
         java.util.regex.Matcher open = java.util.regex.Pattern.compile("\\] openat\\(AT_FDCWD, \"" + java.util.regex.Pattern.quote(group.toString())
-                + "\", O_RDONLY\\|O_CLOEXEC\\|O_PATH\\|O_DIRECTORY\\) = (\\d+)\n").matcher(r.out());
-        assertTrue(open.find(), "no openat of the group's directory:\n" + r.out());
+                + "\", O_RDONLY\\|O_CLOEXEC\\|O_PATH\\|O_DIRECTORY\\) = (\\d+)\n").matcher(r.err());
+        assertTrue(open.find(), "no openat of the group's directory:\n" + r.err());
         String fd = open.group(1);
         java.util.regex.Matcher clone = java.util.regex.Pattern.compile("\\] clone3\\(\\{flags=CLONE_INTO_CGROUP, exit_signal=SIGCHLD, "
-                + "stack=NULL, stack_size=0, cgroup=" + fd + "\\}, 88\\) = (\\d+)\n").matcher(r.out());
-        assertTrue(clone.find(), "no clone3 into the group:\n" + r.out());
-        assertTrue(r.out().contains("(pid " + clone.group(1) + " on the host, 1 inside)"),
-                "clone3's result is PID 1's host pid:\n" + r.out());
-        assertFalse(r.out().contains(group.resolve("cgroup.procs").toString()), "PID 1 was moved into the group:\n" + r.out());
+                + "stack=NULL, stack_size=0, cgroup=" + fd + "\\}, 88\\) = (\\d+)\n").matcher(r.err());
+        assertTrue(clone.find(), "no clone3 into the group:\n" + r.err());
+        assertTrue(r.all().contains("(pid " + clone.group(1) + " on the host, 1 inside)"),
+                "clone3's result is PID 1's host pid:\n" + r);
+        assertFalse(r.all().contains(group.resolve("cgroup.procs").toString()), "PID 1 was moved into the group:\n" + r);
         assertTrue(r.lines().contains("0::/"), "the group is the root of the container's cgroup2 view:\n" + r);
     }
 
