@@ -81,13 +81,38 @@ public final class Placeholders {
         return out.toString();
     }
 
-    /** {@link #expand}, but prose with a placeholder that cannot be filled in now is shown as written. */
+    /** {@link #expand}, but a placeholder that cannot be filled in now (its container is made later) stays as written. */
     public String expandQuietly(String text) {
-        try {
-            return expand(text);
-        } catch (CwbException e) {
-            return text;
+        return fill(text).text();
+    }
+
+    /** Text with the placeholders that can be filled now filled in, and those that cannot, as written. */
+    public record Filled(String text, List<String> unfilled) {
+    }
+
+    /** Fills each placeholder on its own: one that cannot be filled yet leaves the others filled. */
+    public Filled fill(String text) {
+        Matcher m = PATTERN.matcher(text);
+        StringBuilder out = new StringBuilder();
+        List<String> unfilled = new java.util.ArrayList<>();
+        while (m.find()) {
+            if (!NAMES.contains(m.group(1))) {
+                continue;
+            }
+            String[] args = m.group(2).isEmpty() ? new String[0] : m.group(2).substring(1).split(":");
+            String value;
+            try {
+                value = value(m.group(1), args);
+            } catch (CwbException | IllegalStateException e) {
+                value = m.group();
+                if (!unfilled.contains(m.group())) {
+                    unfilled.add(m.group());
+                }
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
         }
+        m.appendTail(out);
+        return new Filled(out.toString(), List.copyOf(unfilled));
     }
 
     public List<String> expand(List<String> texts) {

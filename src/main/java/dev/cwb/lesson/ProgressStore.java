@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -75,12 +76,33 @@ public final class ProgressStore {
         return entries.getOrDefault(lesson, new Entry(0, new TreeSet<>(), false));
     }
 
+    /**
+     * Done, started or not yet, decided from the steps passed (the one source of truth): a file written by an
+     * older workbench that says "completed" beside steps that never passed is not believed.
+     */
     public Mark mark(Lesson lesson) {
         Entry e = entries.get(lesson.number());
         if (e == null) {
             return Mark.NONE;
         }
-        return e.completed() ? Mark.DONE : Mark.STARTED;
+        return done(lesson) ? Mark.DONE : Mark.STARTED;
+    }
+
+    /** True when every step that needs nothing special has passed its checks. */
+    public boolean done(Lesson lesson) {
+        return allRequiredPassed(lesson, get(lesson.number()).passed());
+    }
+
+    /** The steps (0-based) that still have to pass before the lesson is done, in order. */
+    public List<Integer> unchecked(Lesson lesson) {
+        Set<Integer> passed = get(lesson.number()).passed();
+        List<Integer> left = new java.util.ArrayList<>();
+        for (int i = 0; i < lesson.stepCount(); i++) {
+            if (!passed.contains(i) && lesson.step(i).requires().isEmpty()) {
+                left.add(i);
+            }
+        }
+        return left;
     }
 
     public void at(Lesson lesson, int step) {
@@ -92,14 +114,23 @@ public final class ProgressStore {
         Entry e = get(lesson.number());
         TreeSet<Integer> passed = new TreeSet<>(e.passed());
         passed.add(step);
-        put(lesson.number(), new Entry(e.step(), passed, allRequiredPassed(lesson, passed) || e.completed()));
+        put(lesson.number(), new Entry(e.step(), passed, allRequiredPassed(lesson, passed)));
+    }
+
+    /** The step's checks no longer hold (its effects were undone): it is not passed any more. */
+    public void unpassed(Lesson lesson, int step) {
+        Entry e = get(lesson.number());
+        TreeSet<Integer> passed = new TreeSet<>(e.passed());
+        if (passed.remove(step)) {
+            put(lesson.number(), new Entry(e.step(), passed, allRequiredPassed(lesson, passed)));
+        }
     }
 
     /**
      * A lesson is done when every step that needs nothing special has passed: a step with {@code requires:}
      * (a registry, a program, root) can be impossible on a lab machine, so it never holds a learner back.
      */
-    private static boolean allRequiredPassed(Lesson lesson, java.util.Set<Integer> passed) {
+    private static boolean allRequiredPassed(Lesson lesson, Set<Integer> passed) {
         for (int i = 0; i < lesson.stepCount(); i++) {
             if (!passed.contains(i) && lesson.step(i).requires().isEmpty()) {
                 return false;

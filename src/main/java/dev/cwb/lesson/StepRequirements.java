@@ -74,12 +74,20 @@ public final class StepRequirements {
         }
     }
 
-    static Path which(String program) {
+    /** The program's file on the PATH (or in /usr/sbin, /sbin), or null. */
+    public static Path which(String program) {
+        if (program.isEmpty() || program.contains("/") || program.length() > 255) {
+            return null;
+        }
         String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
         for (String dir : (path + ":/usr/sbin:/sbin").split(":")) {
-            Path candidate = Path.of(dir, program);
-            if (Files.isExecutable(candidate)) {
-                return candidate;
+            try {
+                Path candidate = Path.of(dir, program);
+                if (Files.isExecutable(candidate)) {
+                    return candidate;
+                }
+            } catch (java.nio.file.InvalidPathException e) {
+                return null;
             }
         }
         return null;

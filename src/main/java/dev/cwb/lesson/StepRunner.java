@@ -7,7 +7,6 @@ import dev.cwb.lesson.check.CheckContext.LastCommand;
 import dev.cwb.cli.LineSplitter;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -69,30 +68,56 @@ public final class StepRunner {
         builder.environment().put("CWB_HOME", workbench.home().root().toString());
         builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Tee tee = new Tee(screen);
+        Process process;
         try {
-            Process process = builder.start();
-            try (InputStream in = process.getInputStream()) {
-                byte[] buffer = new byte[8192];
-                for (int n; (n = in.read(buffer)) > 0; ) {
-                    tee.write(new String(buffer, 0, n, StandardCharsets.UTF_8));
-                    tee.flush();
-                }
-            }
+            process = builder.start();
+        } catch (IOException e) {
+            return new LastCommand(line, 127, "cannot run /bin/sh: " + e.getMessage());
+        }
+        // the output is copied on a thread of its own, so that this one can wait interruptibly: Ctrl-C in the
+        // shell interrupts it, and the command (with whatever it started) is stopped
+        Thread copier = new Thread(() -> copy(process, tee), "cwb-host-output");
+        copier.setDaemon(true);
+        copier.start();
+        try {
             if (!process.waitFor(HOST_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
+                stop(process);
+                copier.join(1000);
                 return new LastCommand(line, 124, tee.captured() + "\n(stopped after " + HOST_TIMEOUT_SECONDS + " s)");
             }
+            copier.join(5000); // a background child still holding the pipe must not keep the step waiting
             if (!tee.captured().isEmpty() && !tee.captured().endsWith("\n")) {
                 tee.write("\n"); // the next prompt starts on a line of its own, as in a terminal
                 tee.flush();
             }
             return new LastCommand(line, process.exitValue(), tee.captured());
         } catch (IOException e) {
-            return new LastCommand(line, 127, "cannot run /bin/sh: " + e.getMessage());
+            return new LastCommand(line, process.exitValue(), tee.captured());
         } catch (InterruptedException e) {
+            stop(process);
             Thread.currentThread().interrupt();
             return new LastCommand(line, 130, tee.captured());
         }
+    }
+
+    private static void copy(Process process, Tee tee) {
+        try (java.io.Reader in = new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)) {
+            char[] buffer = new char[8192];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                synchronized (tee) {
+                    tee.write(buffer, 0, n);
+                    tee.flush();
+                }
+            }
+        } catch (IOException e) {
+            // the process is gone (or was stopped): what it printed so far is kept
+        }
+    }
+
+    /** Stops a host command and everything it started. */
+    private static void stop(Process process) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
     }
 
     /** Writes through to the screen and keeps a copy (without colour escapes) for the output checks. */

@@ -75,8 +75,10 @@ final class CommandCompleter implements Completer {
             if (positional != null) {
                 addValues(positional, position, reader, line, candidates);
             }
-            if (candidates.size() == before) {
-                addOptions(position.command(), candidates); // nothing else fits here: show what can be set
+            if (candidates.size() == before && current.isEmpty()) {
+                // nothing else fits here: show what can be set (never for a typed word, which JLine would
+                // otherwise turn into the nearest option: 'cat h' into 'cat --hex')
+                addOptions(position.command(), candidates);
             }
         }
     }
@@ -84,7 +86,7 @@ final class CommandCompleter implements Completer {
     private void addValues(ArgSpec arg, Position position, LineReader reader, ParsedLine line, List<Candidate> candidates) {
         String label = arg.paramLabel().replaceAll("[<>.\\[\\]]", "");
         switch (label) {
-            case "IMAGE" -> images.addTo(candidates);
+            case "IMAGE", "IMAGE@LAYER" -> images.addTo(candidates);
             case "CONTAINER" -> containers.get().forEach(n -> candidates.add(new Candidate(n, n, null, null, null, null, true)));
             case "NAME from IMAGE" -> {
                 if (position.positionalsSeen() == 1) {

@@ -70,7 +70,8 @@ final class CommandHighlighter implements Highlighter {
     }
 
     private boolean isKnown(String word) {
-        return tree.isCommand(word) || MetaCommand.named(word).isPresent() || MetaCommand.isQuit(word);
+        return tree.isCommand(word) || MetaCommand.named(word).isPresent() || MetaCommand.isQuit(word)
+                || word.startsWith("!") && word.length() > 1; // a host command
     }
 
     private boolean isPrefixOfKnown(String prefix) {

@@ -2,9 +2,11 @@ package dev.cwb.shell;
 
 import dev.cwb.CwbException;
 import dev.cwb.Workbench;
+import dev.cwb.lesson.Lesson;
 import dev.cwb.lesson.LessonSession;
 import dev.cwb.lesson.demo.DemoMode;
 import dev.cwb.lesson.demo.RecordingWriter;
+import org.jline.terminal.Attributes;
 import org.jline.terminal.Terminal;
 
 import java.io.PrintWriter;
@@ -34,7 +36,8 @@ final class LessonCommands {
             case BACK -> session.back(screen);
             case HINT -> session.hint(screen);
             case CHECK -> session.check(screen);
-            case RUN -> session.run(screen);
+            case RUN -> session.run(argument, screen);
+            case UNDO -> session.undo(screen);
             case RESET -> session.reset(screen);
             case DEMO -> demo(argument);
             case RECORD -> record(argument);
@@ -47,7 +50,28 @@ final class LessonCommands {
         String[] words = argument.isBlank() ? new String[0] : argument.strip().split("\\s+");
         int number = number(words.length > 0 ? words[0] : "", ":demo N [MILLISECONDS_PER_CHARACTER]");
         int pace = words.length > 1 ? number(words[1], ":demo N [MILLISECONDS_PER_CHARACTER]") : DemoMode.paceFromEnvironment();
-        new DemoMode(workbench, terminal, screen, pace).play(session.library().get(number));
+        Lesson lesson = session.library().get(number);
+        if (session.resetForDemo(lesson, screen, this::confirm)) {
+            new DemoMode(workbench, terminal, screen, pace).play(lesson);
+        }
+    }
+
+    /** Asks a yes/no question; one key answers it (y or Y is yes, anything else no). */
+    private boolean confirm(String question) {
+        screen.print(question + " [y/N] ");
+        screen.flush();
+        Attributes saved = terminal.enterRawMode();
+        try {
+            int key = terminal.reader().read();
+            boolean yes = key == 'y' || key == 'Y';
+            screen.println(yes ? "y" : "n");
+            return yes;
+        } catch (java.io.IOException e) {
+            return false;
+        } finally {
+            terminal.setAttributes(saved);
+            screen.flush();
+        }
     }
 
     private void record(String argument) {

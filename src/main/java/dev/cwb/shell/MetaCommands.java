@@ -73,6 +73,7 @@ final class MetaCommands {
                 default -> "";
             }, meta.description());
         }
+        out.printf("  %-12s %s%n", "!CMD", "run CMD on the host (/bin/sh, as you, in the lesson's directory); :check sees its output");
         out.println("History is kept in " + (historyFile != null ? historyFile : "memory only, for this session") + ".");
         out.println("Type 'help' for the workbench commands, 'help COMMAND' for one of them.");
     }

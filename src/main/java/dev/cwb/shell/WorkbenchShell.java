@@ -56,6 +56,7 @@ public final class WorkbenchShell {
     private final Terminal givenTerminal;
     private final CommandTree tree;
     private List<String> initialLines = List.of();
+    private Supplier<LessonLibrary> lessonLibrary = LessonLibrary::open;
 
     public WorkbenchShell(Workbench workbench) {
         this(workbench, null, () -> Commands.create(workbench));
@@ -71,6 +72,12 @@ public final class WorkbenchShell {
     /** Lines to handle before the first prompt, as if typed ({@code cwb --demo 3} passes {@code :demo 3}). */
     public WorkbenchShell startingWith(List<String> lines) {
         this.initialLines = List.copyOf(lines);
+        return this;
+    }
+
+    /** Where the lessons come from (tests hand in a directory of their own). */
+    WorkbenchShell withLessons(Supplier<LessonLibrary> library) {
+        this.lessonLibrary = library;
         return this;
     }
 
@@ -116,12 +123,13 @@ public final class WorkbenchShell {
         // bytes passed through (a lesson step's container output) reach the terminal unchanged; checks and recordings get text
         ScreenBytes screenBytes = new ScreenBytes(capture, terminal.output(), capture.copyOnly(recording::recordOnly));
         workbench.setOutput(screen, screen, screenBytes, screenBytes);
+        workbench.setTerminalWidth(terminal.getWidth());
         printBanner(screen);
         ShellHistory history = new ShellHistory(screen);
         Path historyFile = history.usable(workbench.home().historyFile());
         LineReader reader = newReader(terminal, history, historyFile);
         CancellableRunner runner = new CancellableRunner(terminal, capture, screenBytes, CANCEL_GRACE);
-        LessonSession lessons = new LessonSession(workbench, LessonLibrary::open);
+        LessonSession lessons = new LessonSession(workbench, lessonLibrary);
         // After 'class join', each change of the learner's lesson goes to the teacher's class view; notes print above the prompt.
         dev.cwb.classroom.ClassReporter classView = new dev.cwb.classroom.ClassReporter(workbench.home().root(), reader::printAbove);
         lessons.setListener(classView);
@@ -195,6 +203,10 @@ public final class WorkbenchShell {
             meta.run(line, workbench);
             return true;
         }
+        if (line.startsWith("!")) {
+            host(line.substring(1).strip(), runner, screen, lessons);
+            return true;
+        }
         List<String> words;
         try {
             words = LineSplitter.split(line);
@@ -203,8 +215,7 @@ public final class WorkbenchShell {
             return true;
         }
         if (!tree.isCommand(words.get(0))) {
-            String guess = tree.closest(words.get(0)).map(name -> "did you mean '" + name + "'? ").orElse("");
-            Commands.printError(workbench, "unknown command '" + words.get(0) + "' — " + guess + "type 'help' to list the commands");
+            Commands.printError(workbench, unknownCommand(words.get(0), line));
             return true;
         }
         boolean terminal = workbench.terminalStdio();
@@ -220,6 +231,7 @@ public final class WorkbenchShell {
         }
         workbench.setOutput(screen, screen, screenBytes, screenBytes);
         lessons.commandRan(line, outcome.exitCode(), capture.stop());
+        lessons.announceFilled(screen);
         // the tty has usually echoed ^C already; the carriage return writes over it so it shows once either way
         switch (outcome.ending()) {
             case CANCELLED -> screen.println("\r^C cancelled");
@@ -229,6 +241,36 @@ public final class WorkbenchShell {
         }
         screen.flush();
         return true;
+    }
+
+    /**
+     * {@code !CMD}: a host command, run with /bin/sh as the workbench's user (Ctrl-C stops it); inside a lesson its
+     * output and exit code feed the step's checks.
+     */
+    private void host(String command, CancellableRunner runner, PrintWriter screen, LessonSession lessons) {
+        if (command.isEmpty()) {
+            Commands.printError(workbench, "'!' needs a command after it — for example: !ls -l " + workbench.home().imageLayout());
+            return;
+        }
+        CancellableRunner.Outcome outcome = runner.run("!", (out, err) -> lessons.host(command, out));
+        workbench.setOutput(screen, screen);
+        if (outcome.ending() != CancellableRunner.Ending.FINISHED) {
+            screen.println("\r^C cancelled");
+        }
+        screen.flush();
+    }
+
+    /** "unknown command 'X' — ..." with what the learner probably meant: a shell command, a host program, a near name. */
+    private String unknownCommand(String word, String line) {
+        String head = "unknown command '" + dev.cwb.view.Excerpt.of(word) + "' — ";
+        java.util.Optional<MetaCommand> meta = MetaCommand.named(":" + word);
+        if (meta.isPresent() && meta.get() != MetaCommand.QUIT) {
+            return head + "the shell's own command is ':" + word + "' (" + meta.get().description() + ")";
+        }
+        if (dev.cwb.lesson.StepRequirements.which(word) != null) {
+            return head + "'" + word + "' is a program on the host: type '!" + dev.cwb.view.Excerpt.of(line) + "' to run it there";
+        }
+        return head + tree.closest(word).map(name -> "did you mean '" + name + "'? ").orElse("") + "type 'help' to list the commands";
     }
 
     /** Runs on the worker thread: one command in a fresh tree, every failure turned into one line. */

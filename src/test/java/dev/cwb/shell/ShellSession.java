@@ -3,6 +3,8 @@ package dev.cwb.shell;
 import dev.cwb.Workbench;
 import dev.cwb.WorkbenchHome;
 import dev.cwb.cli.Commands;
+import dev.cwb.lesson.LessonLibrary;
+import dev.cwb.lesson.check.CheckVocabulary;
 import org.jline.terminal.Attributes;
 import org.jline.terminal.Size;
 import org.jline.terminal.Terminal;
@@ -20,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -42,6 +45,14 @@ final class ShellSession implements AutoCloseable {
      * {@code extraCommands} may add test-only commands to each fresh command tree.
      */
     ShellSession(Path home, String type, Consumer<CommandLine> extraCommands) throws IOException {
+        this(home, type, extraCommands, null, List.of());
+    }
+
+    /**
+     * A shell whose lessons come from {@code lessons} (null: the repository's lessons/), handling {@code firstLines}
+     * before its first prompt as {@code cwb --demo N} does.
+     */
+    ShellSession(Path home, String type, Consumer<CommandLine> extraCommands, Path lessons, List<String> firstLines) throws IOException {
         PrintWriter outside = new PrintWriter(outsideOut, true);
         workbench = new Workbench(new WorkbenchHome(home), outside, outside);
         workbench.setColor(true); // as Main decides for a console; the shell must turn it off for a dumb terminal
@@ -57,6 +68,10 @@ final class ShellSession implements AutoCloseable {
             tree.setErr(workbench.err());
             return tree;
         });
+        if (lessons != null) {
+            shell.withLessons(() -> LessonLibrary.open(lessons, CheckVocabulary.standard()));
+        }
+        shell.startingWith(firstLines);
         Thread thread = new Thread(() -> {
             try {
                 exit.complete(shell.run());
@@ -108,6 +123,29 @@ final class ShellSession implements AutoCloseable {
             Thread.sleep(10);
         }
         return screen();
+    }
+
+    private static final java.util.regex.Pattern ENDS_IN_PROMPT = java.util.regex.Pattern.compile("(?s).*\ncwb( \\[[^\\]\n]*\\])?> $");
+
+    /**
+     * Types {@code line} and Enter, and waits until the shell has handled it: the screen ends in a new prompt
+     * ({@code cwb> }, or inside a lesson {@code cwb [3·2/6]> }). Returns what the line printed, its echo first.
+     */
+    String command(String line) throws Exception {
+        int from = screen().length();
+        type(line + "\n");
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (true) {
+            String screen = screen();
+            String shown = screen.substring(Math.min(from, screen.length()));
+            if (ENDS_IN_PROMPT.matcher(shown).matches()) {
+                return shown;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("'" + line + "' never came back to a prompt; the screen shows:\n" + screen);
+            }
+            Thread.sleep(20);
+        }
     }
 
     /** Waits for the n-th prompt, i.e. until the shell has handled everything typed before it. */

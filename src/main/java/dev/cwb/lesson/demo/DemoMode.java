@@ -122,7 +122,7 @@ public final class DemoMode {
             if (!lesson.exercises().isBlank()) {
                 screen.println();
                 screen.println("Exercises");
-                screen.println(placeholders.expandQuietly(lesson.exercises()));
+                screen.println(render(placeholders.expandQuietly(lesson.exercises())));
             }
             screen.flush();
         } finally {
@@ -144,7 +144,7 @@ public final class DemoMode {
         clear();
         screen.println(bold("Lesson " + lesson.number() + ": " + lesson.title()));
         screen.println();
-        screen.println(lesson.goal());
+        screen.println(render(lesson.goal()));
         notes(lesson.notes());
         screen.println();
         screen.println("(Enter, Space or PageDown: next — PageUp or Backspace: back — q: leave)");
@@ -156,7 +156,7 @@ public final class DemoMode {
         clear();
         screen.println(bold("Lesson " + lesson.number() + " · step " + (i + 1) + "/" + lesson.stepCount() + ": " + step.title()));
         screen.println();
-        screen.println(StepText.render(placeholders.expandQuietly(step.text())));
+        screen.println(render(placeholders.expandQuietly(step.text())));
         notes(step.notes());
         screen.println();
         screen.flush();
@@ -165,7 +165,7 @@ public final class DemoMode {
     private void notes(List<String> notes) {
         for (String note : notes) {
             screen.println();
-            screen.println(dim("Instructor: " + note));
+            screen.println(dim(render("Instructor: " + note)));
         }
     }
 
@@ -223,6 +223,11 @@ public final class DemoMode {
             screen.println();
         }
         screen.flush();
+    }
+
+    /** Lesson Markdown at the projector's width. */
+    private String render(String markdown) {
+        return StepText.render(markdown, terminal.getWidth() > 0 ? terminal.getWidth() : 80, workbench.color());
     }
 
     private String bold(String text) {

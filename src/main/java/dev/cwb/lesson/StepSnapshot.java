@@ -1,0 +1,111 @@
+package dev.cwb.lesson;
+
+import dev.cwb.CwbException;
+import dev.cwb.Workbench;
+import dev.cwb.container.Container;
+import dev.cwb.image.ImageStore;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * What there was when the learner came onto a step, so that {@code :undo} can take away what the step made
+ * since and nothing else: the session's containers, the store's image names, the layer cache's directories
+ * and the files in the lesson's own directory.
+ */
+record StepSnapshot(Set<String> containers, Set<String> images, Set<String> layers, Set<Path> work) {
+
+    static StepSnapshot take(Workbench workbench, Path work) {
+        Set<String> containers = new TreeSet<>();
+        if (workbench.hasContainers()) {
+            workbench.containers().all().forEach(c -> containers.add(c.name()));
+        }
+        return new StepSnapshot(containers, images(workbench), layers(workbench), files(work));
+    }
+
+    /** Containers of the session now that were not there when the step began. */
+    List<String> newContainers(Workbench workbench) {
+        if (!workbench.hasContainers()) {
+            return List.of();
+        }
+        return workbench.containers().all().stream().map(Container::name).filter(n -> !containers.contains(n)).toList();
+    }
+
+    /** Containers there when the step began that are gone now ({@code rm}). */
+    List<String> goneContainers(Workbench workbench) {
+        List<String> gone = new ArrayList<>();
+        for (String name : containers) {
+            if (!workbench.hasContainers() || workbench.containers().find(name).isEmpty()) {
+                gone.add(name);
+            }
+        }
+        return gone;
+    }
+
+    List<String> newImages(Workbench workbench) {
+        return images(workbench).stream().filter(i -> !images.contains(i)).toList();
+    }
+
+    List<String> newLayers(Workbench workbench) {
+        return layers(workbench).stream().filter(l -> !layers.contains(l)).toList();
+    }
+
+    /** Paths under the lesson's directory made since, outermost first (removing one removes what is under it). */
+    List<Path> newFiles(Path work) {
+        List<Path> fresh = new ArrayList<>();
+        for (Path p : files(work)) {
+            if (!this.work.contains(p) && fresh.stream().noneMatch(p::startsWith)) {
+                fresh.add(p);
+            }
+        }
+        return fresh;
+    }
+
+    private static Set<String> images(Workbench workbench) {
+        Set<String> names = new TreeSet<>();
+        try {
+            for (ImageStore.ImageEntry e : workbench.images().list()) {
+                names.add(e.reference().toString());
+            }
+        } catch (CwbException e) {
+            // no store yet
+        }
+        return names;
+    }
+
+    private static Set<String> layers(Workbench workbench) {
+        Path dir = workbench.home().layers();
+        Set<String> names = new TreeSet<>();
+        if (!Files.isDirectory(dir)) {
+            return names;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            s.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).forEach(names::add);
+        } catch (IOException e) {
+            // an unreadable cache: nothing to compare
+        }
+        return names;
+    }
+
+    /** Every path under {@code work}, parents before children; symlinks are not followed. */
+    private static Set<Path> files(Path work) {
+        Set<Path> paths = new LinkedHashSet<>();
+        if (!Files.isDirectory(work)) {
+            return paths;
+        }
+        try (Stream<Path> s = Files.walk(work)) {
+            s.filter(p -> !p.equals(work)).sorted(Comparator.comparingInt(Path::getNameCount)).forEach(paths::add);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // a tree being changed under us: compare what was seen
+        }
+        return paths;
+    }
+}
