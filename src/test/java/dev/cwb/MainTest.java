@@ -50,7 +50,7 @@ class MainTest {
         assertTrue(ok.out().startsWith("No images yet"), ok.out());
         Run missing = cwb("", "inspect", "nosuch");
         assertEquals(3, missing.code());
-        assertEquals("error: no such image 'nosuch' — the store is empty: try 'load PATH' or build the samples with 'samples build'\n",
+        assertEquals("error: no such image 'nosuch' — the store is empty: 'pull nosuch' fetches it from a registry, 'load PATH' reads an archive, 'samples build' makes the samples\n",
                 missing.err());
         assertEquals("", missing.out());
     }
@@ -129,7 +129,7 @@ class MainTest {
             assertTrue(line.length() < 600, () -> line.length() + " characters: " + line.substring(0, 300) + "...");
         }
         assertTrue(lines.get(0).startsWith("error: no such image 'xxxx"), lines.get(0));
-        assertTrue(lines.get(0).contains("characters left out") && lines.get(0).endsWith("build the samples with 'samples build'"),
+        assertTrue(lines.get(0).contains("characters left out") && lines.get(0).endsWith("'samples build' makes the samples"),
                 lines.get(0));
         assertTrue(lines.get(1).startsWith("error: unknown command 'nosuchcommandxxx") && lines.get(1).contains("xxxend'"), lines.get(1));
     }

@@ -131,12 +131,39 @@ public final class Commands {
                 printError(workbench, word + " — " + guess + "type 'help' to list the commands");
                 return CwbException.USAGE;
             }
+            String habit = dockerHabit(ex);
+            if (habit != null) {
+                printError(workbench, habit);
+                return CwbException.USAGE;
+            }
             // "cwb inspect layers" -> "inspect layers": the words 'help' takes
             String name = ex.getCommandLine().getCommandSpec().qualifiedName(" ").replaceFirst("^cwb ?", "");
             String help = ex.getCommandLine() == cmd ? "type 'help' to list the commands" : "type 'help " + name + "' for its usage";
             printError(workbench, ex.getMessage() + " — " + help);
             return CwbException.USAGE;
         }
+    }
+
+    /**
+     * Habits a learner brings (docker's options, {@code history} for the typed commands), each explained in one line: what the workbench does
+     * instead. Null for any other mistake.
+     */
+    static String dockerHabit(CommandLine.ParameterException ex) {
+        if (ex instanceof CommandLine.MissingParameterException && ex.getCommandLine().getCommandName().equals("history")) {
+            return "history shows how an IMAGE was built: history busybox — the commands you typed are ':history' in the shell";
+        }
+        if (!(ex instanceof CommandLine.UnmatchedArgumentException u) || u.getUnmatched().isEmpty()) {
+            return null;
+        }
+        String option = u.getUnmatched().get(0);
+        String command = ex.getCommandLine().getCommandName();
+        return switch (option) {
+            case "-it", "-ti", "-i", "-t", "--interactive", "--tty" -> "'" + option + "' is docker's: " + command
+                    + " needs no option for it — a command started at the workbench's terminal gets that terminal (" + command
+                    + (command.equals("run") ? " busybox sh" : " sh") + ")";
+            case "--rm" -> "'--rm' is docker's: run always removes its container when the command ends — leave it out";
+            default -> null;
+        };
     }
 
     /** Runs one command line (already split into words) and returns its exit code. */

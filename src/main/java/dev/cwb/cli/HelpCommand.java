@@ -55,6 +55,9 @@ public final class HelpCommand extends WorkbenchCommand {
                 String[] desc = e.getValue().getCommandSpec().usageMessage().description();
                 printWrapped(e.getKey(), desc.length > 0 ? desc[0] : "");
             }
+            out().println(" On the host, in the shell:");
+            printWrapped("!CMD", "Run CMD on the host with /bin/sh, as your own user, in the lesson's directory (e.g. !ls -l, "
+                    + "!sha256sum FILE): its output and exit code count for the step's checks.");
         } else {
             target.usage(out(), spec.commandLine().getColorScheme());
         }

@@ -7,6 +7,7 @@ import dev.cwb.lesson.LessonWorkspace;
 import dev.cwb.lesson.ProgressStore;
 import dev.cwb.lesson.check.CheckVocabulary;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -25,6 +26,9 @@ public final class LessonsCommand extends WorkbenchCommand {
     @Option(names = "--dir", paramLabel = "DIR", description = "The lessons directory (default: $CWB_LESSONS, else lessons/ of the workbench).")
     Path dir;
 
+    @Mixin
+    JsonOption json;
+
     @Override
     protected int run() {
         return list(this);
@@ -36,8 +40,27 @@ public final class LessonsCommand extends WorkbenchCommand {
 
     static int list(WorkbenchCommand command) {
         Path dir = command instanceof LessonsCommand l ? l.dir : ((ListLessons) command).dir;
+        JsonOption json = command instanceof LessonsCommand l ? l.json : ((ListLessons) command).json;
         LessonLibrary library = library(dir);
         ProgressStore progress = ProgressStore.open(new LessonWorkspace(command.workbench).progressFile());
+        if (json.enabled()) {
+            List<java.util.Map<String, Object>> list = new java.util.ArrayList<>();
+            for (Lesson lesson : library.all()) {
+                java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+                ProgressStore.Entry entry = progress.get(lesson.number());
+                m.put("id", lesson.number());
+                m.put("title", lesson.title());
+                m.put("file", lesson.file().getFileName().toString());
+                m.put("needsRoot", lesson.needsRoot());
+                m.put("steps", lesson.stepCount());
+                m.put("progress", progress.mark(lesson).name().toLowerCase(java.util.Locale.ROOT));
+                m.put("step", entry.step() + 1);
+                m.put("stepsPassed", entry.passed().stream().map(i -> i + 1).toList());
+                list.add(m);
+            }
+            command.out().println(dev.cwb.image.Json.pretty(list));
+            return 0;
+        }
         command.out().println("Lessons in " + library.dir() + "  (✓ done, • started):");
         for (Lesson lesson : library.all()) {
             command.out().printf("  %s %2d  %-45s %d steps%s%n", progress.mark(lesson).symbol, lesson.number(), lesson.title(), lesson.stepCount(),
@@ -51,6 +74,9 @@ public final class LessonsCommand extends WorkbenchCommand {
     static final class ListLessons extends WorkbenchCommand {
         @Option(names = "--dir", paramLabel = "DIR", description = "The lessons directory.")
         Path dir;
+
+        @Mixin
+        JsonOption json;
 
         @Override
         protected int run() {

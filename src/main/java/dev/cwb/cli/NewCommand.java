@@ -17,7 +17,7 @@ import java.util.List;
 @Command(name = "new", description = "Start a container, step by step: a workspace and its first process (cwb-init).",
         footer = {"", "Then: overlay, unshare uts ipc mnt pid net, hostname NAME, mount proc, pivot_root, exec — "
                 + "or all at once: run IMAGE.", "Example: new box from busybox"})
-public final class NewCommand extends ContainerCommand {
+public final class NewCommand extends SessionCommand {
     @Parameters(arity = "1..3", paramLabel = "NAME from IMAGE", description = "A name for the container, the word 'from', and the image. NAME may be left out.")
     List<String> words;
 

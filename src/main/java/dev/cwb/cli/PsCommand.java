@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 
 /** {@code ps}: the containers of this session, and those other workbenches on this machine have. */
 @Command(name = "ps", description = "List containers: this session's, and other live workbenches' (from their state files).")
-public final class PsCommand extends ContainerCommand {
+public final class PsCommand extends SessionCommand {
     @Override
     protected int run() {
         Table t = new Table("name", "image", "processes", "namespaces", "root", "owner");
@@ -27,7 +27,9 @@ public final class PsCommand extends ContainerCommand {
             return 0;
         }
         out().println(t.render(workbench.unicode(), 0, workbench.terminalWidth()));
-        out().println("* = the one the step commands act on (choose another with -c NAME).");
+        if (containers().all().stream().anyMatch(c -> c.name().equals(me))) {
+            out().println("* = the one the step commands act on (choose another with -c NAME).");
+        }
         return 0;
     }
 }

@@ -19,7 +19,7 @@ import java.util.Locale;
 @Command(name = "run", description = "Run a command in a new container with runc's defaults: all namespaces, a cgroup, overlay, /proc /dev /sys, pivot_root.",
         footer = {"", "The command is PID 1. The container is removed when it exits. --trace prints every system call.",
                 "Example: run busybox    run --memory 64M --pids 20 busybox sh    run --trace hello"})
-public final class RunCommand extends ContainerCommand implements TakesACommand {
+public final class RunCommand extends SessionCommand implements TakesACommand {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "The image.")
     String image;
 

@@ -11,11 +11,11 @@ import java.util.List;
 
 /** {@code trace}: the session's system calls, in strace's format. */
 @Command(name = "trace", description = "Show every system call the session's containers made (strace -f format); --save FILE writes them.")
-public final class TraceCommand extends ContainerCommand {
-    @Option(names = "--save", paramLabel = "FILE", description = "Write the trace to FILE instead.")
+public final class TraceCommand extends SessionCommand {
+    @Option(names = "--save", paramLabel = "FILE", description = "Write the trace to FILE instead: every call, the lines 'trace' alone prints.")
     Path save;
 
-    @Option(names = {"-n", "--last"}, paramLabel = "N", description = "Only the last N calls.")
+    @Option(names = {"-n", "--last"}, paramLabel = "N", description = "Only the last N calls (not with --save, which writes all).")
     int last;
 
     @Option(names = {"-T", "--times"}, description = "Show how long each call took, in seconds: <0.000003 call> for a call "

@@ -149,9 +149,10 @@ public final class ImageStore {
                 return match;
             }
         }
+        String pull = Reference.isValid(text) ? "'pull " + text + "' fetches it from a registry" : "'pull NAME' fetches an image from a registry";
         throw CwbException.notFound("no such image '" + text + "'",
-                entries.isEmpty() ? "the store is empty: try 'load PATH' or build the samples with 'samples build'"
-                        : "run 'images' to see what the store holds, or 'load PATH' to add an image");
+                entries.isEmpty() ? "the store is empty: " + pull + ", 'load PATH' reads an archive, 'samples build' makes the samples"
+                        : "'images' lists the store; " + pull + " ('load PATH' reads an archive)");
     }
 
     /** Reads and verifies the manifest (choosing this machine's platform from an index) and the config. */
