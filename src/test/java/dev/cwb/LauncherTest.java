@@ -1,0 +1,75 @@
+package dev.cwb;
+
+import dev.cwb.testing.Requirements;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The launcher {@code ./cwb} in a pseudo-terminal (util-linux's {@code script}), on a checkout of its own with
+ * a stand-in JDK whose {@code java} only records that it ran and makes the archive a dump would make: what
+ * the learner sees while the class-data archive is prepared, without the seconds the real one takes.
+ */
+class LauncherTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void theFirstStartSaysItIsPreparingTheArchiveAndLaterStartsDoNot() throws Exception {
+        Requirements.requireLinux();
+        Path script = Requirements.requireCommand("script", "bsdutils");
+        Path checkout = Files.createDirectories(tmp.resolve("checkout/target"));
+        String repo = System.getenv("CWB_TEST_REPO");
+        Files.copy((repo != null ? Path.of(repo) : Path.of("")).toAbsolutePath().resolve("cwb"), checkout.resolveSibling("cwb"),
+                java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        Files.writeString(checkout.resolve("cwb.jar"), "not a real jar: the stand-in java never opens it");
+        Path jdk = Files.createDirectories(tmp.resolve("jdk/bin"));
+        Files.writeString(jdk.resolveSibling("release"), "JAVA_VERSION=\"17.0.99\"\n");
+        Path java = Files.writeString(jdk.resolve("java"), """
+                #!/bin/sh
+                echo "$*" >> "$(dirname "$0")/../calls"
+                for a; do
+                    case $a in -XX:SharedArchiveFile=*) dump=${a#-XX:SharedArchiveFile=} ;; -Xshare:dump) dumping=1 ;; esac
+                done
+                [ -n "$dumping" ] && : > "$dump"
+                [ "$*" = "${*%--version}" ] || echo "stand-in java"
+                exit 0
+                """);
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        String first = start(script, checkout.resolveSibling("cwb"), jdk.getParent());
+        assertTrue(first.contains("preparing faster starts (once for this build): class-data archive " + checkout.resolve("cwb-jdk17.0.99.jsa")),
+                "the first start says what it is doing:\n" + first);
+        assertTrue(first.contains("stand-in java"), first);
+        assertTrue(Files.exists(checkout.resolve("cwb-jdk17.0.99.jsa")));
+        String second = start(script, checkout.resolveSibling("cwb"), jdk.getParent());
+        assertFalse(second.contains("preparing"), "the archive is there: no message, no training:\n" + second);
+        assertTrue(second.contains("stand-in java"), second);
+    }
+
+    private String start(Path script, Path cwb, Path jdk) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(script.toString(), "-qec", cwb + " --version", "/dev/null").redirectErrorStream(true);
+        Map<String, String> env = builder.environment();
+        env.put("JAVA_HOME", jdk.toString());
+        env.put("CWB_HOME", tmp.resolve("home").toString());
+        env.put("HOME", tmp.resolve("user").toString());
+        env.put("CWB_NO_SAMPLES", "1");
+        builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Process p = builder.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        return out.replace("\r", "");
+    }
+}
