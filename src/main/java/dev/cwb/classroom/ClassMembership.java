@@ -9,8 +9,6 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 
 /**
@@ -55,12 +53,7 @@ public record ClassMembership(@JsonProperty("url") String url, @JsonProperty("co
     public void save(Path home) {
         Path f = file(home);
         try {
-            Files.createDirectories(f.getParent());
-            Path tmp = f.resolveSibling("joined.json.tmp");
-            Files.deleteIfExists(tmp);
-            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.write(tmp, Json.MAPPER.writeValueAsBytes(this));
-            Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            PrivateFile.write(f, Json.MAPPER.writeValueAsBytes(this));
         } catch (IOException e) {
             throw new CwbException(CwbException.IO, "cannot save the class membership to " + f + ": " + e.getMessage(), null);
         }

@@ -5,11 +5,8 @@ import dev.cwb.CwbException;
 import dev.cwb.image.Json;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -134,16 +131,7 @@ public final class ClassRoom {
             return;
         }
         try {
-            Files.createDirectories(file.getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.deleteIfExists(tmp);
-            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.write(tmp, Json.MAPPER.writeValueAsBytes(new Saved(code, key, students)));
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            PrivateFile.write(file, Json.MAPPER.writeValueAsBytes(new Saved(code, key, students)));
             dirty = false;
         } catch (IOException e) {
             throw new CwbException(CwbException.IO, "cannot save the class to " + file + ": " + e.getMessage(),
