@@ -4,13 +4,18 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * Which workbench process made which cgroup. A cgroup file system holds only the kernel's own files, so
  * the record lives beside the session's other state: {@code DIR/NAME.owner} holds the creator's pid and its
- * start time (the start time tells a reused pid from the original process). {@link CgroupJanitor} uses it
- * to recognise groups a killed session left behind.
+ * start time (the start time tells a reused pid from the original process), then the inode number of each
+ * directory of the group (a group removed by hand and made again under the same name by another workbench
+ * home has new inodes). {@link CgroupJanitor} uses it to recognise groups a killed session of <em>this</em>
+ * home left behind: cgroups are one per machine, shared by every {@code $CWB_HOME} and user on it.
  */
 public final class CgroupOwners {
     private final Path dir;
@@ -28,8 +33,32 @@ public final class CgroupOwners {
         return dir;
     }
 
-    /** The process that made a group: pid and start time in milliseconds since the epoch. */
-    public record Owner(long pid, long startMillis) {
+    /**
+     * The process that made a group: pid and start time in milliseconds since the epoch, and the inode of
+     * each directory it made for the group (empty in a record written before inodes were kept).
+     */
+    public record Owner(long pid, long startMillis, Map<Path, Long> inodes) {
+        public Owner {
+            inodes = Map.copyOf(inodes);
+        }
+
+        /**
+         * True when {@code dirs} are the very directories this owner made: each one's inode is the one
+         * recorded. A record without inodes (an older build's) matches by name alone.
+         */
+        public boolean made(List<Path> dirs) {
+            if (inodes.isEmpty()) {
+                return true;
+            }
+            for (Path d : dirs) {
+                Long recorded = inodes.get(d);
+                if (Files.isDirectory(d) && (recorded == null || !recorded.equals(inode(d)))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         /** True when that very process still runs (same pid and same start time). */
         public boolean alive() {
             return ProcessHandle.of(pid).flatMap(p -> p.info().startInstant())
@@ -49,16 +78,24 @@ public final class CgroupOwners {
 
         static Owner current() {
             ProcessHandle self = ProcessHandle.current();
-            return new Owner(self.pid(), self.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L));
+            return new Owner(self.pid(), self.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L), Map.of());
         }
     }
 
-    void claim(String name) {
+    /** Records this process as the maker of group {@code name}, whose directories {@code dirs} it has just made. */
+    void claim(String name, List<Path> dirs) {
         try {
             Files.createDirectories(dir);
             Owner me = Owner.current();
+            StringBuilder record = new StringBuilder(me.pid() + " " + me.startMillis() + "\n");
+            for (Path d : dirs) {
+                Long ino = inode(d);
+                if (ino != null) {
+                    record.append(ino).append(' ').append(d).append('\n');
+                }
+            }
             Path tmp = Files.createTempFile(dir, ".owner-", ".tmp");
-            Files.writeString(tmp, me.pid() + " " + me.startMillis() + "\n", StandardCharsets.US_ASCII);
+            Files.writeString(tmp, record, StandardCharsets.US_ASCII);
             Files.move(tmp, file(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
@@ -77,10 +114,25 @@ public final class CgroupOwners {
 
     public Optional<Owner> owner(String name) {
         try {
-            String[] f = Files.readString(file(name), StandardCharsets.US_ASCII).trim().split("\\s+");
-            return Optional.of(new Owner(Long.parseLong(f[0]), Long.parseLong(f[1])));
+            List<String> lines = Files.readAllLines(file(name), StandardCharsets.US_ASCII);
+            String[] f = lines.get(0).trim().split("\\s+");
+            Map<Path, Long> inodes = new HashMap<>();
+            for (String line : lines.subList(1, lines.size())) {
+                int space = line.indexOf(' ');
+                inodes.put(Path.of(line.substring(space + 1)), Long.parseLong(line.substring(0, space)));
+            }
+            return Optional.of(new Owner(Long.parseLong(f[0]), Long.parseLong(f[1]), inodes));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
+        }
+    }
+
+    /** The directory's inode number, or null when it is gone. */
+    static Long inode(Path d) {
+        try {
+            return ((Number) Files.getAttribute(d, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS)).longValue();
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
         }
     }
 

@@ -125,7 +125,7 @@ public final class LegacyCgroup implements Cgroup {
             throw CgroupErrors.of(f, CgroupMode.LEGACY);
         }
         if (owners != null) {
-            owners.claim(name);
+            owners.claim(name, directories());
         }
     }
 

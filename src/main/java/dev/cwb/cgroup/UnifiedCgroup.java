@@ -83,7 +83,7 @@ public final class UnifiedCgroup implements Cgroup {
             throw CgroupErrors.of(f, CgroupMode.UNIFIED);
         }
         if (owners != null) {
-            owners.claim(name);
+            owners.claim(name, List.of(dir));
         }
     }
 

@@ -67,6 +67,10 @@ public final class CleanupCommand extends WorkbenchCommand {
         }
         CgroupJanitor janitor = new CgroupJanitor(containers.cgroups().host(), CgroupOwners.in(workbench.home()));
         for (CgroupJanitor.Leftover l : janitor.find()) {
+            if (!l.ours()) {
+                out().println("Left alone: cgroup " + l.name() + " (" + l.reason() + ")");
+                continue;
+            }
             n++;
             out().println((dryRun ? "Would remove" : "Removed") + " cgroup " + l.name() + " (" + l.reason() + ")");
             if (!dryRun) {

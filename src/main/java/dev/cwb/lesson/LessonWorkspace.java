@@ -134,7 +134,7 @@ public final class LessonWorkspace {
         try {
             CgroupJanitor janitor = new CgroupJanitor(containers.cgroups().host(), CgroupOwners.in(workbench.home()));
             for (CgroupJanitor.Leftover left : janitor.find()) {
-                if (left.name().equals(group)) {
+                if (left.name().equals(group) && left.ours()) {
                     janitor.remove(left, containers.cgroups().trace());
                     report.add("removed cgroup cwb/" + group + " (" + left.reason() + ")");
                 }
