@@ -1,15 +1,13 @@
 package dev.cwb.container;
 
-import dev.cwb.kernel.Kernel;
+import dev.cwb.kernel.FileNames;
+import dev.cwb.kernel.RawDirectory;
 import dev.cwb.kernel.SyscallException;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -41,58 +39,60 @@ public final class UpperChanges {
     private UpperChanges() {
     }
 
-    /** The changes in {@code upper}, compared with {@code lowers}, sorted by path. */
+    /**
+     * The changes in {@code upper}, compared with {@code lowers}, sorted by path. Names are read as the
+     * kernel's bytes (getdents64) and held as {@link FileNames} strings, so a name that is not UTF-8 is
+     * shown and found by its own bytes, never as U+FFFD.
+     */
     public static List<Change> of(Path upper, List<Path> lowers) throws IOException {
         List<Change> changes = new ArrayList<>();
-        if (!Files.isDirectory(upper)) {
+        if (!Files.isDirectory(upper, LinkOption.NOFOLLOW_LINKS)) {
             return changes;
         }
-        Files.walkFileTree(upper, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                if (!dir.equals(upper)) {
-                    add(dir, attrs);
-                }
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                add(file, attrs);
-                return FileVisitResult.CONTINUE;
-            }
-
-            private void add(Path p, BasicFileAttributes attrs) {
-                String rel = upper.relativize(p).toString();
-                boolean inLayer = lowers.stream().anyMatch(l -> Files.exists(l.resolve(rel), LinkOption.NOFOLLOW_LINKS));
-                boolean whiteout = attrs.isOther() && isWhiteout(p);
-                boolean opaque = attrs.isDirectory() && "y".equals(xattr(p, "trusted.overlay.opaque"));
-                if (attrs.isDirectory() && inLayer && !opaque) {
-                    return; // a directory copied up only to hold changed entries: the entries say what changed
-                }
-                Kind kind = whiteout ? Kind.DELETED : inLayer ? Kind.COPIED_UP : Kind.ADDED;
-                changes.add(new Change("/" + rel, kind, attrs.isDirectory(), attrs.size(), opaque));
-            }
-        });
+        List<byte[]> lowerPaths = lowers.stream().map(l -> FileNames.encode(l.toString())).toList();
+        try (RawDirectory root = RawDirectory.open(FileNames.encode(upper.toString()))) {
+            walk(root, new byte[0], lowerPaths, changes);
+        } catch (SyscallException e) {
+            throw new IOException("cannot read the upper directory " + upper + ": " + e.getMessage(), e);
+        }
         changes.sort(java.util.Comparator.comparing(Change::path));
         return changes;
     }
 
-    /** overlayfs's whiteout: a character device with device number 0/0. */
-    private static boolean isWhiteout(Path p) {
-        try {
-            Object rdev = Files.getAttribute(p, "unix:rdev", LinkOption.NOFOLLOW_LINKS);
-            return rdev instanceof Long l && l == 0L;
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            return false;
+    private static void walk(RawDirectory dir, byte[] rel, List<byte[]> lowers, List<Change> changes) throws SyscallException {
+        for (byte[] name : dir.names()) {
+            byte[] path = RawDirectory.join(rel, name);
+            RawDirectory.Stat st = dir.stat(name);
+            boolean inLayer = false;
+            for (byte[] lower : lowers) {
+                if (RawDirectory.statOrNull(RawDirectory.join(lower, path)) != null) {
+                    inLayer = true;
+                    break;
+                }
+            }
+            boolean opaque = st.isDirectory() && isOpaque(dir.xattrs(name));
+            // a directory copied up only to hold changed entries: the entries say what changed
+            boolean silent = st.isDirectory() && inLayer && !opaque;
+            if (!silent) {
+                Kind kind = st.isWhiteout() ? Kind.DELETED : inLayer ? Kind.COPIED_UP : Kind.ADDED;
+                changes.add(new Change("/" + FileNames.decode(path), kind, st.isDirectory(), st.size(), opaque));
+            }
+            if (st.isDirectory()) {
+                try (RawDirectory sub = dir.openDirectory(name)) {
+                    walk(sub, path, lowers, changes);
+                }
+            }
         }
     }
 
-    private static String xattr(Path p, String name) {
-        try {
-            return Kernel.lgetxattrString(p, name);
-        } catch (SyscallException e) {
-            return null;
+    /** overlayfs's opaque mark: {@code trusted.overlay.opaque=y}, or {@code user.overlay.opaque=y} when mounted with userxattr. */
+    private static boolean isOpaque(java.util.Map<String, byte[]> xattrs) {
+        for (String attr : new String[] {"trusted.overlay.opaque", "user.overlay.opaque"}) {
+            byte[] v = xattrs.get(attr);
+            if (v != null && v.length >= 1 && v[0] == 'y') {
+                return true;
+            }
         }
+        return false;
     }
 }

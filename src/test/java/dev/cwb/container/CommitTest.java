@@ -130,6 +130,19 @@ class CommitTest {
         assertTrue(indexOf(raw, xattr) >= 0, "the xattr's bytes changed on their way into the tar");
     }
 
+    /**
+     * {@code changes} reads the same upper directory: a whiteout as D, a replaced directory as opaque, and a
+     * name that is not UTF-8 by its own bytes ({@code ls -b}'s spelling), not as U+FFFD.
+     */
+    @Test
+    void changesListsEachKindAndANameByItsBytes() {
+        String out = cwb.ok("changes", "-c", box).out();
+        assertTrue(out.contains("D  /etc/hostname\n"), out);
+        assertTrue(out.contains("/home/  (opaque: hides the whole directory below)"), out);
+        assertTrue(out.contains("A  /tmp/caf\\xe9  "), out);
+        assertFalse(out.contains("\ufffd"), out);
+    }
+
     private static int indexOf(byte[] hay, byte[] needle) {
         outer:
         for (int i = 0; i + needle.length <= hay.length; i++) {
