@@ -61,7 +61,8 @@ public final class ContainerCommit {
         List<String> excluded = mountPointsMadeForMounts(c);
         String created = Instant.ofEpochSecond(epoch != null ? epoch : Instant.now().getEpochSecond()).toString();
         try (StoreTransaction tx = store.begin()) {
-            LayerBlob.Made layer = LayerBlob.stage(tx, upper, new LayerDiffer.Options(Set.copyOf(excluded), c.lowers(), epoch),
+            LayerBlob.Made layer = LayerBlob.stage(tx, upper, LayerDiffer.Options.forThisUser(Set.copyOf(excluded), c.lowers(), epoch,
+                    dev.cwb.WorkbenchHome.isRoot()),
                     "the changes of container " + c.name());
             List<Descriptor> layers = new ArrayList<>(base.layers());
             layers.add(layer.blob());

@@ -199,13 +199,7 @@ public record Dockerfile(String file, char escape, String syntax, List<Instructi
             String word = t.substring(0, sp);
             String keyword = word.toUpperCase(java.util.Locale.ROOT);
             if (!KEYWORDS.contains(keyword)) {
-                String close = null;
-                for (String k : KEYWORDS) {
-                    if (dev.cwb.cli.EditDistance.between(keyword, k) <= 2 && (close == null
-                            || dev.cwb.cli.EditDistance.between(keyword, k) < dev.cwb.cli.EditDistance.between(keyword, close))) {
-                        close = k;
-                    }
-                }
+                String close = nearKeyword(keyword);
                 throw dev.cwb.CwbException.badInput(file + ":" + line + ": unknown instruction: " + dev.cwb.view.Printable.of(word),
                         close != null ? "did you mean " + close + "?" : "see the Dockerfile reference for the instructions");
             }
@@ -230,6 +224,30 @@ public record Dockerfile(String file, char escape, String syntax, List<Instructi
                 exec = JsonArray.parse(rest);
             }
             return new Instruction(keyword, line, endLine, flags, rest, exec, List.of(), original);
+        }
+
+        /** A keyword the typed word is one slip away from: a letter too many, too few, or wrong (RUNN, COPPY, CMDS). */
+        private static String nearKeyword(String word) {
+            for (String k : KEYWORDS) {
+                if (oneSlip(word, k)) {
+                    return k;
+                }
+            }
+            return null;
+        }
+
+        private static boolean oneSlip(String a, String b) {
+            if (Math.abs(a.length() - b.length()) > 1 || a.equals(b)) {
+                return false;
+            }
+            int i = 0;
+            while (i < a.length() && i < b.length() && a.charAt(i) == b.charAt(i)) {
+                i++;
+            }
+            if (a.length() == b.length()) {
+                return a.substring(i + 1).equals(b.substring(i + 1));
+            }
+            return a.length() > b.length() ? a.substring(i + 1).equals(b.substring(i)) : a.substring(i).equals(b.substring(i + 1));
         }
 
         private static String stripTrailing(String s) {

@@ -36,8 +36,31 @@ public final class LayerDiffer {
     public static final byte[] WHITEOUT_PREFIX = ".wh.".getBytes(StandardCharsets.US_ASCII);
     public static final byte[] OPAQUE_MARKER = ".wh..wh..opq".getBytes(StandardCharsets.US_ASCII);
 
-    /** How to write: mount points to leave out (paths relative to the root), the lower layers to compare with, the clamp. */
-    public record Options(Set<String> excluded, List<Path> lowers, Long clampTime) {
+    /**
+     * How to write: mount points to leave out (paths relative to the root), the lower layers to compare with,
+     * the clamp, and for a build without root the one id a user namespace maps ({@code hostId}, this user's):
+     * its files are root's inside, so the layer says 0:0, as the container saw them.
+     */
+    public record Options(Set<String> excluded, List<Path> lowers, Long clampTime, Integer hostUid, Integer hostGid) {
+        public Options(Set<String> excluded, List<Path> lowers, Long clampTime) {
+            this(excluded, lowers, clampTime, null, null);
+        }
+
+        /** The options for this process: without root, its own uid and gid are 0 in the layer. */
+        public static Options forThisUser(Set<String> excluded, List<Path> lowers, Long clampTime, boolean asRoot) {
+            if (asRoot || !dev.cwb.kernel.Kernel.available()) {
+                return new Options(excluded, lowers, clampTime);
+            }
+            return new Options(excluded, lowers, clampTime, dev.cwb.kernel.Kernel.geteuid(), dev.cwb.kernel.Kernel.getegid());
+        }
+
+        int uid(int host) {
+            return hostUid != null && host == hostUid ? 0 : host;
+        }
+
+        int gid(int host) {
+            return hostGid != null && host == hostGid ? 0 : host;
+        }
     }
 
     /** What the layer holds: entries written, files added / modified / deleted (compared with the lowers), tar bytes. */
@@ -87,7 +110,7 @@ public final class LayerDiffer {
             long mtime = options.clampTime() == null ? st.mtimeSeconds() : Math.min(st.mtimeSeconds(), options.clampTime());
             if (st.isWhiteout()) {
                 byte[] wh = RawDirectory.join(prefix, concat(WHITEOUT_PREFIX, name));
-                tar.file(wh, new TarWriter.Meta(0600, st.uid(), st.gid(), mtime, null), 0, InputStream.nullInputStream());
+                tar.file(wh, new TarWriter.Meta(0600, options.uid(st.uid()), options.gid(st.gid()), mtime, null), 0, InputStream.nullInputStream());
                 entries++;
                 deleted++;
                 continue;
@@ -95,14 +118,15 @@ public final class LayerDiffer {
             Map<String, byte[]> xattrs = dir.xattrs(name);
             boolean opaque = isYes(xattrs.remove("trusted.overlay.opaque")) | isYes(xattrs.remove("user.overlay.opaque"));
             xattrs.keySet().removeIf(k -> k.startsWith("trusted.overlay.") || k.startsWith("user.overlay."));
-            TarWriter.Meta meta = new TarWriter.Meta(st.mode(), st.uid(), st.gid(), mtime, xattrs.isEmpty() ? null : new TreeMap<>(xattrs));
+            TarWriter.Meta meta = new TarWriter.Meta(st.mode(), options.uid(st.uid()), options.gid(st.gid()), mtime,
+                    xattrs.isEmpty() ? null : new TreeMap<>(xattrs));
             boolean inLower = inLower(rel);
             entries++;
             switch (st.type()) {
                 case RawDirectory.S_IFDIR -> {
                     tar.directory(rel, meta);
                     if (opaque) {
-                        tar.file(RawDirectory.join(rel, OPAQUE_MARKER), new TarWriter.Meta(st.mode() & 0777, st.uid(), st.gid(), mtime, null),
+                        tar.file(RawDirectory.join(rel, OPAQUE_MARKER), new TarWriter.Meta(st.mode() & 0777, meta.uid(), meta.gid(), mtime, null),
                                 0, InputStream.nullInputStream());
                         entries++;
                         opaques++;

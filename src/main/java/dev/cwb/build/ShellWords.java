@@ -39,22 +39,17 @@ public final class ShellWords {
         return w.isEmpty() ? "" : w.get(0);
     }
 
+    /**
+     * The words, built as BuildKit's {@code wordsStruct} builds them: unquoted characters (literal or from a
+     * variable's value) end a word at whitespace, so {@code $VAR} of "x y" is two words — splitting comes
+     * after substitution; quoted and escaped characters never do; an empty word is dropped.
+     */
     private List<String> all(boolean split) {
         List<String> words = new ArrayList<>();
         StringBuilder word = new StringBuilder();
-        boolean inWord = false;
+        boolean[] inWord = {false};
         while (pos < text.length()) {
             char c = text.charAt(pos);
-            if (split && Character.isWhitespace(c)) {
-                if (inWord) {
-                    words.add(word.toString());
-                    word.setLength(0);
-                    inWord = false;
-                }
-                pos++;
-                continue;
-            }
-            inWord = true;
             if (c == '\'') {
                 pos++;
                 int end = text.indexOf('\'', pos);
@@ -62,26 +57,44 @@ public final class ShellWords {
                     throw new IllegalArgumentException("unexpected end of statement while looking for matching single-quote");
                 }
                 word.append(text, pos, end);
+                inWord[0] = true;
                 pos = end + 1;
             } else if (c == '"') {
                 pos++;
                 doubleQuoted(word);
+                inWord[0] = true;
             } else if (c == escape) {
                 pos++;
                 if (pos < text.length()) {
                     word.append(text.charAt(pos++));
+                    inWord[0] = true;
                 }
             } else if (c == '$') {
-                word.append(variable());
+                for (char v : variable().toCharArray()) {
+                    unquoted(v, split, word, words, inWord);
+                }
             } else {
-                word.append(c);
+                unquoted(c, split, word, words, inWord);
                 pos++;
             }
         }
-        if (inWord) {
+        if (word.length() > 0 || (!split && inWord[0])) {
             words.add(word.toString());
         }
         return words;
+    }
+
+    private static void unquoted(char c, boolean split, StringBuilder word, List<String> words, boolean[] inWord) {
+        if (split && Character.isWhitespace(c)) {
+            if (inWord[0]) {
+                words.add(word.toString());
+                word.setLength(0);
+                inWord[0] = false;
+            }
+            return;
+        }
+        word.append(c);
+        inWord[0] = true;
     }
 
     private void doubleQuoted(StringBuilder word) {

@@ -127,7 +127,7 @@ public final class StageConfig {
                     setEnv(p[0], p[1]);
                     by.append(' ').append(p[0]).append('=').append(p[1]);
                 }
-                return by + " # buildkit";
+                return by.toString();
             }
             case "LABEL" -> {
                 StringBuilder by = new StringBuilder("LABEL");
@@ -135,7 +135,7 @@ public final class StageConfig {
                     labels.put(p[0], p[1]);
                     by.append(' ').append(p[0]).append('=').append(p[1]);
                 }
-                return by + " # buildkit";
+                return by.toString();
             }
             case "MAINTAINER" -> {
                 author = ShellWords.word(ins.args(), escape, vars);
@@ -306,12 +306,9 @@ public final class StageConfig {
                 throw CwbException.badInput(ins.keyword() + ": '" + w + "' is not KEY=VALUE", "write " + ins.keyword() + " key=value");
             }
             String key = ShellWords.word(w.substring(0, eq), escape, vars);
-            // ENV a=1 b=$a: each value sees the pairs before it on the same line (Docker)
-            Map<String, String> before = new LinkedHashMap<>();
-            for (String[] p : result) {
-                before.put(p[0], p[1]);
-            }
-            String value = ShellWords.word(w.substring(eq + 1), escape, n -> before.containsKey(n) ? before.get(n) : vars.apply(n));
+            // ENV a=1 b=$a: every value is substituted with the variables as they were before this line, so b
+            // gets the old a (the Dockerfile reference's "ENV abc=bye def=$abc" example)
+            String value = ShellWords.word(w.substring(eq + 1), escape, vars);
             result.add(new String[] {key, value});
         }
         return result;

@@ -30,6 +30,8 @@ public final class Commands {
             SaveCommand.class,
             RmiCommand.class,
             TagCommand.class,
+            BuildCommand.class,
+            BuilderCommand.class,
             UnpackCommand.class,
             DiffCommand.class,
             CatCommand.class,

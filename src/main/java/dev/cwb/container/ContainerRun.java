@@ -42,8 +42,22 @@ public final class ContainerRun {
     static final int NAMESPACES = CloneFlags.CLONE_NEWNS | CloneFlags.CLONE_NEWUTS | CloneFlags.CLONE_NEWIPC
             | CloneFlags.CLONE_NEWNET | CloneFlags.CLONE_NEWPID;
 
+    /**
+     * Called after PID 1 has ended and before the container is removed (not after Ctrl-C): {@code build}
+     * makes its layer of the upper directory here, while the workspace still exists.
+     */
+    @FunctionalInterface
+    public interface AfterExit {
+        void ended(Container c, WaitStatus status, boolean oomKilled);
+    }
+
     public static Result run(Containers containers, Image image, List<LayerCache.Unpacked> layers, Options o, ProcessSpec spec, Stdio stdio,
                              Container.Tracer tracer) throws SyscallException, InterruptedException {
+        return run(containers, image, layers, o, spec, stdio, tracer, null);
+    }
+
+    public static Result run(Containers containers, Image image, List<LayerCache.Unpacked> layers, Options o, ProcessSpec spec, Stdio stdio,
+                             Container.Tracer tracer, AfterExit afterExit) throws SyscallException, InterruptedException {
         long start = System.nanoTime();
         String name = o.name() != null ? Containers.checkName(o.name()) : containers.freeName(image);
         Container c;
@@ -85,6 +99,9 @@ public final class ContainerRun {
                 dev.cwb.cgroup.OomKills kills = c.cgroup().oomKills(); // a new group: any kill is this command's
                 oom = kills.roseSince(dev.cwb.cgroup.OomKills.counted(0));
                 oomUnknown = kills.unknown();
+            }
+            if (afterExit != null && !cancelled) {
+                afterExit.ended(c, status, oom);
             }
         } finally {
             if (ctrlC[0] != null) {

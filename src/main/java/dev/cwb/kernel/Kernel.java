@@ -33,6 +33,10 @@ public final class Kernel {
         return available() ? LibC.geteuid() : -1;
     }
 
+    public static int getegid() {
+        return available() ? LibC.getegid() : -1;
+    }
+
     /** TIOCGWINSZ (asm-generic/ioctls.h; the same on x86_64 and arm64). */
     private static final long TIOCGWINSZ = 0x5413;
 

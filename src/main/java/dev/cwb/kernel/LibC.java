@@ -63,6 +63,9 @@ final class LibC {
     /** geteuid(2). */
     static native int geteuid();
 
+    /** getegid(2). */
+    static native int getegid();
+
     /** gethostname(2) (read-only; glibc answers it with uname(2)). */
     static native int gethostname(byte[] name, long len);
 

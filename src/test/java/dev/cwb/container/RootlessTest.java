@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code user.overlay.opaque}, mounted with {@code userxattr}), and runs a container in a user namespace:
  * root inside, the student outside (so the 0700 workspace, the student's own, is all the overlay and
  * pivot_root need); the image's deleted files stay deleted; a cgroup limit, which needs
- * root here, is refused with the reason. Needs root only to become nobody (setpriv).
+ * root here, is refused with the reason; {@code build --rootless} runs its RUN steps the same way, and its
+ * layers say 0:0 for the student's files. Needs root only to become nobody (setpriv).
  */
 class RootlessTest {
     @TempDir
@@ -53,8 +54,12 @@ class RootlessTest {
         }
         Path script = world.resolve("steps.cwb");
         Path recipes = Path.of("sample-images").toAbsolutePath();
+        Path ctx = Files.createDirectories(world.resolve("ctx"));
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nCOPY f.txt /f.txt\nRUN echo ran > /ran\n");
+        Files.writeString(ctx.resolve("f.txt"), "f\n");
         Files.writeString(script, String.join("\n",
                 "samples build --recipes " + recipes,
+                "build --rootless -t rl-built " + ctx,
                 "run --name rl-run layers-demo sh -c 'id -u; cat /proc/self/uid_map; ls /var/lib/apt/lists | wc -l; ls /app/config'",
                 "run --memory 16M busybox true",
                 ""));
@@ -72,6 +77,18 @@ class RootlessTest {
         assertEquals("0", lines.get(at + 2).trim(), "the layer that deleted the apt lists keeps them deleted:\n" + out);
         assertEquals("message", lines.get(at + 3).trim(), "the opaque directory hides v1's files:\n" + out);
         assertTrue(out.contains("exited 0"), out);
+        // build without root: the RUN is a container in a user namespace, and the student's files are root's in the layers
+        assertTrue(out.contains("Built rl-built:latest"), out);
+        dev.cwb.image.ImageStore store = dev.cwb.image.ImageStore.open(world.resolve("home/images"));
+        dev.cwb.image.Image built = store.image("rl-built");
+        for (dev.cwb.image.Descriptor layer : built.layers().subList(built.layers().size() - 2, built.layers().size())) {
+            try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(store.blobPath(layer.digest())));
+                 var tar = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(in)) {
+                for (var e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+                    assertEquals("0:0", e.getLongUserId() + ":" + e.getLongGroupId(), e.getName() + " in a rootless build's layer");
+                }
+            }
+        }
         assertTrue(out.contains("cannot create cgroup") || out.contains("cgroup"), "the limit is refused, with why:\n" + out);
         assertFalse(Files.exists(world.resolve("home/run/containers/rl-run")), "the container was removed");
         assertFalse(out.contains("warning:"), "nothing to warn about in a home of the student's own:\n" + out);
