@@ -1,7 +1,7 @@
 package dev.cwb.build;
 
-import dev.cwb.kernel.RawDirectory;
-import dev.cwb.kernel.SyscallException;
+import dev.cwb.kernel.DirFd;
+import dev.cwb.kernel.FileNames;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -68,7 +68,6 @@ public final class LayerDiffer {
     }
 
     private final Options options;
-    private final List<byte[]> lowerPaths = new ArrayList<>();
     private final Map<Long, Map<Long, byte[]>> linked = new HashMap<>(); // dev -> ino -> first name written
     private TarWriter tar;
     private int entries;
@@ -79,37 +78,54 @@ public final class LayerDiffer {
 
     private LayerDiffer(Options options) {
         this.options = options;
-        for (Path lower : options.lowers()) {
-            lowerPaths.add(lower.toString().getBytes(StandardCharsets.UTF_8));
-        }
     }
 
     /** Writes the layer tar of {@code upper} to {@code out} (not closed); returns what it holds. */
     public static Stats write(Path upper, Options options, OutputStream out) throws IOException {
         LayerDiffer d = new LayerDiffer(options);
         d.tar = new TarWriter(out);
-        try (RawDirectory root = RawDirectory.open(upper)) {
-            d.walk(root, new byte[0]);
+        List<DirFd> lowers = new ArrayList<>();
+        try (DirFd root = DirFd.open(upper)) {
+            for (Path lower : options.lowers()) {
+                lowers.add(DirFd.open(lower));
+            }
+            d.walk(root, new byte[0], lowers);
+        } finally {
+            lowers.forEach(DirFd::close);
         }
         d.tar.finish();
         return new Stats(d.entries, d.added, d.modified, d.deleted, d.opaques, d.tar.written());
     }
 
-    private void walk(RawDirectory dir, byte[] prefix) throws IOException {
-        List<byte[]> names = dir.names();
-        names.sort(Arrays::compareUnsigned);
-        for (byte[] name : names) {
+    /**
+     * Writes the entries of {@code dir} (at {@code prefix} in the layer). {@code lowers} holds, for each lower
+     * layer, its directory at the same place, or null where that layer has none there (nothing, or not a
+     * directory: overlayfs merges directories only), so telling added from modified never follows a link
+     * out of a layer.
+     */
+    private void walk(DirFd dir, byte[] prefix, List<DirFd> lowers) throws IOException {
+        List<String> names = dir.list();
+        List<byte[]> sorted = new ArrayList<>(names.size());
+        Map<byte[], String> byBytes = new java.util.IdentityHashMap<>();
+        for (String name : names) {
+            byte[] b = FileNames.encode(name);
+            sorted.add(b);
+            byBytes.put(b, name);
+        }
+        sorted.sort(Arrays::compareUnsigned);
+        for (byte[] nameBytes : sorted) {
             if (Thread.currentThread().isInterrupted()) {
                 throw new java.io.InterruptedIOException("cancelled");
             }
-            byte[] rel = RawDirectory.join(prefix, name);
+            String name = byBytes.get(nameBytes);
+            byte[] rel = join(prefix, nameBytes);
             if (options.excluded().contains(new String(rel, StandardCharsets.UTF_8))) {
                 continue;
             }
-            RawDirectory.Stat st = dir.stat(name);
+            DirFd.Stat st = dir.stat(name);
             long mtime = options.clampTime() == null ? st.mtimeSeconds() : Math.min(st.mtimeSeconds(), options.clampTime());
             if (st.isWhiteout()) {
-                byte[] wh = RawDirectory.join(prefix, concat(WHITEOUT_PREFIX, name));
+                byte[] wh = join(prefix, concat(WHITEOUT_PREFIX, nameBytes));
                 tar.file(wh, new TarWriter.Meta(0600, options.uid(st.uid()), options.gid(st.gid()), mtime, null), 0, InputStream.nullInputStream());
                 entries++;
                 deleted++;
@@ -120,13 +136,19 @@ public final class LayerDiffer {
             xattrs.keySet().removeIf(k -> k.startsWith("trusted.overlay.") || k.startsWith("user.overlay."));
             TarWriter.Meta meta = new TarWriter.Meta(st.mode(), options.uid(st.uid()), options.gid(st.gid()), mtime,
                     xattrs.isEmpty() ? null : new TreeMap<>(xattrs));
-            boolean inLower = inLower(rel);
+            boolean inLower = false;
+            for (DirFd lower : lowers) {
+                if (lower != null && lower.mode(name) >= 0) {
+                    inLower = true;
+                    break;
+                }
+            }
             entries++;
             switch (st.type()) {
-                case RawDirectory.S_IFDIR -> {
+                case DirFd.S_IFDIR -> {
                     tar.directory(rel, meta);
                     if (opaque) {
-                        tar.file(RawDirectory.join(rel, OPAQUE_MARKER), new TarWriter.Meta(st.mode() & 0777, meta.uid(), meta.gid(), mtime, null),
+                        tar.file(join(rel, OPAQUE_MARKER), new TarWriter.Meta(st.mode() & 0777, meta.uid(), meta.gid(), mtime, null),
                                 0, InputStream.nullInputStream());
                         entries++;
                         opaques++;
@@ -136,25 +158,35 @@ public final class LayerDiffer {
                     } else if (opaque) {
                         modified++;
                     }
-                    try (RawDirectory sub = dir.openDirectory(name)) {
-                        walk(sub, rel);
+                    List<DirFd> below = new ArrayList<>(lowers.size());
+                    try (DirFd sub = dir.openDir(name)) {
+                        for (DirFd lower : lowers) {
+                            below.add(lower == null ? null : lower.openDirOrNull(name));
+                        }
+                        walk(sub, rel, below);
+                    } finally {
+                        for (DirFd d : below) {
+                            if (d != null) {
+                                d.close();
+                            }
+                        }
                     }
                     continue;
                 }
-                case RawDirectory.S_IFLNK -> tar.symlink(rel, meta, dir.readlink(name));
-                case RawDirectory.S_IFREG -> {
+                case DirFd.S_IFLNK -> tar.symlink(rel, meta, FileNames.encode(dir.readlink(name)));
+                case DirFd.S_IFREG -> {
                     byte[] first = st.nlink() > 1 ? firstName(st, rel) : null;
                     if (first != null) {
                         tar.hardLink(rel, meta, first);
                     } else {
-                        try (InputStream in = dir.openFile(name)) {
+                        try (InputStream in = dir.read(name)) {
                             tar.file(rel, meta, st.size(), in);
                         }
                     }
                 }
-                case RawDirectory.S_IFCHR -> tar.device(rel, TarWriter.CHAR_DEVICE, meta, st.rdevMajor(), st.rdevMinor());
-                case RawDirectory.S_IFBLK -> tar.device(rel, TarWriter.BLOCK_DEVICE, meta, st.rdevMajor(), st.rdevMinor());
-                case RawDirectory.S_IFIFO -> tar.device(rel, TarWriter.FIFO, meta, 0, 0);
+                case DirFd.S_IFCHR -> tar.device(rel, TarWriter.CHAR_DEVICE, meta, st.rdevMajor(), st.rdevMinor());
+                case DirFd.S_IFBLK -> tar.device(rel, TarWriter.BLOCK_DEVICE, meta, st.rdevMajor(), st.rdevMinor());
+                case DirFd.S_IFIFO -> tar.device(rel, TarWriter.FIFO, meta, 0, 0);
                 default -> { // a socket: tar has no type for it, and Docker leaves it out too
                     entries--;
                     continue;
@@ -169,7 +201,7 @@ public final class LayerDiffer {
     }
 
     /** The name this inode was first written under, or null (and now remembered) when this is the first. */
-    private byte[] firstName(RawDirectory.Stat st, byte[] rel) {
+    private byte[] firstName(DirFd.Stat st, byte[] rel) {
         long dev = ((long) st.devMajor() << 32) | (st.devMinor() & 0xffffffffL);
         Map<Long, byte[]> byIno = linked.computeIfAbsent(dev, k -> new HashMap<>());
         byte[] first = byIno.get(st.ino());
@@ -179,13 +211,14 @@ public final class LayerDiffer {
         return first;
     }
 
-    private boolean inLower(byte[] rel) throws SyscallException {
-        for (byte[] lower : lowerPaths) {
-            if (RawDirectory.statOrNull(RawDirectory.join(lower, rel)) != null) {
-                return true;
-            }
+    private static byte[] join(byte[] dir, byte[] name) {
+        if (dir.length == 0) {
+            return name.clone();
         }
-        return false;
+        byte[] out = Arrays.copyOf(dir, dir.length + 1 + name.length);
+        out[dir.length] = '/';
+        System.arraycopy(name, 0, out, dir.length + 1, name.length);
+        return out;
     }
 
     private static boolean isYes(byte[] v) {

@@ -1,7 +1,7 @@
 package dev.cwb.container;
 
 import dev.cwb.kernel.FileNames;
-import dev.cwb.kernel.RawDirectory;
+import dev.cwb.kernel.DirFd;
 import dev.cwb.kernel.SyscallException;
 
 import java.io.IOException;
@@ -49,23 +49,32 @@ public final class UpperChanges {
         if (!Files.isDirectory(upper, LinkOption.NOFOLLOW_LINKS)) {
             return changes;
         }
-        List<byte[]> lowerPaths = lowers.stream().map(l -> FileNames.encode(l.toString())).toList();
-        try (RawDirectory root = RawDirectory.open(FileNames.encode(upper.toString()))) {
-            walk(root, new byte[0], lowerPaths, changes);
+        List<DirFd> lowerDirs = new ArrayList<>();
+        try (DirFd root = DirFd.open(upper)) {
+            for (Path lower : lowers) {
+                lowerDirs.add(DirFd.open(lower));
+            }
+            walk(root, "", lowerDirs, changes);
         } catch (SyscallException e) {
             throw new IOException("cannot read the upper directory " + upper + ": " + e.getMessage(), e);
+        } finally {
+            lowerDirs.forEach(DirFd::close);
         }
         changes.sort(java.util.Comparator.comparing(Change::path));
         return changes;
     }
 
-    private static void walk(RawDirectory dir, byte[] rel, List<byte[]> lowers, List<Change> changes) throws SyscallException {
-        for (byte[] name : dir.names()) {
-            byte[] path = RawDirectory.join(rel, name);
-            RawDirectory.Stat st = dir.stat(name);
+    /**
+     * {@code lowers}: each layer's directory at {@code rel}, or null where the layer has no directory there,
+     * so a layer's own symbolic link is never followed to find out whether it holds a name.
+     */
+    private static void walk(DirFd dir, String rel, List<DirFd> lowers, List<Change> changes) throws SyscallException {
+        for (String name : dir.list()) {
+            String path = rel.isEmpty() ? name : rel + "/" + name;
+            DirFd.Stat st = dir.stat(name);
             boolean inLayer = false;
-            for (byte[] lower : lowers) {
-                if (RawDirectory.statOrNull(RawDirectory.join(lower, path)) != null) {
+            for (DirFd lower : lowers) {
+                if (lower != null && lower.mode(name) >= 0) {
                     inLayer = true;
                     break;
                 }
@@ -75,11 +84,21 @@ public final class UpperChanges {
             boolean silent = st.isDirectory() && inLayer && !opaque;
             if (!silent) {
                 Kind kind = st.isWhiteout() ? Kind.DELETED : inLayer ? Kind.COPIED_UP : Kind.ADDED;
-                changes.add(new Change("/" + FileNames.decode(path), kind, st.isDirectory(), st.size(), opaque));
+                changes.add(new Change("/" + path, kind, st.isDirectory(), st.size(), opaque));
             }
             if (st.isDirectory()) {
-                try (RawDirectory sub = dir.openDirectory(name)) {
-                    walk(sub, path, lowers, changes);
+                List<DirFd> below = new ArrayList<>(lowers.size());
+                try (DirFd sub = dir.openDir(name)) {
+                    for (DirFd lower : lowers) {
+                        below.add(lower == null ? null : lower.openDirOrNull(name));
+                    }
+                    walk(sub, path, below, changes);
+                } finally {
+                    below.forEach(d -> {
+                        if (d != null) {
+                            d.close();
+                        }
+                    });
                 }
             }
         }

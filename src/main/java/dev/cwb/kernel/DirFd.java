@@ -22,6 +22,10 @@ public final class DirFd implements AutoCloseable {
     public static final int S_IFDIR = 0040000;
     public static final int S_IFREG = 0100000;
     public static final int S_IFLNK = 0120000;
+    public static final int S_IFCHR = 0020000;
+    public static final int S_IFBLK = 0060000;
+    public static final int S_IFIFO = 0010000;
+    public static final int S_IFSOCK = 0140000;
     public static final int ENOENT = 2;
     public static final int EEXIST = 17;
     public static final int ENOTDIR = 20;
@@ -34,10 +38,14 @@ public final class DirFd implements AutoCloseable {
     private static final int ENOSYS = 38;
     private static final int EPERM = 1;
     private static final int E2BIG = 7;
+    private static final int ERANGE = 34;
+    private static final int ENODATA = 61;
+    private static final int ENOTSUP = 95;
     private static final int AT_FDCWD = -100;
     private static final int AT_SYMLINK_NOFOLLOW = 0x100;
     private static final int AT_REMOVEDIR = 0x200;
     private static final int STATX_TYPE_MODE = 0x3;
+    private static final int STATX_BASIC_STATS = 0x7ff;
     /** openat2(2) has one number on every architecture (the unified table from 424 on). */
     private static final long SYS_OPENAT2 = 437;
     private static final long RESOLVE_NO_MAGICLINKS = 0x02;
@@ -73,6 +81,19 @@ public final class DirFd implements AutoCloseable {
         int r = LibC.openat(fd, FileNames.cString(name), PATH_FLAGS, 0);
         if (r < 0) {
             throw fail("openat", name, Native.getLastError());
+        }
+        return new DirFd(r);
+    }
+
+    /** The entry {@code name} as a directory of its own, or null when it is none (missing, a file, a symbolic link). */
+    public DirFd openDirOrNull(String name) throws SyscallException {
+        int r = LibC.openat(fd, FileNames.cString(name), PATH_FLAGS, 0);
+        if (r < 0) {
+            int errno = Native.getLastError();
+            if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) {
+                return null;
+            }
+            throw fail("openat", name, errno);
         }
         return new DirFd(r);
     }
@@ -138,6 +159,101 @@ public final class DirFd implements AutoCloseable {
         return mode >= 0 && (mode & S_IFMT) == S_IFLNK;
     }
 
+    /**
+     * What statx(2) says of an entry, the fields a tar header and a hard-link check need ({@code struct statx}
+     * has one layout on every architecture, unlike {@code struct stat}).
+     */
+    public record Stat(int mode, int uid, int gid, long size, int nlink, long ino, int devMajor, int devMinor,
+                       int rdevMajor, int rdevMinor, long mtimeSeconds, int mtimeNanos) {
+        public int type() {
+            return mode & S_IFMT;
+        }
+
+        public boolean isDirectory() {
+            return type() == S_IFDIR;
+        }
+
+        /** overlayfs's whiteout: a character device 0:0 (overlayfs.rst, "whiteouts and opaque directories"). */
+        public boolean isWhiteout() {
+            return type() == S_IFCHR && rdevMajor == 0 && rdevMinor == 0;
+        }
+    }
+
+    /** statx(2) of the entry {@code name} itself (a symbolic link is not followed). */
+    public Stat stat(String name) throws SyscallException {
+        byte[] buf = new byte[256];
+        if (LibC.statx(fd, FileNames.cString(name), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf) != 0) {
+            throw fail("statx", name, Native.getLastError());
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(buf).order(java.nio.ByteOrder.nativeOrder());
+        return new Stat(b.getShort(28) & 0xffff, b.getInt(20), b.getInt(24), b.getLong(40), b.getInt(16), b.getLong(32),
+                b.getInt(136), b.getInt(140), b.getInt(128), b.getInt(132), b.getLong(112), b.getInt(120));
+    }
+
+    /**
+     * The extended attributes of the entry {@code name} itself, by attribute name (sorted), values as bytes;
+     * empty where the file system keeps none. Read with llistxattr(2)/lgetxattr(2) of
+     * {@code /proc/self/fd/FD/NAME}: this directory's descriptor, then the name, whose last component the
+     * {@code l} calls never follow.
+     */
+    public java.util.Map<String, byte[]> xattrs(String name) throws SyscallException {
+        java.util.Map<String, byte[]> result = new java.util.TreeMap<>();
+        byte[] here = ("/proc/self/fd/" + fd + "/").getBytes(StandardCharsets.US_ASCII);
+        byte[] encoded = FileNames.encode(name);
+        byte[] path = java.util.Arrays.copyOf(here, here.length + encoded.length + 1);
+        System.arraycopy(encoded, 0, path, here.length, encoded.length);
+        byte[] list = new byte[4096];
+        long n;
+        while (true) {
+            n = LibC.llistxattr(path, list, list.length);
+            if (n >= 0) {
+                break;
+            }
+            int errno = Native.getLastError();
+            if (errno == ERANGE && list.length < (1 << 20)) {
+                list = new byte[list.length * 4];
+                continue;
+            }
+            if (errno == ENOTSUP) {
+                return result;
+            }
+            throw fail("llistxattr", name, errno);
+        }
+        int start = 0;
+        for (int i = 0; i < n; i++) {
+            if (list[i] == 0) {
+                if (i > start) {
+                    byte[] attr = java.util.Arrays.copyOfRange(list, start, i + 1); // with its NUL
+                    byte[] value = getxattr(path, attr, name);
+                    if (value != null) {
+                        result.put(new String(attr, 0, attr.length - 1, StandardCharsets.UTF_8), value);
+                    }
+                }
+                start = i + 1;
+            }
+        }
+        return result;
+    }
+
+    private static byte[] getxattr(byte[] path, byte[] attr, String name) throws SyscallException {
+        byte[] value = new byte[4096];
+        while (true) {
+            long n = LibC.lgetxattr(path, attr, value, value.length);
+            if (n >= 0) {
+                return java.util.Arrays.copyOf(value, (int) n);
+            }
+            int errno = Native.getLastError();
+            if (errno == ERANGE && value.length < (1 << 20)) {
+                value = new byte[value.length * 16];
+                continue;
+            }
+            if (errno == ENODATA) {
+                return null; // removed meanwhile
+            }
+            throw fail("lgetxattr", name + ", " + new String(attr, 0, attr.length - 1, StandardCharsets.UTF_8), errno);
+        }
+    }
+
     /** mkdirat(2); false when something is there already (EEXIST). */
     public boolean mkdir(String name, int mode) throws SyscallException {
         if (LibC.mkdirat(fd, FileNames.cString(name), mode) != 0) {
@@ -160,11 +276,14 @@ public final class DirFd implements AutoCloseable {
         return r;
     }
 
-    /** The regular file {@code name} here, opened for reading with O_NOFOLLOW (a symlink is refused with ELOOP). */
+    /**
+     * The regular file {@code name} here, opened for reading with O_NOFOLLOW (a symlink is refused with
+     * ELOOP) and O_NONBLOCK (no effect on a regular file; a fifo swapped in after a stat never blocks the read).
+     */
     public java.io.InputStream read(String name) throws SyscallException {
-        int r = LibC.openat(fd, FileNames.cString(name), OpenFlags.O_RDONLY | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC, 0);
+        int r = LibC.openat(fd, FileNames.cString(name), OpenFlags.O_RDONLY | OpenFlags.O_NOFOLLOW | OpenFlags.O_NONBLOCK | OpenFlags.O_CLOEXEC, 0);
         if (r < 0) {
-            throw fail("openat", name + ", O_RDONLY|O_NOFOLLOW", Native.getLastError());
+            throw fail("openat", name + ", O_RDONLY|O_NOFOLLOW|O_NONBLOCK", Native.getLastError());
         }
         return new java.io.InputStream() {
             private boolean open = true;

@@ -144,6 +144,12 @@ final class LibC {
     /** getdents64(2) (glibc 2.30): {@code struct linux_dirent64} records into {@code buf}. */
     static native long getdents64(int fd, byte[] buf, long count);
 
+    /** llistxattr(2): the attribute names of a path's last component itself, NUL-separated. */
+    static native long llistxattr(byte[] path, byte[] list, long size);
+
+    /** lgetxattr(2), with the path and the attribute name as NUL-terminated bytes. */
+    static native long lgetxattr(byte[] path, byte[] name, byte[] value, long size);
+
     /** syscall(2) for openat2(2), which glibc has no wrapper for: (dirfd, path, struct open_how, its size). */
     static native long syscall(long number, long dirfd, byte[] path, long[] how, long size);
 

@@ -2,7 +2,7 @@ package dev.cwb.container;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cwb.image.Json;
-import dev.cwb.kernel.RawDirectory;
+import dev.cwb.kernel.DirFd;
 import dev.cwb.testing.Processes;
 import dev.cwb.testing.Requirements;
 import org.junit.jupiter.api.AfterAll;
@@ -217,8 +217,8 @@ class BuildahDiffTest {
                     d.append(" links:").append(siblings);
                 }
             }
-            try (RawDirectory dir = RawDirectory.open(p.getParent())) {
-                Map<String, byte[]> x = dir.xattrs(p.getFileName().toString().getBytes(StandardCharsets.UTF_8));
+            try (DirFd dir = DirFd.open(p.getParent())) {
+                Map<String, byte[]> x = dir.xattrs(p.getFileName().toString());
                 x.forEach((k, v) -> d.append(" xattr:").append(k).append('=').append(HexFormat.of().formatHex(v)));
             }
             result.put(rel, d.toString());
