@@ -306,11 +306,12 @@ public final class WorkbenchShell {
     }
 
     private void printBanner(PrintWriter screen) {
-        screen.println("Container Workbench " + Main.VERSION + " — type 'help' for the commands, ':help' for the shell's keys. "
-                + "Images are kept in " + workbench.home().imageLayout());
+        // short lines: a projector or a split terminal is often 80 columns or fewer
+        screen.println("Container Workbench " + Main.VERSION + " — 'help' lists the commands, ':help' the shell's keys.");
+        screen.println("Images are kept in " + workbench.home().imageLayout());
         if (!WorkbenchHome.isRoot()) {
-            screen.println("You are not root: every image command works; 'unpack' keeps your uid and skips device nodes "
-                    + "('sudo ./cwb' keeps them).");
+            screen.println("You are not root: every image command works; 'unpack' keeps your uid");
+            screen.println("and skips device nodes ('sudo ./cwb' keeps them).");
         }
         screen.flush();
     }

@@ -175,6 +175,13 @@ class WorkbenchShellTest {
             String screen = shell.awaitPrompt(1);
             assertTrue(screen.startsWith("Container Workbench "), screen);
             assertTrue(screen.contains("':help'") && screen.contains(home.resolve("images").toString()), screen);
+            // the banner fits an 80-column terminal, with the home's path as long as the usual /var/lib/cwb
+            for (String line : screen.split("\r?\n")) {
+                String usual = line.replace(home.toString(), "/var/lib/cwb");
+                if (!line.startsWith("cwb")) {
+                    assertTrue(usual.length() <= 80, usual.length() + " columns: " + usual);
+                }
+            }
             shell.type("\u0004"); // Ctrl-D
             assertEquals(0, shell.exitCode());
         }
