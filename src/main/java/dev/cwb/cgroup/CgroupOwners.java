@@ -85,7 +85,6 @@ public final class CgroupOwners {
     /** Records this process as the maker of group {@code name}, whose directories {@code dirs} it has just made. */
     void claim(String name, List<Path> dirs) {
         try {
-            Files.createDirectories(dir);
             Owner me = Owner.current();
             StringBuilder record = new StringBuilder(me.pid() + " " + me.startMillis() + "\n");
             for (Path d : dirs) {
@@ -94,10 +93,7 @@ public final class CgroupOwners {
                     record.append(ino).append(' ').append(d).append('\n');
                 }
             }
-            Path tmp = Files.createTempFile(dir, ".owner-", ".tmp");
-            Files.writeString(tmp, record, StandardCharsets.US_ASCII);
-            Files.move(tmp, file(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            dev.cwb.AtomicFile.write(file(name), record.toString().getBytes(StandardCharsets.US_ASCII));
         } catch (IOException e) {
             throw new dev.cwb.CwbException(dev.cwb.CwbException.IO, "cannot record the owner of cgroup " + name + " in "
                     + dir + ": " + e.getMessage(), "check that the workbench home is writable");

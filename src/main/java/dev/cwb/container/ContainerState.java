@@ -6,7 +6,6 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -46,18 +45,7 @@ public record ContainerState(
 
     /** Replaces {@code file} whole (written aside, then renamed): a failure leaves the old one, and no part of the new. */
     void save(Path file) throws IOException {
-        Path tmp = file.resolveSibling(".state.json.tmp");
-        try {
-            Files.write(tmp, dev.cwb.image.FlatJson.bytes(this));
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException alsoFailed) {
-                e.addSuppressed(alsoFailed);
-            }
-            throw e;
-        }
+        dev.cwb.AtomicFile.write(file, dev.cwb.image.FlatJson.bytes(this));
     }
 
     static ContainerState load(Path file) throws IOException {

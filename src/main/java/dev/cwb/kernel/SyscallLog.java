@@ -2,9 +2,7 @@ package dev.cwb.kernel;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,13 +38,8 @@ public final class SyscallLog implements SyscallListener {
 
     /** Writes {@link #straceLines()} to {@code file}, replacing it whole (written aside, then renamed). */
     public void save(Path file) throws IOException {
-        Path abs = file.toAbsolutePath();
-        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
-        try {
-            Files.write(tmp, straceLines(), StandardCharsets.UTF_8);
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        StringBuilder text = new StringBuilder();
+        straceLines().forEach(line -> text.append(line).append('\n'));
+        dev.cwb.AtomicFile.write(file, dev.cwb.AtomicFile.SHARED, out -> out.write(text.toString().getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -1,6 +1,5 @@
 package dev.cwb.layer;
 
-import dev.cwb.CwbException;
 import dev.cwb.image.ChainIds;
 import dev.cwb.image.Descriptor;
 import dev.cwb.image.Digest;
@@ -10,7 +9,6 @@ import dev.cwb.image.ImageStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -100,26 +98,10 @@ public final class LayerAnalysis {
     }
 
     private void writeCache(Path file, List<LayerStats> stats) {
-        Path tmp = null;
         try {
-            Files.createDirectories(file.getParent());
-            tmp = Files.createTempFile(file.getParent(), ".stats", ".tmp");
-            Files.write(tmp, dev.cwb.image.FlatJson.bytes(stats));
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            dev.cwb.AtomicFile.write(file, dev.cwb.image.FlatJson.bytes(stats));
         } catch (IOException e) {
             // the cache is an optimisation; an unwritable cache only costs time
-        } finally {
-            deleteQuietly(tmp); // after Ctrl-C (the write's channel closed by the interrupt) or a failed write
-        }
-    }
-
-    private static void deleteQuietly(Path tmp) {
-        try {
-            if (tmp != null) {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            // nothing more to do: the cache directory is safe to delete as a whole
         }
     }
 }

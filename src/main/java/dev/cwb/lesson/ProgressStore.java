@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import dev.cwb.image.Json;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -155,14 +154,7 @@ public final class ProgressStore {
 
     private void save() {
         try {
-            Files.createDirectories(file.getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(entries));
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            dev.cwb.AtomicFile.write(file, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(entries));
         } catch (IOException e) {
             throw new dev.cwb.CwbException(dev.cwb.CwbException.IO, "cannot save lesson progress to " + file + ": " + e.getMessage(),
                     "check that CWB_HOME is writable");
