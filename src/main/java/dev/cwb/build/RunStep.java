@@ -108,7 +108,8 @@ final class RunStep {
         ProcessSpec spec = new ProcessSpec(List.copyOf(argv), List.copyOf(envList), s.config.workingDir(),
                 s.config.user() == null ? "" : s.config.user());
         ContainerRun.Options base = r.runOptions();
-        ContainerRun.Options o = new ContainerRun.Options(null, "buildkitsandbox", base.memory(), base.pids(), base.cpus(), base.userNamespace());
+        ContainerRun.Options o = new ContainerRun.Options(null, "buildkitsandbox", base.memory(), base.pids(), base.cpus(), base.userNamespace(),
+                base.security());
         Container.Tracer tracer = b.containers().newTracer();
         Map<String, Integer> calls = new TreeMap<>();
         tracer.printTo(rec -> {

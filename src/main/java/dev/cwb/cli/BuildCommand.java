@@ -113,7 +113,9 @@ public final class BuildCommand extends WorkbenchCommand {
         Builder builder = new Builder(workbench.images(), new LayerCache(workbench.images(), home.layers(), asRoot), workbench.containers(),
                 new BuildCache(home.cache().resolve("build")), home.cache().resolve("build").resolve("tmp"), home.pending(), out(),
                 spec.commandLine().getErr(), asRoot);
-        ContainerRun.Options o = ContainerRun.options(null, null, memory, null, null, rootless || workbench.rootless());
+        // BuildKit's sandbox for RUN: Docker's default seccomp profile and capabilities, as run gives a container
+        ContainerRun.Options o = ContainerRun.options(null, null, memory, null, null, rootless || workbench.rootless(),
+                ContainerRun.Security.defaults());
         out().println("build " + ctx + " · " + name + (epoch != null ? " · SOURCE_DATE_EPOCH=" + epoch : ""));
         Builder.Result r = builder.build(new Builder.Request(ctx, name, text, refs, args, noCache, target, trace, o, epoch));
         out().printf(Locale.ROOT, "Built %s · image id %s · %d layers · %d steps in %.2f s · cached: %s%n",

@@ -45,6 +45,7 @@ public final class Commands {
             HostnameCommand.class,
             MountCommand.class,
             CgroupCommand.class,
+            SeccompCommand.class,
             ChrootCommand.class,
             PivotRootCommand.class,
             EscapeCommand.class,

@@ -88,7 +88,8 @@ public final class CompareCommand extends ContainerCommand implements TakesAComm
         LayerCache cache = new LayerCache(workbench.images(), workbench.home().layers(), WorkbenchHome.isRoot());
         List<LayerCache.Unpacked> layers = cache.unpack(img, (u, n) -> { });
         ProcessSpec process = ProcessSpec.of(img.config().runConfig(), command);
-        ContainerRun.Options o = ContainerRun.options(null, null, null, null, null, workbench.rootless());
+        ContainerRun.Options o = ContainerRun.options(null, null, null, null, null, workbench.rootless(),
+                ContainerRun.Security.defaults());
         java.io.ByteArrayOutputStream output = new java.io.ByteArrayOutputStream(); // stdout and stderr as one, as on the host side
         Container.Tracer tracer = containers().newTracer();
         ContainerRun.Result r;

@@ -53,6 +53,9 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
     @Option(names = "--rootless", description = "Give the container a user namespace first (root inside = you outside).")
     boolean rootless;
 
+    @Option(names = "--security-opt", paramLabel = "OPT", description = "seccomp=unconfined | seccomp=FILE.json (Docker's format; default: Docker's profile), no-new-privileges.")
+    List<String> securityOpts = new ArrayList<>();
+
     @Override
     protected int run() throws Exception {
         long start = System.nanoTime(); // the learner waits from here: image lookup and layer check included
@@ -60,7 +63,8 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
         LayerCache cache = new LayerCache(workbench.images(), workbench.home().layers(), WorkbenchHome.isRoot());
         List<LayerCache.Unpacked> layers = cache.unpack(img, (u, n) -> { });
         ProcessSpec process = ProcessSpecs.withOverrides(ProcessSpec.of(img.config().runConfig(), command), user, null, env);
-        ContainerRun.Options o = ContainerRun.options(name, hostname, memory, pids, cpus, rootless || workbench.rootless());
+        ContainerRun.Options o = ContainerRun.options(name, hostname, memory, pids, cpus, rootless || workbench.rootless(),
+                security(securityOpts));
         Container.Tracer tracer = containers().newTracer();
         if (trace) {
             tracer.printTo(printer(notes()));
@@ -90,6 +94,37 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
                 total / 1e6, (prepared - start) / 1e6 + ms(r.setUp()), ms(r.running()), ms(r.tearDown()));
         notes().flush();
         return r.status().shellStatus();
+    }
+
+    /** Docker's {@code --security-opt} values: {@code seccomp=unconfined|FILE}, {@code no-new-privileges[=true|false]}. */
+    static ContainerRun.Security security(List<String> opts) {
+        dev.cwb.seccomp.SeccompProfile seccomp = dev.cwb.seccomp.SeccompProfile.dockerDefault();
+        boolean nnp = false;
+        for (String opt : opts) {
+            String[] kv = opt.split("[=:]", 2);
+            String value = kv.length > 1 ? kv[1] : null;
+            switch (kv[0]) {
+                case "seccomp" -> {
+                    if (value == null || value.isEmpty()) {
+                        throw dev.cwb.CwbException.badInput("--security-opt seccomp needs a value", "seccomp=unconfined or seccomp=FILE.json");
+                    }
+                    seccomp = value.equals("unconfined") ? null
+                            : value.equals("builtin") || value.equals("default") ? dev.cwb.seccomp.SeccompProfile.dockerDefault()
+                            : dev.cwb.seccomp.SeccompProfile.read(java.nio.file.Path.of(value));
+                }
+                case "no-new-privileges" -> {
+                    if (value != null && !value.equals("true") && !value.equals("false")) {
+                        throw dev.cwb.CwbException.badInput("--security-opt no-new-privileges=" + value + ": true or false", "no-new-privileges");
+                    }
+                    nnp = value == null || value.equals("true");
+                }
+                case "apparmor", "label" -> throw new dev.cwb.CwbException(dev.cwb.CwbException.UNSUPPORTED, "--security-opt " + kv[0]
+                        + ": the workbench sets up no Linux security module (AppArmor, SELinux)", "use seccomp=... or no-new-privileges");
+                default -> throw dev.cwb.CwbException.badInput("--security-opt: unknown option '" + opt + "'",
+                        "seccomp=unconfined, seccomp=FILE.json or no-new-privileges");
+            }
+        }
+        return new ContainerRun.Security(seccomp, nnp);
     }
 
     private static double ms(java.time.Duration d) {

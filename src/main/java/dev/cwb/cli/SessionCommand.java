@@ -155,6 +155,9 @@ abstract class SessionCommand extends WorkbenchCommand {
         } else if (e.errno() == Errno.EINVAL && c.has(Namespace.USER) && e.call().matches("setgroups|setresuid|setresgid")) {
             hint = "in a user namespace only the ids in its uid_map and gid_map exist, and the workbench maps one: 0 "
                     + "(cat /proc/PID/uid_map); run as root inside, or without unshare user";
+        } else if (e.errno() == Errno.EPERM && !c.seccompFilters().isEmpty()) {
+            hint = "the container's seccomp filter answers EPERM for the calls it denies, before the kernel looks at them: "
+                    + "seccomp show lists its rules";
         } else if (e.errno() == Errno.ENOMEM && c.pid1() != 0) {
             hint = "the container's PID 1 has exited, so its PID namespace takes no new process: rm the container and start again";
         } else if (e.errno() == 0) {

@@ -51,6 +51,7 @@ public final class Container {
     private RootChange root = RootChange.NONE;
     private String hostname;
     private Cgroup cgroup;
+    private final List<dev.cwb.seccomp.SeccompFilter> seccomp = new ArrayList<>();
     private int pid1;
     private final CompletableFuture<WaitStatus> pid1Ended = new CompletableFuture<>();
 
@@ -183,6 +184,15 @@ public final class Container {
 
     public Cgroup cgroup() {
         return cgroup;
+    }
+
+    /** The seccomp filters the container's processes loaded, in order (the kernel runs them all). */
+    public List<dev.cwb.seccomp.SeccompFilter> seccompFilters() {
+        return List.copyOf(seccomp);
+    }
+
+    void addSeccompFilter(dev.cwb.seccomp.SeccompFilter f) {
+        seccomp.add(f);
     }
 
     void setCgroup(Cgroup cgroup) {

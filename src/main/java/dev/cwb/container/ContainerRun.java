@@ -12,6 +12,7 @@ import dev.cwb.kernel.SyscallException;
 import dev.cwb.kernel.Syscalls;
 import dev.cwb.kernel.WaitStatus;
 import dev.cwb.layer.LayerCache;
+import dev.cwb.seccomp.SeccompProfile;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +28,19 @@ import java.util.concurrent.ExecutionException;
  */
 public final class ContainerRun {
     /** What the learner asked for; null limits mean none. */
-    public record Options(String name, String hostname, Long memory, Long pids, Double cpus, boolean userNamespace) {
+    public record Options(String name, String hostname, Long memory, Long pids, Double cpus, boolean userNamespace,
+                          Security security) {
+    }
+
+    /**
+     * The defences of {@code --security-opt}: the seccomp profile (Docker's default unless
+     * {@code seccomp=unconfined}, then null) and no_new_privs.
+     */
+    public record Security(SeccompProfile seccomp, boolean noNewPrivileges) {
+        /** What {@code docker run} applies when nothing is said. */
+        public static Security defaults() {
+            return new Security(SeccompProfile.dockerDefault(), false);
+        }
     }
 
     /** How it went, with the time spent in each phase. */
@@ -170,11 +183,25 @@ public final class ContainerRun {
         pid1.sethostname(hostname);
         c.setHostnameShown(hostname);
         RuncDefaults.apply(c);
-        RuncDefaults.dropCapabilities(pid1);
         makeWorkingDirectory(c, spec.workingDir());
+        // standard_init_linux.go from here: no_new_privs, then the seccomp filter — while the process still
+        // has CAP_SYS_ADMIN, which loading one needs without no_new_privs; with it, as late as possible, so
+        // the filter judges as few of runc's own calls as it can — then capabilities and user
+        Security security = o.security();
+        if (security.noNewPrivileges()) {
+            SecurityStep.noNewPrivileges(c);
+        }
+        long caps = RuncDefaults.capabilitySet();
+        if (security.seccomp() != null && !security.noNewPrivileges()) {
+            SecurityStep.loadSeccomp(c, security.seccomp(), caps);
+        }
+        RuncDefaults.dropCapabilities(pid1);
         String program = spec.resolveProgram(c.rootSeenFromHost());
         int[] credentials = spec.credentials(c.rootSeenFromHost());
         ExecStep.prepare(pid1, c.current(), null, credentials, spec.workingDir());
+        if (security.seccomp() != null && security.noNewPrivileges()) {
+            SecurityStep.loadSeccomp(c, security.seccomp(), caps);
+        }
         c.recordProcess(new Container.ProcessRun(c.pid1(), 1, String.join(" ", spec.argv()), null));
         if (terminal) {
             ctrlC[0] = TerminalCtrlC.watch(stdio, c.pid1()); // its group exists (setpgid above): no Ctrl-C goes unseen
@@ -207,9 +234,9 @@ public final class ContainerRun {
 
     /** Memory, pids and cpu limits from what the learner typed ({@code 64M}, {@code 20}, {@code 0.5}); null stays null. */
     public static Options options(String name, String hostname, String memory, String pids, String cpus,
-                                  boolean userNamespace) {
+                                  boolean userNamespace, Security security) {
         return new Options(name, hostname, memory == null ? null : CgroupLimits.parseMemory(memory),
                 pids == null ? null : CgroupLimits.parsePids(pids), cpus == null ? null : CgroupLimits.parseCpus(cpus),
-                userNamespace);
+                userNamespace, security);
     }
 }

@@ -40,12 +40,18 @@ public final class RuncDefaults {
     private RuncDefaults() {
     }
 
-    /** Drops every capability but {@link #CAPABILITIES} from the bounding set, then sets the rest (capset). */
-    public static void dropCapabilities(Syscalls calls) throws SyscallException {
+    /** {@link #CAPABILITIES} as a set, a bit per capability. */
+    public static long capabilitySet() {
         long keep = 0;
         for (String name : CAPABILITIES) {
             keep |= 1L << Capabilities.number(name);
         }
+        return keep;
+    }
+
+    /** Drops every capability but {@link #CAPABILITIES} from the bounding set, then sets the rest (capset). */
+    public static void dropCapabilities(Syscalls calls) throws SyscallException {
+        long keep = capabilitySet();
         for (int cap = 0; cap <= Capabilities.lastCap(); cap++) {
             if ((keep & (1L << cap)) == 0) {
                 calls.dropFromBoundingSet(cap);

@@ -425,6 +425,22 @@ public final class Syscalls {
                 Block.of(header.array()), Block.of(data.array()));
     }
 
+    /** seccomp(2) operation: install a classic-BPF filter (include/uapi/linux/seccomp.h). */
+    public static final int SECCOMP_SET_MODE_FILTER = 1;
+
+    /**
+     * seccomp(SECCOMP_SET_MODE_FILTER, 0, {len, filter}): from now on the kernel runs {@code program} on every
+     * system call the caller (and every child and program it execs) makes, and does what it returns. Needs
+     * no_new_privs or CAP_SYS_ADMIN; filters stack and cannot be removed. The {@code struct sock_fprog} is
+     * 16 bytes: the length (unsigned short, padded), then the pointer to the instructions.
+     */
+    public void seccompSetModeFilter(ClassicBpf.Program program) throws SyscallException {
+        ByteBuffer fprog = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putShort(0, (short) program.size());
+        Block b = Block.of(fprog.array()).pointTo(8, Block.of(program.bytes()));
+        invoke(SyscallNumber.SECCOMP, List.of("SECCOMP_SET_MODE_FILTER", "0", "{len=" + program.size() + ", filter=0x...}"),
+                (long) SECCOMP_SET_MODE_FILTER, 0L, b);
+    }
+
     /** umask(2): the permission bits new files will not get; returns the previous mask. */
     public int umask(int mask) throws SyscallException {
         return (int) invoke(SyscallNumber.UMASK, List.of(StraceText.octal(mask)), (long) mask);
