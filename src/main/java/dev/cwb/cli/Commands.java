@@ -46,6 +46,8 @@ public final class Commands {
             MountCommand.class,
             CgroupCommand.class,
             SeccompCommand.class,
+            CapsCommand.class,
+            NnpCommand.class,
             ChrootCommand.class,
             PivotRootCommand.class,
             EscapeCommand.class,

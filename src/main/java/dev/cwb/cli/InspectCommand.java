@@ -92,6 +92,15 @@ public final class InspectCommand extends WorkbenchCommand {
         field(out, "History", config.history().size() + " steps", "see 'history " + image + "'");
         field(out, "diff_ids", config.diffIds().size() + " layers",
                 "sha256 of each layer's uncompressed tar; the layer blobs' digests are of the compressed bytes");
+        out.println();
+        out.println("What 'run " + image + "' adds (not in the image: runc's and Docker's defaults)");
+        field(out, "Masked", String.join("\n" + " ".repeat(16), dev.cwb.container.RuncDefaults.MASKED),
+                "covered, files by /dev/null, directories by an empty read-only tmpfs (--privileged: none)");
+        field(out, "Read-only", String.join("\n" + " ".repeat(16), dev.cwb.container.RuncDefaults.READ_ONLY),
+                "bind-mounted on themselves, then remounted read-only");
+        field(out, "Capabilities", String.join(" ", dev.cwb.container.RuncDefaults.CAPABILITIES.stream()
+                .map(n -> n.replaceFirst("^CAP_", "")).toList()), "all that root keeps; --cap-add / --cap-drop change it");
+        field(out, "Seccomp", "Docker's default profile", "every other call fails with EPERM; 'seccomp show' in a container lists it");
         return 0;
     }
 

@@ -56,6 +56,24 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
     @Option(names = "--security-opt", paramLabel = "OPT", description = "seccomp=unconfined | seccomp=FILE.json (Docker's format; default: Docker's profile), no-new-privileges.")
     List<String> securityOpts = new ArrayList<>();
 
+    @Option(names = "--cap-add", paramLabel = "CAP", description = "Keep a capability Docker's default set lacks (SYS_ADMIN, NET_ADMIN..., or ALL).")
+    List<String> capAdd = new ArrayList<>();
+
+    @Option(names = "--cap-drop", paramLabel = "CAP", description = "Drop a capability of the default set (CHOWN, NET_RAW..., or ALL).")
+    List<String> capDrop = new ArrayList<>();
+
+    @Option(names = "--privileged", description = "Every capability, no seccomp filter, no masked or read-only paths, every device: root inside is root.")
+    boolean privileged;
+
+    @Option(names = "--read-only", description = "Mount the container's root read-only (give it --tmpfs /tmp where it must write).")
+    boolean readOnly;
+
+    @Option(names = "--tmpfs", paramLabel = "PATH", description = "An empty tmpfs at PATH inside (nosuid, nodev, noexec).")
+    List<String> tmpfs = new ArrayList<>();
+
+    @Option(names = "--group-add", paramLabel = "GROUP", description = "A supplementary group for the command (a name in the image's /etc/group, or a gid).")
+    List<String> groupAdd = new ArrayList<>();
+
     @Override
     protected int run() throws Exception {
         long start = System.nanoTime(); // the learner waits from here: image lookup and layer check included
@@ -64,7 +82,11 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
         List<LayerCache.Unpacked> layers = cache.unpack(img, (u, n) -> { });
         ProcessSpec process = ProcessSpecs.withOverrides(ProcessSpec.of(img.config().runConfig(), command), user, null, env);
         ContainerRun.Options o = ContainerRun.options(name, hostname, memory, pids, cpus, rootless || workbench.rootless(),
-                security(securityOpts));
+                security(securityOpts, capAdd, capDrop, privileged, readOnly, tmpfs, groupAdd));
+        if (privileged) {
+            notes().println("warning: --privileged: the container's root keeps every capability, no seccomp filter, no masked or "
+                    + "read-only /proc and /sys paths, and may open every device: it can do to this machine whatever root can");
+        }
         Container.Tracer tracer = containers().newTracer();
         if (trace) {
             tracer.printTo(printer(notes()));
@@ -97,8 +119,10 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
     }
 
     /** Docker's {@code --security-opt} values: {@code seccomp=unconfined|FILE}, {@code no-new-privileges[=true|false]}. */
-    static ContainerRun.Security security(List<String> opts) {
-        dev.cwb.seccomp.SeccompProfile seccomp = dev.cwb.seccomp.SeccompProfile.dockerDefault();
+    static ContainerRun.Security security(List<String> opts, List<String> capAdd, List<String> capDrop, boolean privileged,
+                                          boolean readOnly, List<String> tmpfs, List<String> groupAdd) {
+        // Docker: --privileged turns the default filter off, a profile named with --security-opt still loads
+        dev.cwb.seccomp.SeccompProfile seccomp = privileged ? null : dev.cwb.seccomp.SeccompProfile.dockerDefault();
         boolean nnp = false;
         for (String opt : opts) {
             String[] kv = opt.split("[=:]", 2);
@@ -124,7 +148,9 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
                         "seccomp=unconfined, seccomp=FILE.json or no-new-privileges");
             }
         }
-        return new ContainerRun.Security(seccomp, nnp);
+        long caps = privileged ? dev.cwb.container.CapabilityOptions.all()
+                : dev.cwb.container.CapabilityOptions.tweak(dev.cwb.container.RuncDefaults.capabilitySet(), capAdd, capDrop);
+        return new ContainerRun.Security(seccomp, nnp, caps, privileged, readOnly, List.copyOf(tmpfs), List.copyOf(groupAdd));
     }
 
     private static double ms(java.time.Duration d) {

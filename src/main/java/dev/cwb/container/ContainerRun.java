@@ -33,13 +33,17 @@ public final class ContainerRun {
     }
 
     /**
-     * The defences of {@code --security-opt}: the seccomp profile (Docker's default unless
-     * {@code seccomp=unconfined}, then null) and no_new_privs.
+     * The defences: the seccomp profile (Docker's default unless {@code seccomp=unconfined}, then null),
+     * no_new_privs, the capabilities the command keeps (a bit each), {@code --privileged} (no masked or
+     * read-only paths, no device rules), a read-only root with tmpfs mounts where asked, and supplementary
+     * groups added to the user's ({@code --group-add}).
      */
-    public record Security(SeccompProfile seccomp, boolean noNewPrivileges) {
+    public record Security(SeccompProfile seccomp, boolean noNewPrivileges, long capabilities, boolean privileged,
+                           boolean readOnlyRoot, List<String> tmpfs, List<String> groupAdd) {
         /** What {@code docker run} applies when nothing is said. */
         public static Security defaults() {
-            return new Security(SeccompProfile.dockerDefault(), false);
+            return new Security(SeccompProfile.dockerDefault(), false, RuncDefaults.capabilitySet(), false, false, List.of(),
+                    List.of());
         }
     }
 
@@ -155,7 +159,9 @@ public final class ContainerRun {
             if (o.cpus() != null) {
                 g.setCpuLimit(o.cpus());
             }
-            CgroupStep.devices(c); // runc's device rules: any node may be made, few opened
+            if (!o.security().privileged()) {
+                CgroupStep.devices(c); // runc's device rules: any node may be made, few opened
+            }
             cgroupDir = CgroupStep.openCgroup2(c); // PID 1 is born in the cgroup2 group: no move, no RCU wait
         }
         if (o.userNamespace()) {
@@ -179,25 +185,33 @@ public final class ContainerRun {
         MountStep.dev(c);
         MountStep.sys(c);
         RootStep.pivotRoot(c);
+        makeWorkingDirectory(c, spec.workingDir());
+        Security security = o.security();
+        for (String t : security.tmpfs()) {
+            MountStep.tmpfsAt(c, t);
+        }
+        if (security.readOnlyRoot()) {
+            RootStep.remountRootReadOnly(c);
+        }
         String hostname = o.hostname() != null ? o.hostname() : c.name();
         pid1.sethostname(hostname);
         c.setHostnameShown(hostname);
-        RuncDefaults.apply(c);
-        makeWorkingDirectory(c, spec.workingDir());
+        if (!security.privileged()) {
+            RuncDefaults.apply(c);
+        }
         // standard_init_linux.go from here: no_new_privs, then the seccomp filter — while the process still
         // has CAP_SYS_ADMIN, which loading one needs without no_new_privs; with it, as late as possible, so
         // the filter judges as few of runc's own calls as it can — then capabilities and user
-        Security security = o.security();
         if (security.noNewPrivileges()) {
             SecurityStep.noNewPrivileges(c);
         }
-        long caps = RuncDefaults.capabilitySet();
+        long caps = security.capabilities();
         if (security.seccomp() != null && !security.noNewPrivileges()) {
             SecurityStep.loadSeccomp(c, security.seccomp(), caps);
         }
-        RuncDefaults.dropCapabilities(pid1);
+        RuncDefaults.dropCapabilities(pid1, caps);
         String program = spec.resolveProgram(c.rootSeenFromHost());
-        int[] credentials = spec.credentials(c.rootSeenFromHost());
+        int[] credentials = spec.credentials(c.rootSeenFromHost(), security.groupAdd());
         ExecStep.prepare(pid1, c.current(), null, credentials, spec.workingDir());
         if (security.seccomp() != null && security.noNewPrivileges()) {
             SecurityStep.loadSeccomp(c, security.seccomp(), caps);

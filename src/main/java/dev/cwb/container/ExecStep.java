@@ -137,7 +137,8 @@ public final class ExecStep {
         calls.setpgid(0, 0);
         calls.setParentDeathSignal(9);
         if (credentials != null) {
-            calls.setgroups(new int[] {credentials[1]});
+            calls.setgroups(credentials.length > 2 ? java.util.Arrays.copyOfRange(credentials, 2, credentials.length)
+                    : new int[] {credentials[1]});
             calls.setresgid(credentials[1]);
             calls.setresuid(credentials[0]);
         }

@@ -48,6 +48,20 @@ public final class MountStep {
     }
 
     /** /sys read-only: sysfs shows the network devices of the caller's network namespace. */
+    /**
+     * {@code --tmpfs PATH}: an empty tmpfs at PATH (made first when missing), {@code nosuid,nodev,noexec},
+     * mode 1777 — what Docker mounts for {@code --tmpfs}, and with {@code --read-only} the one writable place.
+     */
+    public static void tmpfsAt(Container c, String path) throws SyscallException {
+        if (!path.startsWith("/") || path.contains("/../") || path.endsWith("/..")) {
+            throw CwbException.badInput("--tmpfs " + path + ": an absolute path inside the container", "--tmpfs /tmp");
+        }
+        if (!java.nio.file.Files.isDirectory(c.rootSeenFromHost().resolve(path.substring(1)))) {
+            c.calls().mkdir(path, 01777);
+        }
+        c.calls().mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
+    }
+
     public static void sys(Container c) throws SyscallException {
         String target = prepare(c, "/sys");
         c.calls().mount("sysfs", target, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, null);

@@ -65,12 +65,11 @@ public record ProcessSecurity(long inheritable, long permitted, long effective, 
         };
     }
 
-    /** A set as its names, without the CAP_ prefix, or "(none)"; "(all N)" when it holds every one of this kernel's. */
+    /** A set as its names, without the CAP_ prefix, or "(none)"; "(all N)" when it holds every one root may have here. */
     public static String names(long set) {
-        int last = Capabilities.lastCap();
-        long all = last >= 63 ? -1L : (1L << (last + 1)) - 1;
-        if ((set & all) == all) {
-            return "(all " + (last + 1) + ")";
+        long all = CapabilityOptions.all();
+        if ((set & all) == all && all != 0) {
+            return "(all " + Long.bitCount(all) + ")";
         }
         List<String> names = new ArrayList<>();
         for (int i = 0; i < 64; i++) {

@@ -99,6 +99,64 @@ public record ProcessSpec(List<String> argv, List<String> env, String workingDir
      * image names no user (the process stays root).
      */
     public int[] credentials(Path root) {
+        return userAndGroup(root);
+    }
+
+    /**
+     * {@link #credentials(Path)} followed by the supplementary groups: those /etc/group lists the user
+     * in (as runc's {@code user.GetExecUser} finds them), then {@code groupAdd} (names or gids, Docker's
+     * {@code --group-add}). {@code {uid, gid, gid, groups...}}: the primary group comes first in the list
+     * setgroups(2) is given, as runc gives it. With no user and no groups, null (root stays as it is).
+     */
+    public int[] credentials(Path root, List<String> groupAdd) {
+        int[] base = userAndGroup(root);
+        if (base == null && groupAdd.isEmpty()) {
+            return null;
+        }
+        if (base == null) {
+            base = new int[] {0, 0};
+        }
+        java.util.LinkedHashSet<Integer> groups = new java.util.LinkedHashSet<>();
+        groups.add(base[1]);
+        String name = userName(root, base[0]);
+        for (String line : linesInside(root, "/etc/group")) { // none when the image has no /etc/group
+            String[] f = line.split(":", -1);
+            if (name != null && f.length >= 4 && f[2].matches("\\d+") && List.of(f[3].split(",")).contains(name)) {
+                groups.add(Integer.parseInt(f[2]));
+            }
+        }
+        for (String g : groupAdd) {
+            if (g.matches("\\d+")) {
+                groups.add(Integer.parseInt(g));
+            } else {
+                String[] entry = lookup(root, "/etc/group", g);
+                if (entry == null) {
+                    throw CwbException.notFound("--group-add " + g + ": unable to find group " + g + " in the image's /etc/group",
+                            "use a numeric gid");
+                }
+                groups.add(Integer.parseInt(entry[2]));
+            }
+        }
+        int[] out = new int[2 + groups.size()];
+        out[0] = base[0];
+        out[1] = base[1];
+        int i = 2;
+        for (int g : groups) {
+            out[i++] = g;
+        }
+        return out;
+    }
+
+    private String userName(Path root, int uid) {
+        String[] parts = user == null ? new String[] {""} : user.split(":", 2);
+        if (!parts[0].isEmpty() && !parts[0].matches("\\d+")) {
+            return parts[0];
+        }
+        String[] entry = lookupUid(root, "/etc/passwd", uid);
+        return entry == null ? null : entry[0];
+    }
+
+    private int[] userAndGroup(Path root) {
         if (user == null || user.isBlank()) {
             return null;
         }

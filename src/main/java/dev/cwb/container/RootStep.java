@@ -59,6 +59,15 @@ public final class RootStep {
         c.setRoot(Container.RootChange.PIVOT_ROOT);
     }
 
+    /**
+     * {@code --read-only}: the container's root, once pivoted, remounted read-only — a bind remount of
+     * {@code /} on itself, as runc's {@code setReadonly} does for {@code root.readonly} (rootfs_linux.go).
+     * Mounts below it (/proc, /dev, a tmpfs) keep their own flags.
+     */
+    public static void remountRootReadOnly(Container c) throws SyscallException {
+        c.calls().mount(null, "/", null, MountFlags.MS_BIND | MountFlags.MS_REMOUNT | MountFlags.MS_RDONLY, null);
+    }
+
     /** What {@link #escape} found: whether the root it reached is the host's. */
     public record EscapeResult(boolean escaped, String rootNow) {
     }

@@ -51,7 +51,15 @@ public final class RuncDefaults {
 
     /** Drops every capability but {@link #CAPABILITIES} from the bounding set, then sets the rest (capset). */
     public static void dropCapabilities(Syscalls calls) throws SyscallException {
-        long keep = capabilitySet();
+        dropCapabilities(calls, capabilitySet());
+    }
+
+    /**
+     * Drops every capability not in {@code keep} from the bounding set (prctl(PR_CAPBSET_DROP), one call
+     * each), then makes {@code keep} the effective, permitted and inheritable sets (capset), as runc's
+     * {@code capabilities.ApplyBoundingSet} and {@code ApplyCaps} do.
+     */
+    public static void dropCapabilities(Syscalls calls, long keep) throws SyscallException {
         for (int cap = 0; cap <= Capabilities.lastCap(); cap++) {
             if ((keep & (1L << cap)) == 0) {
                 calls.dropFromBoundingSet(cap);

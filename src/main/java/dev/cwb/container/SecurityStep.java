@@ -40,4 +40,25 @@ public final class SecurityStep {
     public static SeccompFilter loadSeccomp(Container c, SeccompProfile profile) throws SyscallException {
         return loadSeccomp(c, profile, ProcessSecurity.of(c.current().pid()).bounding());
     }
+
+    /**
+     * Takes {@code drop} away from the container's current process for good: each from the bounding set
+     * (prctl(PR_CAPBSET_DROP)), then capset of what is left of its permitted set as its effective, permitted
+     * and inheritable sets. Returns the sets the kernel reports after.
+     */
+    public static ProcessSecurity dropCapabilities(Container c, long drop) throws SyscallException {
+        ProcessSecurity before = ProcessSecurity.of(c.current().pid());
+        for (int cap = 0; cap <= dev.cwb.kernel.Capabilities.lastCap(); cap++) {
+            if ((drop & (1L << cap)) != 0 && (before.bounding() & (1L << cap)) != 0) {
+                c.calls().dropFromBoundingSet(cap);
+            }
+        }
+        c.calls().capset(before.permitted() & ~drop);
+        return ProcessSecurity.of(c.current().pid());
+    }
+
+    /** {@link #dropCapabilities} of every capability but {@code keep}. */
+    public static ProcessSecurity keepCapabilities(Container c, long keep) throws SyscallException {
+        return dropCapabilities(c, CapabilityOptions.all() & ~keep);
+    }
 }

@@ -64,6 +64,20 @@ class ProcessSpecTest {
         assertThrows(CwbException.class, () -> spec("nobody-here").credentials(root));
     }
 
+    @Test
+    void supplementaryGroupsComeFromTheImagesGroupFileAndGroupAdd() throws Exception {
+        Files.createDirectories(root.resolve("etc"));
+        Files.writeString(root.resolve("etc/passwd"), "root:x:0:0::/root:/bin/sh\nwww:x:33:44::/var/www:/bin/false\n");
+        Files.writeString(root.resolve("etc/group"), "root:x:0:\nwww:x:44:\nstaff:x:50:www,other\nadm:x:4:other\n");
+        assertArrayEquals(new int[] {33, 44, 44, 50}, spec("www").credentials(root, List.of()), "primary, then staff (www is a member)");
+        assertArrayEquals(new int[] {33, 44, 44, 50, 4, 1234}, spec("www").credentials(root, List.of("adm", "1234")));
+        assertArrayEquals(new int[] {0, 0, 0, 4}, ProcessSpec.of(config("", null, null, List.of("x"), null), List.of())
+                .credentials(root, List.of("adm")), "no User but --group-add: root with the group");
+        assertNull(ProcessSpec.of(config("", null, null, List.of("x"), null), List.of()).credentials(root, List.of()));
+        CwbException e = assertThrows(CwbException.class, () -> spec("www").credentials(root, List.of("wheel")));
+        assertTrue(e.getMessage().contains("--group-add wheel"), e.getMessage());
+    }
+
     private static ProcessSpec spec(String user) {
         return ProcessSpec.of(config(user, null, null, List.of("x"), null), List.of());
     }
