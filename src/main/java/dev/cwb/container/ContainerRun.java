@@ -179,7 +179,8 @@ public final class ContainerRun {
             pid1.unshare(CloneFlags.CLONE_NEWCGROUP); // after joining: the group becomes the root of its view
             c.markUnshared(Namespace.CGROUP);
         }
-        pid1.mount(null, "/", null, MountFlags.MS_REC | MountFlags.MS_PRIVATE, null);
+        // runc's prepareRoot: / rslave — the host's later mounts still reach the container, none of its own go back
+        pid1.mount(null, "/", null, MountFlags.MS_REC | MountFlags.MS_SLAVE, null);
         OverlayStep.mount(c);
         MountStep.proc(c);
         MountStep.dev(c);
