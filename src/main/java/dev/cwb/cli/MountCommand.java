@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
 import java.util.List;
 
 /** {@code mount proc|sys|dev|tmpfs PATH|bind SRC DST}: the file systems a container expects, as runc mounts them. */
-@Command(name = "mount", description = "Mount into the container: proc, sys, dev, tmpfs PATH, or bind HOST_PATH PATH.",
+@Command(name = "mount", description = "Mount into the container: proc, sys, dev, masked (runc's masked and read-only paths), tmpfs PATH, or bind HOST_PATH PATH.",
         footer = {"", "proc shows the processes of the container's PID namespace; sys (read-only) its network devices;",
                 "dev is a tmpfs with runc's device nodes (null zero full random urandom tty), pts, shm and mqueue.",
                 "Example: mount proc   mount tmpfs /tmp   mount bind --ro /srv/data /data"})
@@ -29,7 +29,7 @@ public final class MountCommand extends ContainerCommand {
     static final class Kinds implements Iterable<String> {
         @Override
         public java.util.Iterator<String> iterator() {
-            return List.of("proc", "sys", "dev", "tmpfs", "bind").iterator();
+            return List.of("proc", "sys", "dev", "masked", "tmpfs", "bind").iterator();
         }
     }
 
@@ -69,7 +69,13 @@ public final class MountCommand extends ContainerCommand {
                 MountStep.bind(c, paths.get(0), paths.get(1), readOnly);
                 yield "Host " + paths.get(0) + " is now also at " + paths.get(1) + " inside" + (readOnly ? ", read-only." : ".");
             }
-            default -> throw CwbException.badInput("cannot mount '" + what + "'", "mount proc, sys, dev, tmpfs PATH or bind HOST_PATH PATH");
+            case "masked" -> {
+                noPaths();
+                dev.cwb.container.RuncDefaults.apply(c);
+                yield "runc's read-only paths (" + String.join(" ", dev.cwb.container.RuncDefaults.READ_ONLY) + ") are read-only, and its "
+                        + "masked paths (" + String.join(" ", dev.cwb.container.RuncDefaults.MASKED) + ") covered, where they exist.";
+            }
+            default -> throw CwbException.badInput("cannot mount '" + what + "'", "mount proc, sys, dev, masked, tmpfs PATH or bind HOST_PATH PATH");
         });
         if (!c.has(Namespace.MNT)) {
             out().println("Note: made in the host's mount namespace (no unshare mnt): the host sees it too; rm " + c.name() + " unmounts it.");

@@ -168,6 +168,44 @@ class LessonsVerifyTest {
         return tests;
     }
 
+    /**
+     * The breakout lesson's closing steps each put one defence back and try the same attempt again. Played
+     * with just that defence left out of its step (the attempt still made), the step's checks must fail:
+     * they read the attempt's real result, not the defence's own output.
+     */
+    @TestFactory
+    List<DynamicTest> eachClosingStepOfTheBreakoutLessonFailsWithoutItsDefence() throws Exception {
+        Lesson breakout = library().all().stream().filter(l -> l.number() == 13).findFirst().orElseThrow();
+        String text = Files.readString(breakout.file());
+        String[][] defences = {
+            {"5", "unshare mnt uts pid\n", "unshare mnt uts\n"},
+            {"6", "mount masked\n", ""},
+            {"7", "caps keep default\n", ""},
+            {"8", "seccomp load default\n", ""},
+            {"9", "setpriv --reuid=65534 --regid=65534 --clear-groups unshare --user --map-root-user sh -c", "sh -c"},
+        };
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String[] d : defences) {
+            int step = Integer.parseInt(d[0]);
+            tests.add(DynamicTest.dynamicTest("lesson 13 step " + step + " without " + d[1].strip(), () -> {
+                requirePlayable(breakout);
+                assertEquals(1, text.split(java.util.regex.Pattern.quote(d[1]), -1).length - 1, "the defence appears once: " + d[1]);
+                Path dir = Files.createTempDirectory(home, "breakout");
+                Files.writeString(dir.resolve(breakout.file().getFileName()), text.replace(d[1], d[2]));
+                Lesson without = LessonLibrary.open(dir, CheckVocabulary.standard()).all().get(0);
+                StringWriter out = new StringWriter();
+                LessonVerifier.Outcome outcome;
+                try (LessonVerifier verifier = new LessonVerifier(cwb.workbench(), CheckVocabulary.standard(), new PrintWriter(out, true), false)) {
+                    outcome = verifier.verify(without);
+                }
+                requireAllPlayed(without, outcome.notPlayed().stream().filter(np -> np.step() <= step).toList());
+                assertFalse(outcome.passed(), out.toString());
+                assertEquals(step, outcome.failedStep(), out.toString());
+            }));
+        }
+        return tests;
+    }
+
     /** A step whose requirement is missing is named with the reason and not counted as passed. */
     @Test
     void aStepThatCannotBePlayedIsNamedAndNotCountedAsPassed() throws Exception {
