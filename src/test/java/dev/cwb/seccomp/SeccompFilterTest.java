@@ -100,6 +100,18 @@ class SeccompFilterTest {
     }
 
     @Test
+    void aFilterLongerThanTheKernelTakesIsRefusedWithItsLength() {
+        StringBuilder rules = new StringBuilder();
+        for (int i = 0; i < 1000; i++) {
+            rules.append(i == 0 ? "" : ",").append("{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": ")
+                    .append("[{\"index\": 0, \"value\": ").append(i).append(", \"op\": \"SCMP_CMP_EQ\"}]}");
+        }
+        SeccompProfile p = SeccompProfile.parse("long.json", "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [" + rules + "]}");
+        CwbException e = assertThrows(CwbException.class, () -> SeccompFilter.compile(p, SeccompArch.X86_64, 0, "6.1"));
+        assertTrue(e.getMessage().matches("the seccomp filter would be \\d+ instructions; the kernel takes at most 4096.*"), e.getMessage());
+    }
+
+    @Test
     void theListingReadsLikeSeccompTools() {
         SeccompFilter f = SeccompFilter.compile(SeccompProfile.denying(List.of("mkdir")), SeccompArch.X86_64, 0, "6.1");
         List<String> l = f.listing();
