@@ -93,8 +93,10 @@ class CommandCompleterTest {
         assertEquals(Set.of("user", "mnt", "uts", "ipc", "net", "pid", "cgroup", "time"), offered(workbench, "unshare "));
         assertEquals(Set.of("user", "mnt", "uts", "ipc", "net", "pid", "cgroup", "time"), offered(workbench, "unshare uts "),
                 "unshare takes several kinds");
-        assertEquals(Set.of("proc", "sys", "dev", "tmpfs", "bind"), offered(workbench, "mount "));
+        assertEquals(Set.of("proc", "sys", "dev", "masked", "tmpfs", "bind"), offered(workbench, "mount "));
         assertEquals(Set.of("create", "set", "show"), offered(workbench, "cgroup "));
+        assertEquals(Set.of("load", "show"), offered(workbench, "seccomp "));
+        assertEquals(Set.of("show", "drop", "keep"), offered(workbench, "caps "));
         assertEquals(Set.of("from"), offered(workbench, "new box "));
         assertEquals(Set.of("alpine", "alpine:latest"), offered(workbench, "new box from "));
         assertEquals(Set.of("alpine", "alpine:latest"), offered(workbench, "run "));
