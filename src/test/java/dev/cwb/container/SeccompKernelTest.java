@@ -100,7 +100,9 @@ class SeccompKernelTest {
     void stepModeLoadsAndShowsAFilterThatLaterExecsInherit() {
         String name = cwb.name("sm");
         cwb.ok("new", name, "from", "busybox");
+        cwb.ok("unshare", "mnt");
         cwb.ok("overlay");
+        cwb.ok("mount", "proc");
         ContainerBench.Result load = cwb.ok("seccomp", "load", "deny", "mkdir", "mkdirat");
         assertTrue(load.out().contains("seccomp(SECCOMP_SET_MODE_FILTER, 0, {len="), load.toString());
         ContainerBench.Result show = cwb.ok("seccomp", "show", "--bpf");
@@ -140,11 +142,13 @@ class SeccompKernelTest {
         // cwb-init answers these itself (fork, vfork, clone3) or on a pipe it lacks here (execve): not probed
         Set<String> notProbed = Set.of("fork", "vfork", "clone3", "execve");
         long bogus = 0x12345;
+        Set<Integer> killers = numbersThisHostKills(table);
+        assertTrue(killers.size() < 16, "numbers the table lacks that this machine answers: " + killers);
         List<String> wrong = new ArrayList<>();
         int probed = 0;
         for (int nr = 0; nr <= table.highest() + 20; nr++) {
             String call = table.name(nr);
-            if (call != null && notProbed.contains(call)) {
+            if (call != null && notProbed.contains(call) || killers.contains(nr)) {
                 continue;
             }
             long result = c.calls().port().make(nr, new Object[] {bogus, bogus, bogus, bogus, bogus, bogus});
@@ -177,5 +181,36 @@ class SeccompKernelTest {
         assertTrue(probed > 300, "probed " + probed);
         assertFalse(allowed.contains("mount"));
         cwb.ok("rm", name);
+    }
+
+    /**
+     * Numbers this architecture's table does not name that this machine answers with anything but ENOSYS,
+     * the kernel's answer for a number it lacks: calls newer than the table (463 and up on Linux 6.18), and
+     * numbers a sandboxing hypervisor takes before any filter of the process's own runs (on one development
+     * machine 335 ends the caller with SIGILL and 336 answers ENXIO, filter or not). Each is called once,
+     * with zero arguments, from a child of python3, never from cwb-init; they are not probed.
+     */
+    private static Set<Integer> numbersThisHostKills(SyscallTable table) throws Exception {
+        dev.cwb.testing.Requirements.requireCommand("python3", "python3");
+        StringBuilder unnamed = new StringBuilder();
+        for (int nr = 0; nr <= table.highest() + 20; nr++) {
+            if (table.name(nr) == null) {
+                unnamed.append(unnamed.length() == 0 ? "" : ",").append(nr);
+            }
+        }
+        Process p = new ProcessBuilder("python3", "-c", "import ctypes, os\n"
+                + "libc = ctypes.CDLL(None, use_errno=True)\n"
+                + "for nr in [" + unnamed + "]:\n"
+                + "    pid = os.fork()\n"
+                + "    if pid == 0:\n"
+                + "        r = libc.syscall(nr, 0, 0, 0, 0, 0, 0)\n"
+                + "        os._exit(0 if r == -1 and ctypes.get_errno() == 38 else 1)\n"
+                + "    if os.waitpid(pid, 0)[1] != 0:\n"
+                + "        print(nr)\n").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), out);
+        Set<Integer> killers = new java.util.TreeSet<>();
+        out.lines().filter(l -> !l.isBlank()).forEach(l -> killers.add(Integer.parseInt(l.trim())));
+        return killers;
     }
 }

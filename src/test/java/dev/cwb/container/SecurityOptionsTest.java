@@ -104,7 +104,9 @@ class SecurityOptionsTest {
     void stepsShowDropAndKeepCapabilitiesAndSetNoNewPrivs() {
         String name = cwb.name("caps");
         cwb.ok("new", name, "from", "busybox");
+        cwb.ok("unshare", "mnt");
         cwb.ok("overlay");
+        cwb.ok("mount", "proc");
         ContainerBench.Result show = cwb.ok("caps", "show");
         assertTrue(show.out().contains("  bounding     (all "), show.toString());
         ContainerBench.Result drop = cwb.ok("caps", "drop", "CHOWN");
