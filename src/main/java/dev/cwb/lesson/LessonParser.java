@@ -180,26 +180,21 @@ public final class LessonParser {
                 List.copyOf(steps), text(sections, "relevant documentation"), text(sections, "exercises"), List.copyOf(notes));
     }
 
-    /** Handles a {@code check:}, {@code hint:} or {@code requires:} line; false when the line is prose. */
+    /**
+     * Handles a {@code check:}, {@code refuse-unless:}, {@code refuse-why:}, {@code hint:} or {@code requires:}
+     * line; false when the line is prose.
+     */
     private boolean directive(StepBuilder step, String line, int lineNumber) {
         if (line.startsWith("check:")) {
-            List<String> words;
-            try {
-                words = LineSplitter.split(line.substring(6).strip());
-            } catch (IllegalArgumentException e) {
-                throw error(lineNumber, e.getMessage());
-            }
-            if (words.isEmpty()) {
-                throw error(lineNumber, "'check:' with nothing after it — e.g. 'check: image-present busybox'");
-            }
-            String problem = vocabulary.problemWith(words.get(0), words.size() - 1);
-            if (problem != null) {
-                throw error(lineNumber, problem);
-            }
-            for (String arg : words.subList(1, words.size())) {
-                placeholders(arg, lineNumber);
-            }
-            step.checks.add(new Step.CheckLine(lineNumber, words.get(0), List.copyOf(words.subList(1, words.size()))));
+            step.checks.add(checkLine("check:", line, lineNumber));
+            return true;
+        }
+        if (line.startsWith("refuse-unless:")) {
+            step.guards.add(checkLine("refuse-unless:", line, lineNumber));
+            return true;
+        }
+        if (line.startsWith("refuse-why:")) {
+            step.refuseWhy = (step.refuseWhy == null ? "" : step.refuseWhy + " ") + line.substring(11).strip();
             return true;
         }
         if (line.startsWith("hint:")) {
@@ -213,7 +208,35 @@ public final class LessonParser {
         return false;
     }
 
+    /** A {@code check:} or {@code refuse-unless:} line: a check of the vocabulary with its arguments. */
+    private Step.CheckLine checkLine(String directive, String line, int lineNumber) {
+        List<String> words;
+        try {
+            words = LineSplitter.split(line.substring(directive.length()).strip());
+        } catch (IllegalArgumentException e) {
+            throw error(lineNumber, e.getMessage());
+        }
+        if (words.isEmpty()) {
+            throw error(lineNumber, "'" + directive + "' with nothing after it — e.g. '" + directive + " image-present busybox'");
+        }
+        String problem = vocabulary.problemWith(words.get(0), words.size() - 1);
+        if (problem != null) {
+            throw error(lineNumber, problem);
+        }
+        for (String arg : words.subList(1, words.size())) {
+            placeholders(arg, lineNumber);
+        }
+        return new Step.CheckLine(lineNumber, words.get(0), List.copyOf(words.subList(1, words.size())));
+    }
+
     private Step finishStep(StepBuilder b) {
+        if (!b.guards.isEmpty() && (b.refuseWhy == null || b.refuseWhy.isBlank())) {
+            throw error(b.guards.get(0).line(), "'refuse-unless:' without a 'refuse-why:' line — say what the step's command would do "
+                    + "to this machine if it ran");
+        }
+        if (b.guards.isEmpty() && b.refuseWhy != null) {
+            throw error(b.line, "step '" + b.title + "' has a 'refuse-why:' line but no 'refuse-unless:' check");
+        }
         if (b.checks.isEmpty()) {
             throw error(b.line, "step '" + b.title + "' has no 'check:' line — every step needs at least one, so progress rests on what is really there");
         }
@@ -224,7 +247,7 @@ public final class LessonParser {
             throw error(b.line, "a step without a title — write '### What this step does'");
         }
         return new Step(b.line, b.title, b.text.toString().strip(), List.copyOf(b.commands), List.copyOf(b.checks), b.hint,
-                List.copyOf(b.requires), List.copyOf(b.notes));
+                List.copyOf(b.requires), List.copyOf(b.notes), List.copyOf(b.guards), b.refuseWhy);
     }
 
     private StepBuilder finish(StepBuilder step, List<Step> steps) {
@@ -308,9 +331,11 @@ public final class LessonParser {
         final StringBuilder text = new StringBuilder();
         final List<StepCommand> commands = new ArrayList<>();
         final List<Step.CheckLine> checks = new ArrayList<>();
+        final List<Step.CheckLine> guards = new ArrayList<>();
         final List<String> requires = new ArrayList<>();
         final List<String> notes = new ArrayList<>();
         String hint;
+        String refuseWhy;
 
         StepBuilder(int line, String title) {
             this.line = line;

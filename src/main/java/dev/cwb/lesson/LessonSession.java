@@ -102,6 +102,15 @@ public final class LessonSession {
     public int host(String command, PrintWriter out) {
         String line = lesson == null ? command : expand(command);
         Path dir = lesson == null ? Path.of("").toAbsolutePath() : workspace.work(lesson);
+        if (lesson != null && stepCommandIndex(line, StepCommand.Kind.HOST) >= 0) {
+            Optional<String> refused = refusal(lesson.step(step));
+            if (refused.isPresent()) {
+                out.println(refused.get());
+                out.flush();
+                last = Optional.of(new CheckContext.LastCommand("!" + line, 1, refused.get()));
+                return 1;
+            }
+        }
         CheckContext.LastCommand ran = new StepRunner(workbench).run(new StepCommand(StepCommand.Kind.HOST, line), dir, out);
         out.flush();
         if (lesson != null) {
@@ -120,6 +129,23 @@ public final class LessonSession {
      */
     public boolean isStepCommand(String line) {
         return stepCommandIndex(line, StepCommand.Kind.WORKBENCH) >= 0;
+    }
+
+    /**
+     * Why the shell must not run {@code line}, a command of the current step, here: a {@code refuse-unless:}
+     * guard of the step fails (see {@link StepChecks#refusal}). Empty for any other line.
+     */
+    public Optional<String> refusal(String line) {
+        if (stepCommandIndex(line, StepCommand.Kind.WORKBENCH) < 0) {
+            return Optional.empty();
+        }
+        Optional<String> refused = refusal(lesson.step(step));
+        refused.ifPresent(r -> last = Optional.of(new CheckContext.LastCommand(line, 1, r)));
+        return refused;
+    }
+
+    private Optional<String> refusal(Step s) {
+        return new StepChecks(vocabulary).refusal(s, workspace.placeholders(lesson), new CheckContext(workbench, last));
     }
 
     /** Which of the current step's commands of {@code kind} {@code line} is (the same words), or -1. */
@@ -293,6 +319,12 @@ public final class LessonSession {
             }
             out.println(expanded.prompt() + expanded.text());
             out.flush();
+            Optional<String> refused = refusal(l.step(step));
+            if (refused.isPresent()) {
+                out.println(refused.get());
+                last = Optional.of(new CheckContext.LastCommand(expanded.text(), 1, refused.get()));
+                return;
+            }
             CheckContext.LastCommand result = runner.run(expanded, workspace.work(l), out);
             last = Optional.of(result);
             ledger().ran(i, new StepLedger.Ran(expanded.text(), result.exitCode(), command.kind() == StepCommand.Kind.WORKBENCH ? targetOf(expanded.text()) : null));

@@ -128,6 +128,12 @@ public final class LessonVerifier implements AutoCloseable {
                     if (verbose) {
                         out.println("    " + expanded.prompt() + expanded.text());
                     }
+                    Optional<String> refused = checks.refusal(step, placeholders, new CheckContext(workbench, last));
+                    if (refused.isPresent()) {
+                        out.println("    " + refused.get());
+                        last = Optional.of(new CheckContext.LastCommand(expanded.text(), 1, refused.get()));
+                        break;
+                    }
                     last = Optional.of(runner.run(expanded, work, screen));
                     out.flush();
                 }

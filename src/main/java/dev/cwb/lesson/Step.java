@@ -12,9 +12,12 @@ import java.util.List;
  * @param hint         what to try when a check fails
  * @param requires     programs (or {@code registry}) the step needs; when one is missing the step is optional
  * @param notes        {@code > instructor:} notes, shown only in demo mode
+ * @param guards       {@code refuse-unless:} lines: checks that must pass before any of the step's commands
+ *                     runs, because on a machine where they fail the command would really change the machine
+ * @param refuseWhy    the {@code refuse-why:} text that says so (null when the step has no guards)
  */
 public record Step(int line, String title, String text, List<StepCommand> commands, List<CheckLine> checks,
-                   String hint, List<String> requires, List<String> notes) {
+                   String hint, List<String> requires, List<String> notes, List<CheckLine> guards, String refuseWhy) {
 
     /** A {@code check:} line: the check's name, its arguments (placeholders not yet expanded), and where it was written. */
     public record CheckLine(int line, String name, List<String> args) {

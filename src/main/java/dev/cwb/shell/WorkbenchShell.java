@@ -218,6 +218,12 @@ public final class WorkbenchShell {
             Commands.printError(workbench, unknownCommand(words.get(0), line));
             return true;
         }
+        java.util.Optional<String> refused = lessons.refusal(line);
+        if (refused.isPresent()) { // the step's attempt would really change this machine: not run at all
+            screen.println(refused.get());
+            screen.flush();
+            return true;
+        }
         boolean terminal = workbench.terminalStdio();
         if (lessons.isStepCommand(line)) {
             workbench.setTerminalStdio(false); // as :run runs it: a container's output reaches the step's output checks

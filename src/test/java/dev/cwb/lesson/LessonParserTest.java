@@ -106,6 +106,23 @@ class LessonParserTest {
     }
 
     @Test
+    void aGuardIsACheckWithTheReasonBesideIt() {
+        Lesson guarded = parse(GOOD.replace("check: image-present busybox\n", "check: image-present busybox\n"
+                + "refuse-unless: namespace-own box uts\nrefuse-why: box would rename\nrefuse-why: this machine\n"));
+        Step second = guarded.step(1);
+        assertEquals(1, second.guards().size());
+        assertEquals("namespace-own box uts", second.guards().get(0).source());
+        assertEquals("box would rename this machine", second.refuseWhy());
+        assertEquals(List.of(), guarded.step(0).guards());
+        String noWhy = error(GOOD.replace("check: image-present busybox\n", "check: image-present busybox\nrefuse-unless: namespace-own box uts\n"));
+        assertTrue(noWhy.contains("line 32: 'refuse-unless:' without a 'refuse-why:' line"), noWhy);
+        String misspelt = error(GOOD.replace("check: image-present busybox\n", "check: image-present busybox\nrefuse-unless: namespace-owm box uts\nrefuse-why: w\n"));
+        assertTrue(misspelt.contains("line 32: unknown check 'namespace-owm'"), misspelt);
+        String whyAlone = error(GOOD.replace("check: image-present busybox\n", "check: image-present busybox\nrefuse-why: w\n"));
+        assertTrue(whyAlone.contains("step 'Second' has a 'refuse-why:' line but no 'refuse-unless:' check"), whyAlone);
+    }
+
+    @Test
     void misspeltPlaceholderIsRefused() {
         String message = error(GOOD.replace("{work}/rootfs/bin", "{wrok}/rootfs/bin"));
         assertTrue(message.contains("line 24: unknown placeholder '{wrok}'"), message);

@@ -206,6 +206,39 @@ class LessonsVerifyTest {
         return tests;
     }
 
+    /**
+     * Lesson 13's step 3 writes /proc/sys/kernel/hostname from out13, which renames the lab machine itself when
+     * out13 still shares the host's UTS namespace; step 4 mounts, which covers the machine's own tree in its
+     * mount namespace. On such a container each step is refused before anything runs (seen here without
+     * playing the attempt), and on one with the namespace of its own it is not.
+     */
+    @Test
+    void theBreakoutLessonRefusesAnAttemptThatWouldReallyChangeTheMachine() {
+        Lesson breakout = library().all().stream().filter(l -> l.number() == 13).findFirst().orElseThrow();
+        requirePlayable(breakout);
+        Step write = breakout.step(2);
+        Step mount = breakout.step(3);
+        assertEquals("Write to the host", write.title());
+        assertEquals("Mount what it likes", mount.title());
+        StepChecks checks = new StepChecks(CheckVocabulary.standard());
+        Placeholders placeholders = new LessonWorkspace(cwb.workbench()).placeholders(breakout);
+        java.util.function.Function<Step, java.util.Optional<String>> refusal = s -> checks.refusal(s, placeholders,
+                new dev.cwb.lesson.check.CheckContext(cwb.workbench(), java.util.Optional.empty()));
+        assertEquals(0, cwb.run("new", "out13", "from", "busybox"), cwb.err());
+        try {
+            assertTrue(refusal.apply(write).orElseThrow().startsWith("refused: out13 shares this machine's UTS namespace, so its write "
+                    + "to /proc/sys/kernel/hostname would rename the machine itself"), refusal.apply(write).toString());
+            assertTrue(refusal.apply(mount).orElseThrow().startsWith("refused: out13 shares this machine's mount namespace"));
+            assertEquals(0, cwb.run("unshare", "mnt"), cwb.err());
+            assertTrue(refusal.apply(write).isPresent(), "the UTS namespace is still the host's");
+            assertEquals(java.util.Optional.empty(), refusal.apply(mount));
+            assertEquals(0, cwb.run("unshare", "uts"), cwb.err());
+            assertEquals(java.util.Optional.empty(), refusal.apply(write));
+        } finally {
+            assertEquals(0, cwb.run("rm", "out13"), cwb.err());
+        }
+    }
+
     /** A step whose requirement is missing is named with the reason and not counted as passed. */
     @Test
     void aStepThatCannotBePlayedIsNamedAndNotCountedAsPassed() throws Exception {

@@ -56,6 +56,49 @@ class LessonPlayerTest {
             hint: run true
             """;
 
+    /** One step whose lines would harm the machine without a permit file: refused, typed or after '!', until it exists. */
+    private static final String GUARDED = """
+            ---
+            id: 2
+            title: Guarded
+            ---
+            ## Goal
+            Refuse.
+            ## Steps
+            ### The attempt
+            ```cwb
+            images
+            ```
+            ```sh
+            touch made
+            ```
+            check: file-exists {work}/made
+            refuse-unless: file-exists {work}/permit
+            refuse-why: without the permit this line would harm the machine
+            hint: make the permit first
+            """;
+
+    @Test
+    void aGuardedStepsLinesTypedAtThePromptAreRefusedUntilTheGuardHolds() throws Exception {
+        Files.writeString(lessons.resolve("02-guarded.md"), GUARDED);
+        Path work = home.resolve("lessons/work/2");
+        try (ShellSession shell = new ShellSession(home, XTERM, tree -> { }, lessons, List.of())) {
+            shell.awaitPrompt(1);
+            shell.command(":lesson 2");
+            String bang = shell.command("!touch made");
+            assertTrue(bang.contains("refused: without the permit this line would harm the machine (refuse-unless file-exists "), bang);
+            String typed = shell.command("images");
+            assertTrue(typed.contains("refused: without the permit"), typed);
+            assertFalse(typed.contains("IMAGE"), "images ran: " + typed);
+            assertFalse(Files.exists(work.resolve("made")), "a refused line ran");
+            Files.createDirectories(work);
+            Files.writeString(work.resolve("permit"), "");
+            String again = shell.command("!touch made");
+            assertFalse(again.contains("refused"), again);
+            assertTrue(Files.exists(work.resolve("made")));
+        }
+    }
+
     private ShellSession shell() throws Exception {
         Files.writeString(lessons.resolve("01-appending.md"), LESSON);
         ShellSession shell = new ShellSession(home, XTERM, tree -> { }, lessons, List.of());

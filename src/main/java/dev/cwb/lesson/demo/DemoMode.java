@@ -100,6 +100,13 @@ public final class DemoMode {
                     }
                     screen.print("\n");
                     screen.flush();
+                    Optional<String> refused = new StepChecks(CheckVocabulary.standard()).refusal(step, placeholders, new CheckContext(workbench, last));
+                    if (refused.isPresent()) {
+                        screen.println(refused.get());
+                        screen.flush();
+                        last = Optional.of(new CheckContext.LastCommand(expanded.text(), 1, refused.get()));
+                        break;
+                    }
                     Attributes raw = terminal.getAttributes();
                     terminal.setAttributes(saved); // the command's output is processed as usual (LF → CR LF)
                     try {
