@@ -76,8 +76,9 @@ class CgroupJanitorTest {
         try {
             // a group this home made, whose maker died; then someone removed it and made one of that name again
             Cgroup first = new Cgroups(host, new CgroupTrace(), mine).create("test-remade-" + me);
-            Process gone = new ProcessBuilder("/bin/busybox", "true").start();
+            Process gone = new ProcessBuilder("/bin/busybox", "cat").start(); // alive until its stdin closes
             long start = gone.info().startInstant().orElseThrow().toEpochMilli();
+            gone.getOutputStream().close();
             gone.waitFor();
             Path record = mine.directory().resolve(first.name() + ".owner");
             List<String> lines = new java.util.ArrayList<>(Files.readAllLines(record));
