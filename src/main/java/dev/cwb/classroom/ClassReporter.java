@@ -29,7 +29,8 @@ public final class ClassReporter implements ProgressListener, AutoCloseable {
     }
 
     @Override
-    public synchronized void progressed(Lesson lesson, Set<Integer> passed, int current, Set<Integer> failed, Map<Integer, Integer> hints) {
+    public synchronized void progressed(Lesson lesson, Set<Integer> passed, int current, Set<Integer> failed, Map<Integer, Integer> hints,
+                                        Set<Integer> solutions) {
         Optional<ClassMembership> m = ClassMembership.read(home);
         if (m.isEmpty()) {
             closeClient();
@@ -39,15 +40,19 @@ public final class ClassReporter implements ProgressListener, AutoCloseable {
             closeClient();
             client = new ClassClient(m.get(), notes);
         }
-        client.offer(report(m.get().name(), lesson.number(), lesson.title(), lesson.stepCount(), passed, current, failed, hints));
+        client.offer(report(m.get().name(), lesson.number(), lesson.title(), lesson.stepCount(), passed, current, failed, hints, solutions));
     }
 
-    /** A step's state: passed; else the step the learner is on (its last check failed, or being worked on); else failed earlier; else not started. */
+    /**
+     * A step's state: passed (after its solution was shown: "solution shown"); else the step the learner is on
+     * (its last check failed, or being worked on); else failed earlier; else not started.
+     */
     static ProgressReport report(String name, int number, String title, int steps, Set<Integer> passed, int current,
-                                 Set<Integer> failed, Map<Integer, Integer> hints) {
+                                 Set<Integer> failed, Map<Integer, Integer> hints, Set<Integer> solutions) {
         List<ProgressReport.Step> list = new ArrayList<>();
         for (int i = 0; i < steps; i++) {
-            StepState s = passed.contains(i) ? StepState.PASSED
+            StepState s = passed.contains(i) && solutions.contains(i) ? StepState.SOLUTION_SHOWN
+                    : passed.contains(i) ? StepState.PASSED
                     : failed.contains(i) ? StepState.CHECK_FAILED
                     : i == current ? StepState.WORKING : StepState.NOT_STARTED;
             list.add(new ProgressReport.Step(s.wire, Math.min(99, hints.getOrDefault(i, 0))));

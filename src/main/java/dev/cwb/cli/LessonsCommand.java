@@ -56,6 +56,10 @@ public final class LessonsCommand extends WorkbenchCommand {
                 m.put("progress", progress.mark(lesson).name().toLowerCase(java.util.Locale.ROOT));
                 m.put("step", entry.step() + 1);
                 m.put("stepsPassed", entry.passed().stream().map(i -> i + 1).toList());
+                java.util.Map<Integer, Integer> hints = new java.util.TreeMap<>();
+                entry.hints().forEach((step, used) -> hints.put(step + 1, used));
+                m.put("hintsUsed", hints);
+                m.put("solutionsShown", entry.solutions().stream().map(i -> i + 1).toList());
                 list.add(m);
             }
             command.out().println(dev.cwb.image.Json.pretty(list));
@@ -85,7 +89,8 @@ public final class LessonsCommand extends WorkbenchCommand {
     }
 
     @Command(name = "verify", description = "Play lesson N (default: all) headless: run each step's commands and checks; "
-            + "exit non-zero naming the first failing step. Says how many steps it played, and which it could not and why.",
+            + "exit non-zero naming the first failing step. Says how many steps it played, and which it could not and why. "
+            + "A challenge is played by its hidden solution, after each of its wrong solutions, which its checks must reject.",
             footer = {"", "Each lesson is reset first (:reset): its own directory, the images it creates and its layer cache entries."})
     static final class VerifyLessons extends WorkbenchCommand {
         @Parameters(arity = "0..1", paramLabel = "N", description = "The lesson's number.")
@@ -107,6 +112,8 @@ public final class LessonsCommand extends WorkbenchCommand {
             List<Lesson> lessons = number == null ? library.all() : List.of(library.get(number));
             int played = 0;
             int steps = 0;
+            int challenges = 0;
+            int wrongs = 0;
             List<String> notPlayed = new java.util.ArrayList<>();
             try (LessonVerifier verifier = new LessonVerifier(workbench, CheckVocabulary.standard(), out(), verbose)) {
                 for (Lesson lesson : lessons) {
@@ -117,11 +124,14 @@ public final class LessonsCommand extends WorkbenchCommand {
                     }
                     played += outcome.played();
                     steps += lesson.stepCount();
+                    challenges += outcome.challenges();
+                    wrongs += outcome.wrongsRejected();
                     outcome.notPlayed().forEach(s -> notPlayed.add("lesson " + lesson.number() + " " + s));
                 }
             }
             if (lessons.size() > 1) {
                 out().println("Verified " + lessons.size() + " lessons: " + played + " of " + steps + " steps played and passed"
+                        + (challenges > 0 ? " (" + challenges + " challenges solved by their solutions, " + wrongs + " wrong solutions rejected)" : "")
                         + (notPlayed.isEmpty() ? "." : "; not played: " + String.join("; ", notPlayed)));
             }
             return 0;

@@ -23,7 +23,8 @@ import java.util.regex.Matcher;
  * ---                       front matter: id, title, needs, images, creates-images, unpacks, containers
  * ## Goal / ## Concept      prose
  * ## Steps
- * ### Title                 one step: prose, ```cwb or ```sh blocks, check:, hint:, requires: lines
+ * ### Title                 one step: prose, ```cwb or ```sh blocks, check:, hint: (tiers), requires: lines
+ * ### Challenge: Title      a goal and its checks, no commands; then solution: and wrong: WHY, each with blocks
  * ## Relevant documentation / ## Exercises
  * &gt; instructor: ...         notes shown only in demo mode
  * </pre>
@@ -34,6 +35,8 @@ public final class LessonParser {
     static final List<String> SECTIONS = List.of("goal", "concept", "steps", "relevant documentation", "exercises");
     private static final List<String> KEYS = List.of("id", "title", "needs", "images", "creates-images", "unpacks", "containers");
     private static final String INSTRUCTOR = "> instructor:";
+    /** A step titled so ({@code ### 9. Challenge: ...}) states a goal and hides its commands in {@code solution:}. */
+    static final java.util.regex.Pattern CHALLENGE = java.util.regex.Pattern.compile("(?i)^challenge\\b.*");
 
     private final CheckVocabulary vocabulary;
     private Path file;
@@ -126,18 +129,25 @@ public final class LessonParser {
                 String language = line.substring(3).strip();
                 if (step != null && (language.equals("cwb") || language.equals("sh"))) {
                     StepCommand.Kind kind = language.equals("cwb") ? StepCommand.Kind.WORKBENCH : StepCommand.Kind.HOST;
+                    if (step.challenge && step.mode == Mode.TEXT) {
+                        throw error(lineNumber, "challenge '" + step.title + "' shows a ```" + language + " block — a challenge states the goal only:"
+                                + " put its commands under a 'solution:' line (the learner sees them only on ':solution')");
+                    }
+                    List<StepCommand> into = step.mode == Mode.SOLUTION ? step.solution
+                            : step.mode == Mode.WRONG ? step.wrongs.get(step.wrongs.size() - 1).commands : step.commands;
                     for (int j = 0; j < block.size(); j++) {
                         String command = block.get(j).strip();
                         if (!command.isEmpty() && !command.startsWith("#")) {
                             placeholders(command, i + 2 + j);
-                            step.commands.add(new StepCommand(kind, command));
+                            into.add(new StepCommand(kind, command));
                         }
                     }
                 } else if (language.equals("cwb") || language.equals("sh")) {
                     throw error(lineNumber, "a ```" + language + " block outside a step — commands to type belong in a step (### under ## Steps)");
                 }
-                StringBuilder target = step != null ? step.text : section == null ? null : sections.get(section);
-                if (target != null) {
+                StringBuilder target = step != null ? step.prose() : section == null ? null : sections.get(section);
+                boolean commandBlock = language.equals("cwb") || language.equals("sh");
+                if (target != null && (step == null || step.mode == Mode.TEXT || step.mode == Mode.SOLUTION && !commandBlock)) {
                     target.append(String.join("\n", lines.subList(i, end + 1))).append('\n');
                 }
                 i = end;
@@ -164,7 +174,7 @@ public final class LessonParser {
                 sections.get(section).append(line).append('\n');
                 continue;
             }
-            (step != null ? step.text : sections.get(section)).append(line).append('\n');
+            (step != null ? step.prose() : sections.get(section)).append(line).append('\n');
         }
         finish(step, steps);
         for (String required : List.of("goal", "steps")) {
@@ -181,8 +191,8 @@ public final class LessonParser {
     }
 
     /**
-     * Handles a {@code check:}, {@code refuse-unless:}, {@code refuse-why:}, {@code hint:} or {@code requires:}
-     * line; false when the line is prose.
+     * Handles a {@code check:}, {@code refuse-unless:}, {@code refuse-why:}, {@code hint:}, {@code requires:},
+     * {@code solution:} or {@code wrong:} line; false when the line is prose.
      */
     private boolean directive(StepBuilder step, String line, int lineNumber) {
         if (line.startsWith("check:")) {
@@ -198,7 +208,38 @@ public final class LessonParser {
             return true;
         }
         if (line.startsWith("hint:")) {
-            step.hint = (step.hint == null ? "" : step.hint + " ") + line.substring(5).strip();
+            String hint = line.substring(5).strip();
+            if (hint.isEmpty()) {
+                throw error(lineNumber, "'hint:' with nothing after it — each hint: line is one tier, shown by one ':hint'");
+            }
+            step.hints.add(hint);
+            return true;
+        }
+        if (line.strip().equals("solution:") || line.startsWith("solution:")) {
+            if (!line.strip().equals("solution:")) {
+                throw error(lineNumber, "write 'solution:' on a line of its own, then the solution's ```cwb or ```sh blocks");
+            }
+            if (!step.challenge) {
+                throw error(lineNumber, "'solution:' in step '" + step.title + "', which is no challenge — title it '### Challenge: ...'"
+                        + " (an ordinary step shows its commands)");
+            }
+            if (step.solutionLine > 0) {
+                throw error(lineNumber, "a second 'solution:' in challenge '" + step.title + "' (the first is on line " + step.solutionLine + ")");
+            }
+            step.solutionLine = lineNumber;
+            step.mode = Mode.SOLUTION;
+            return true;
+        }
+        if (line.startsWith("wrong:")) {
+            String why = line.substring(6).strip();
+            if (!step.challenge) {
+                throw error(lineNumber, "'wrong:' in step '" + step.title + "', which is no challenge — title it '### Challenge: ...'");
+            }
+            if (why.isEmpty()) {
+                throw error(lineNumber, "'wrong:' with nothing after it — say which mistake it plays, e.g. 'wrong: hostname before unshare uts'");
+            }
+            step.wrongs.add(new WrongBuilder(lineNumber, why));
+            step.mode = Mode.WRONG;
             return true;
         }
         if (line.startsWith("requires:")) {
@@ -230,6 +271,16 @@ public final class LessonParser {
     }
 
     private Step finishStep(StepBuilder b) {
+        if (b.checks.isEmpty()) {
+            throw error(b.line, (b.challenge ? "challenge '" : "step '") + b.title + "' has no 'check:' line — every step needs at least one,"
+                    + " so progress rests on what is really there");
+        }
+        if (b.hints.isEmpty()) {
+            throw error(b.line, "step '" + b.title + "' has no 'hint:' line — say what to try when the check fails");
+        }
+        if (b.title.isBlank()) {
+            throw error(b.line, "a step without a title — write '### What this step does'");
+        }
         if (!b.guards.isEmpty() && (b.refuseWhy == null || b.refuseWhy.isBlank())) {
             throw error(b.guards.get(0).line(), "'refuse-unless:' without a 'refuse-why:' line — say what the step's command would do "
                     + "to this machine if it ran");
@@ -237,17 +288,27 @@ public final class LessonParser {
         if (b.guards.isEmpty() && b.refuseWhy != null) {
             throw error(b.line, "step '" + b.title + "' has a 'refuse-why:' line but no 'refuse-unless:' check");
         }
-        if (b.checks.isEmpty()) {
-            throw error(b.line, "step '" + b.title + "' has no 'check:' line — every step needs at least one, so progress rests on what is really there");
+        Step.Challenge challenge = null;
+        if (b.challenge) {
+            if (b.solution.isEmpty()) {
+                throw error(b.solutionLine > 0 ? b.solutionLine : b.line, "challenge '" + b.title + "' has no solution — add a line 'solution:' and"
+                        + " under it the ```cwb or ```sh blocks that solve it ('lessons verify' plays them to prove the challenge can be done)");
+            }
+            if (b.wrongs.isEmpty()) {
+                throw error(b.line, "challenge '" + b.title + "' has no 'wrong:' block — add at least one plausible wrong solution"
+                        + " ('wrong: WHY', then its blocks): 'lessons verify' plays it and proves the checks reject it");
+            }
+            List<Step.Wrong> wrongs = new ArrayList<>();
+            for (WrongBuilder w : b.wrongs) {
+                if (w.commands.isEmpty()) {
+                    throw error(w.line, "'wrong: " + w.why + "' has no ```cwb or ```sh block — the commands of the mistake it plays");
+                }
+                wrongs.add(new Step.Wrong(w.line, w.why, List.copyOf(w.commands)));
+            }
+            challenge = new Step.Challenge(b.solutionLine, List.copyOf(b.solution), b.explanation.toString().strip(), List.copyOf(wrongs));
         }
-        if (b.hint == null || b.hint.isBlank()) {
-            throw error(b.line, "step '" + b.title + "' has no 'hint:' line — say what to try when the check fails");
-        }
-        if (b.title.isBlank()) {
-            throw error(b.line, "a step without a title — write '### What this step does'");
-        }
-        return new Step(b.line, b.title, b.text.toString().strip(), List.copyOf(b.commands), List.copyOf(b.checks), b.hint,
-                List.copyOf(b.requires), List.copyOf(b.notes), List.copyOf(b.guards), b.refuseWhy);
+        return new Step(b.line, b.title, b.text.toString().strip(), List.copyOf(b.commands), List.copyOf(b.checks), List.copyOf(b.hints),
+                List.copyOf(b.requires), List.copyOf(b.notes), List.copyOf(b.guards), b.refuseWhy, challenge);
     }
 
     private StepBuilder finish(StepBuilder step, List<Step> steps) {
@@ -325,21 +386,51 @@ public final class LessonParser {
         return CwbException.badInput(name + " line " + line + ": " + message, "fix the lesson file (the format is in docs/teachers.md)");
     }
 
+    /** Where a step's lines go: its text, its hidden solution, or its latest wrong solution. */
+    private enum Mode { TEXT, SOLUTION, WRONG }
+
     private static final class StepBuilder {
         final int line;
         final String title;
+        final boolean challenge;
         final StringBuilder text = new StringBuilder();
         final List<StepCommand> commands = new ArrayList<>();
         final List<Step.CheckLine> checks = new ArrayList<>();
         final List<Step.CheckLine> guards = new ArrayList<>();
         final List<String> requires = new ArrayList<>();
         final List<String> notes = new ArrayList<>();
-        String hint;
+        final List<String> hints = new ArrayList<>();
+        final List<StepCommand> solution = new ArrayList<>();
+        final StringBuilder explanation = new StringBuilder();
+        final List<WrongBuilder> wrongs = new ArrayList<>();
+        Mode mode = Mode.TEXT;
+        int solutionLine;
         String refuseWhy;
 
         StepBuilder(int line, String title) {
             this.line = line;
             this.title = title;
+            this.challenge = CHALLENGE.matcher(title).matches();
+        }
+
+        /** Where a prose line goes: the step's text, the solution's explanation, or nowhere (a wrong solution's). */
+        StringBuilder prose() {
+            return switch (mode) {
+                case TEXT -> text;
+                case SOLUTION -> explanation;
+                case WRONG -> new StringBuilder(); // a wrong solution is played, never shown: its prose is for the file's reader
+            };
+        }
+    }
+
+    private static final class WrongBuilder {
+        final int line;
+        final String why;
+        final List<StepCommand> commands = new ArrayList<>();
+
+        WrongBuilder(int line, String why) {
+            this.line = line;
+            this.why = why;
         }
     }
 }

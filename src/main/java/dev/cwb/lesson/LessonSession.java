@@ -20,7 +20,12 @@ import java.util.function.Supplier;
 /**
  * A learner taking lessons in the shell: the lesson and step they are on, the last command they ran in
  * this step, and their saved progress. The shell's {@code :lesson}, {@code :next}, {@code :back},
- * {@code :hint}, {@code :check}, {@code :run} and {@code :reset} call it; it prints to the writer it is given.
+ * {@code :hint}, {@code :check}, {@code :run}, {@code :solution} and {@code :reset} call it; it prints to the
+ * writer it is given.
+ *
+ * <p>A challenge step ({@link Step#isChallenge()}) shows its goal and checks only: {@code :run} refuses, its
+ * hints come one tier at a time, and its solution is shown on {@code :solution} after a confirmation and
+ * recorded in the progress as "solution shown".
  */
 public final class LessonSession {
     private final Workbench workbench;
@@ -33,9 +38,8 @@ public final class LessonSession {
     private int step;
     private Optional<CheckContext.LastCommand> last = Optional.empty();
     private ProgressListener listener = ProgressListener.NONE;
-    /** This session's steps of the open lesson whose last check said "not yet", and hints shown per step. */
+    /** This session's steps of the open lesson whose last check said "not yet" (hints used are kept with the progress). */
     private final java.util.Set<Integer> failed = new java.util.TreeSet<>();
-    private final java.util.Map<Integer, Integer> hints = new java.util.HashMap<>();
     /** Per step (0-based) of the open lesson, what of its commands is done: kept while the lesson is open. */
     private final Map<Integer, StepLedger> ledgers = new HashMap<>();
     /** The state when the learner came onto the current step, for :undo. */
@@ -56,7 +60,9 @@ public final class LessonSession {
 
     private void publish() {
         if (lesson != null) {
-            listener.progressed(lesson, progress().get(lesson.number()).passed(), step, java.util.Set.copyOf(failed), java.util.Map.copyOf(hints));
+            ProgressStore.Entry entry = progress().get(lesson.number());
+            listener.progressed(lesson, entry.passed(), step, java.util.Set.copyOf(failed), java.util.Map.copyOf(entry.hints()),
+                    java.util.Set.copyOf(entry.solutions()));
         }
     }
 
@@ -155,7 +161,7 @@ public final class LessonSession {
         }
         try {
             List<String> typed = LineSplitter.split(line);
-            List<StepCommand> commands = lesson.step(step).commands();
+            List<StepCommand> commands = lesson.step(step).played();
             for (int i = 0; i < commands.size(); i++) {
                 StepCommand c = commands.get(i);
                 if (c.kind() == kind && !typed.isEmpty() && LineSplitter.split(expand(c.text())).equals(typed)) {
@@ -181,7 +187,6 @@ public final class LessonSession {
         Lesson chosen = library().get(number);
         if (lesson == null || lesson.number() != chosen.number()) {
             failed.clear();
-            hints.clear();
             ledgers.clear();
         }
         lesson = chosen;
@@ -242,10 +247,56 @@ public final class LessonSession {
         moveTo(step - 1, out);
     }
 
+    /**
+     * {@code :hint}: the next tier of the step's hints (1/3, 2/3, ...), never all at once; once all were shown,
+     * the last one again. How many were used is kept with the progress (and reaches the class view).
+     */
     public void hint(PrintWriter out) {
-        Step s = requireLesson().step(step);
-        out.println(render("Hint: " + expand(s.hint())));
-        hints.merge(step, 1, Integer::sum);
+        Lesson l = requireLesson();
+        Step s = l.step(step);
+        int total = s.hints().size();
+        int used = progress().get(l.number()).hintsUsed(step);
+        int tier = Math.min(used + 1, total);
+        out.println(render((total == 1 ? "Hint: " : "Hint " + tier + "/" + total + ": ") + expand(s.hints().get(tier - 1))));
+        if (tier < total) {
+            out.println(dim("(':hint' again for the next one)"));
+        } else if (s.isChallenge()) {
+            out.println(dim("(" + (total == 1 ? "that is the only hint" : "that was the last hint") + "; ':solution' shows a solution, after asking)"));
+        } else if (used >= total && total > 1) {
+            out.println(dim("(that was the last hint)"));
+        }
+        progress().hintsShown(l, step, tier);
+        publish();
+    }
+
+    /**
+     * {@code :solution}: a challenge's solution, after {@code confirm} says yes (the first time), recorded in the
+     * progress as "solution shown" and reported to the class view. The learner still types it: {@code :run}
+     * does not run a challenge.
+     */
+    public void solution(PrintWriter out, java.util.function.Predicate<String> confirm) {
+        Lesson l = requireLesson();
+        Step s = l.step(step);
+        if (!s.isChallenge()) {
+            out.println("Step " + (step + 1) + " is no challenge: its commands are shown with it (':run' runs what is left).");
+            return;
+        }
+        ProgressStore.Entry entry = progress().get(l.number());
+        int hintsLeft = s.hints().size() - entry.hintsUsed(step);
+        if (!entry.solutions().contains(step) && !confirm.test("Show the solution of this challenge? Your progress records it as"
+                + " \"solution shown\"" + (hintsLeft > 0 ? " (" + hintsLeft + " hint" + (hintsLeft == 1 ? " is" : "s are") + " left: ':hint')" : "") + ".")) {
+            out.println("Not shown. ':hint' gives " + (hintsLeft > 0 ? "the next hint" : "the last hint again") + "; ':solution' asks again.");
+            return;
+        }
+        progress().solutionShown(l, step);
+        out.println(bold("Solution of step " + (step + 1) + ": " + s.title()));
+        if (!s.challenge().explanation().isBlank()) {
+            out.println(render(expand(s.challenge().explanation())));
+        }
+        for (StepCommand c : s.challenge().solution()) {
+            out.println("    " + c.prompt() + expand(c.text()));
+        }
+        out.println("Type " + (s.challenge().solution().size() == 1 ? "it" : "them") + " (a $ line after a '!'), or your own way; ':check' when it is done.");
         publish();
     }
 
@@ -277,7 +328,13 @@ public final class LessonSession {
         }
         failed.add(step);
         publish();
-        out.println(render("Not yet. Hint: " + expand(s.hint())));
+        long failures = verdicts.stream().filter(v -> !v.passed()).count();
+        int used = progress().get(l.number()).hintsUsed(step);
+        int total = s.hints().size();
+        String next = used < total ? "':hint' for a hint" + (total == 1 ? "" : " (" + (used + 1) + "/" + total + ")")
+                : "':hint' shows the last hint again" + (s.isChallenge() ? ", ':solution' a solution" : "");
+        out.println("Not yet: " + (verdicts.size() == 1 ? "the check" : failures + " of " + verdicts.size() + " checks") + " failed (✗ above, with what the"
+                + " workbench saw). " + next + ".");
         List<String> missing = StepRequirements.missing(s, workbench.registryEnvironment());
         if (!missing.isEmpty()) {
             out.println("This step is optional here (it needs " + String.join(", ", missing) + "): ':next' skips it.");
@@ -300,6 +357,11 @@ public final class LessonSession {
             default -> throw new CwbException(CwbException.USAGE, "':run " + which.strip() + "' is not a choice",
                     "':run' runs what is left of the step, ':run $' only its $ lines, ':run cwb' only its cwb> lines");
         };
+        if (l.step(step).isChallenge()) {
+            out.println("Step " + (step + 1) + " is a challenge: there is nothing to ':run' — you decide what to type. ':hint' gives a hint,"
+                    + " one at a time; ':solution' shows a solution.");
+            return;
+        }
         StepRunner runner = new StepRunner(workbench);
         List<StepCommand> commands = l.step(step).commands();
         int ran = 0;
@@ -362,7 +424,6 @@ public final class LessonSession {
         step = 0;
         last = Optional.empty();
         failed.clear();
-        hints.clear();
         ledgers.clear();
         arrive();
         out.println("Lesson " + l.number() + " starts again at step 1.");
@@ -388,33 +449,8 @@ public final class LessonSession {
                 rebuild.add(r.container());
             }
         }
-        for (String name : before.newContainers(workbench)) {
-            List<String> problems = workbench.containers().remove(name);
-            report.add("removed container " + name + (problems.isEmpty() ? "" : ", except: " + String.join("; ", problems)));
-        }
-        for (String image : before.newImages(workbench)) {
-            try {
-                workbench.images().remove(image, false);
-                report.add("removed image " + dev.cwb.image.Reference.parse(image).familiar());
-            } catch (CwbException e) {
-                report.add("kept image " + image + ": " + e.getMessage());
-            }
-        }
-        String mounts = LessonWorkspace.mounts();
-        for (String layer : before.newLayers(workbench)) {
-            Path dir = workbench.home().layers().resolve(layer);
-            if (mounts.contains(dir.toString())) {
-                report.add("kept layer " + layer.substring(0, Math.min(12, layer.length())) + " in the cache: it is mounted");
-                continue;
-            }
-            LessonWorkspace.delete(dir);
-            report.add("removed layer " + layer.substring(0, Math.min(12, layer.length())) + " from the layer cache");
-        }
         Path work = workspace.work(l);
-        for (Path file : before.newFiles(work)) {
-            LessonWorkspace.delete(file);
-            report.add("removed " + file);
-        }
+        report.addAll(before.takeBack(workbench, work));
         if (!rebuild.isEmpty()) {
             rebuild(l, rebuild, report);
         }
@@ -434,7 +470,7 @@ public final class LessonSession {
     private void rebuild(Lesson l, Set<String> names, List<String> report) {
         int from = -1;
         for (int i = 0; i < step && from < 0; i++) {
-            for (StepCommand c : l.step(i).commands()) {
+            for (StepCommand c : l.step(i).played()) {
                 String made = madeBy(c);
                 if (made != null && names.contains(made)) {
                     from = i;
@@ -447,7 +483,7 @@ public final class LessonSession {
             return;
         }
         for (int i = from; i < step; i++) {
-            for (StepCommand c : l.step(i).commands()) {
+            for (StepCommand c : l.step(i).played()) {
                 String made = madeBy(c);
                 if (made != null && workbench.hasContainers() && workbench.containers().find(made).isPresent()) {
                     workbench.containers().remove(made);
@@ -458,7 +494,7 @@ public final class LessonSession {
         int count = 0;
         List<String> failed = new ArrayList<>();
         for (int i = from; i < step; i++) {
-            for (StepCommand c : l.step(i).commands()) {
+            for (StepCommand c : l.step(i).played()) {
                 if (c.kind() != StepCommand.Kind.WORKBENCH) {
                     continue;
                 }
@@ -592,6 +628,13 @@ public final class LessonSession {
         }
         boolean host = s.commands().stream().anyMatch(c -> c.kind() == StepCommand.Kind.HOST);
         out.println();
+        if (s.isChallenge()) {
+            int tiers = s.hints().size();
+            out.println("A challenge: no commands are given — work out what to type (a host command after a '!'),");
+            out.println("then ':check'. ':hint' gives " + (tiers == 1 ? "a hint" : "a hint at a time (" + tiers + " in all)") + "; ':solution' shows a solution.");
+            progress().at(lesson, step);
+            return;
+        }
         out.println("':check' when it is done, ':hint' if you are stuck, ':run' runs what is left.");
         if (host) {
             out.println("$ lines run on the host: type one after a '!' (!ls ...), or ':run $'.");

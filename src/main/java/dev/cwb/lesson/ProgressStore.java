@@ -23,11 +23,32 @@ import java.util.TreeSet;
  * so a killed session never leaves half a file.
  */
 public final class ProgressStore {
-    /** One lesson's progress. {@code step} is 0-based; {@code passed} holds 0-based step indexes. */
+    /**
+     * One lesson's progress. {@code step} is 0-based; {@code passed} holds 0-based step indexes; {@code hints}
+     * says, per step, how many of its hint tiers were shown; {@code solutions} holds the challenges whose
+     * solution the learner asked for ("solution shown"). A file written before hints and solutions were kept
+     * reads as none of either.
+     */
     public record Entry(@JsonProperty("step") int step, @JsonProperty("passed") TreeSet<Integer> passed,
-                        @JsonProperty("completed") boolean completed) {
+                        @JsonProperty("completed") boolean completed, @JsonProperty("hints") TreeMap<Integer, Integer> hints,
+                        @JsonProperty("solutions") TreeSet<Integer> solutions) {
         public Entry {
             passed = passed == null ? new TreeSet<>() : new TreeSet<>(passed);
+            hints = hints == null ? new TreeMap<>() : new TreeMap<>(hints);
+            solutions = solutions == null ? new TreeSet<>() : new TreeSet<>(solutions);
+        }
+
+        private Entry(int step, TreeSet<Integer> passed, boolean completed) {
+            this(step, passed, completed, null, null);
+        }
+
+        /** How many hint tiers of step {@code index} were shown. */
+        public int hintsUsed(int index) {
+            return hints.getOrDefault(index, 0);
+        }
+
+        private Entry with(int newStep, TreeSet<Integer> newPassed, boolean newCompleted) {
+            return new Entry(newStep, newPassed, newCompleted, hints, solutions);
         }
     }
 
@@ -106,14 +127,30 @@ public final class ProgressStore {
 
     public void at(Lesson lesson, int step) {
         Entry e = get(lesson.number());
-        put(lesson.number(), new Entry(step, e.passed(), e.completed()));
+        put(lesson.number(), e.with(step, e.passed(), e.completed()));
+    }
+
+    /** Step {@code step}'s hint tier {@code tiers} was shown: that many are used (never fewer than before). */
+    public void hintsShown(Lesson lesson, int step, int tiers) {
+        Entry e = get(lesson.number());
+        TreeMap<Integer, Integer> hints = new TreeMap<>(e.hints());
+        hints.merge(step, tiers, Math::max);
+        put(lesson.number(), new Entry(e.step(), e.passed(), e.completed(), hints, e.solutions()));
+    }
+
+    /** The learner asked for challenge {@code step}'s solution and saw it. */
+    public void solutionShown(Lesson lesson, int step) {
+        Entry e = get(lesson.number());
+        TreeSet<Integer> solutions = new TreeSet<>(e.solutions());
+        solutions.add(step);
+        put(lesson.number(), new Entry(e.step(), e.passed(), e.completed(), e.hints(), solutions));
     }
 
     public void passed(Lesson lesson, int step) {
         Entry e = get(lesson.number());
         TreeSet<Integer> passed = new TreeSet<>(e.passed());
         passed.add(step);
-        put(lesson.number(), new Entry(e.step(), passed, allRequiredPassed(lesson, passed)));
+        put(lesson.number(), e.with(e.step(), passed, allRequiredPassed(lesson, passed)));
     }
 
     /** The step's checks no longer hold (its effects were undone): it is not passed any more. */
@@ -121,7 +158,7 @@ public final class ProgressStore {
         Entry e = get(lesson.number());
         TreeSet<Integer> passed = new TreeSet<>(e.passed());
         if (passed.remove(step)) {
-            put(lesson.number(), new Entry(e.step(), passed, allRequiredPassed(lesson, passed)));
+            put(lesson.number(), e.with(e.step(), passed, allRequiredPassed(lesson, passed)));
         }
     }
 

@@ -50,6 +50,43 @@ record StepSnapshot(Set<String> containers, Set<String> images, Set<String> laye
         return gone;
     }
 
+    /**
+     * Takes away what was made since the snapshot, and nothing else: the containers made since are removed, and
+     * so are the images, the layer cache entries (unless mounted) and the files in the lesson's directory.
+     * Returns a line for each thing removed or kept. ({@code :undo}, and {@code lessons verify} after a wrong
+     * solution.)
+     */
+    List<String> takeBack(Workbench workbench, Path work) {
+        List<String> report = new ArrayList<>();
+        for (String name : newContainers(workbench)) {
+            List<String> problems = workbench.containers().remove(name);
+            report.add("removed container " + name + (problems.isEmpty() ? "" : ", except: " + String.join("; ", problems)));
+        }
+        for (String image : newImages(workbench)) {
+            try {
+                workbench.images().remove(image, false);
+                report.add("removed image " + dev.cwb.image.Reference.parse(image).familiar());
+            } catch (CwbException e) {
+                report.add("kept image " + image + ": " + e.getMessage());
+            }
+        }
+        String mounts = LessonWorkspace.mounts();
+        for (String layer : newLayers(workbench)) {
+            Path dir = workbench.home().layers().resolve(layer);
+            if (mounts.contains(dir.toString())) {
+                report.add("kept layer " + layer.substring(0, Math.min(12, layer.length())) + " in the cache: it is mounted");
+                continue;
+            }
+            LessonWorkspace.delete(dir);
+            report.add("removed layer " + layer.substring(0, Math.min(12, layer.length())) + " from the layer cache");
+        }
+        for (Path file : newFiles(work)) {
+            LessonWorkspace.delete(file);
+            report.add("removed " + file);
+        }
+        return report;
+    }
+
     List<String> newImages(Workbench workbench) {
         return images(workbench).stream().filter(i -> !images.contains(i)).toList();
     }

@@ -12,7 +12,7 @@ import org.jline.terminal.Terminal;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 
-/** The lesson meta-commands of the shell: {@code :lessons}, {@code :lesson N}, {@code :demo N}, {@code :record FILE}... */
+/** The lesson meta-commands of the shell: {@code :lessons}, {@code :lesson N}, {@code :solution}, {@code :demo N}, {@code :record FILE}... */
 final class LessonCommands {
     private final Workbench workbench;
     private final Terminal terminal;
@@ -37,6 +37,7 @@ final class LessonCommands {
             case HINT -> session.hint(screen);
             case CHECK -> session.check(screen);
             case RUN -> session.run(argument, screen);
+            case SOLUTION -> session.solution(screen, this::confirm);
             case UNDO -> session.undo(screen);
             case RESET -> session.reset(screen);
             case DEMO -> demo(argument);

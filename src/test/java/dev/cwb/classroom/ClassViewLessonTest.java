@@ -94,6 +94,53 @@ class ClassViewLessonTest {
         }
     }
 
+    /** A challenge's hints and its solution reach the class view: hints used, then "solution shown" once it passes. */
+    @Test
+    void hintsUsedAndASolutionShownReachTheClassView() throws Exception {
+        Path lessons = Files.createDirectory(tmp.resolve("lessons"));
+        Files.writeString(lessons.resolve("01-one.md"), """
+                ---
+                id: 1
+                title: One
+                ---
+                ## Goal
+                Test.
+                ## Steps
+                ### Challenge: make a file
+                check: file-exists {work}/made
+                hint: a file
+                hint: touch
+                solution:
+                ```sh
+                touch made
+                ```
+                wrong: another file
+                ```sh
+                touch other
+                ```
+                """);
+        Path home = tmp.resolve("home");
+        Workbench workbench = new Workbench(new WorkbenchHome(home), new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+        ClassRoom room = ClassRoom.open(tmp.resolve("teacher").resolve("room.json"), false);
+        try (ClassServer server = ClassServer.start(room, "127.0.0.1", 0, null, null, System::currentTimeMillis);
+             ClassReporter reporter = new ClassReporter(home, n -> { })) {
+            new ClassMembership("http://127.0.0.1:" + server.port(), room.code(), "ana").save(home);
+            LessonSession session = new LessonSession(workbench, () -> LessonLibrary.open(lessons, CheckVocabulary.standard()));
+            session.setListener(reporter);
+            PrintWriter out = new PrintWriter(new StringWriter());
+            session.start(1, out);
+            session.hint(out);
+            session.hint(out);
+            JsonNode ana = waitFor(server, room, a -> a.get("steps").get(0).get("hints").asInt() == 2, "two hints used");
+            assertEquals("working", ana.get("steps").get(0).get("state").asText());
+            session.solution(out, question -> true);
+            session.host("touch made", out);
+            session.check(out);
+            ana = waitFor(server, room, a -> a.get("steps").get(0).get("state").asText().equals("solution"), "solution shown");
+            assertEquals(2, ana.get("steps").get(0).get("hints").asInt());
+        }
+    }
+
     /** ana's row once it satisfies {@code wanted}. */
     private static JsonNode waitFor(ClassServer server, ClassRoom room, java.util.function.Predicate<JsonNode> wanted, String what) throws Exception {
         long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();

@@ -81,6 +81,113 @@ class LessonParserTest {
         assertEquals("- one", lesson.exercises());
     }
 
+    private static final String CHALLENGE = """
+            ---
+            id: 8
+            title: A lesson with a challenge
+            needs: root
+            containers: box8
+            ---
+            ## Goal
+            Learn a thing.
+            ## Steps
+            ### 1. Make it
+            ```cwb
+            new box8 from busybox
+            ```
+            check: container-exists box8
+            hint: new box8 from busybox
+            ### 2. Challenge: a host name of its own
+            Give box8 the host name box8 without renaming the host.
+            check: namespace-own box8 uts
+            check: container-hostname box8 box8
+            hint: Which namespace holds the host name?
+            hint: `unshare` it first.
+            hint: `unshare uts`, then `hostname box8`.
+            solution:
+            The name lives in the UTS namespace.
+            ```cwb
+            unshare uts
+            hostname box8
+            ```
+            wrong: the host name set before unshare uts
+            ```cwb
+            hostname box8
+            unshare uts
+            ```
+            wrong: a namespace, no name
+            ```cwb
+            unshare uts
+            ```
+            ## Exercises
+            - one
+            """;
+
+    @Test
+    void aChallengeHidesItsSolutionAndKeepsItsWrongSolutions() {
+        Lesson lesson = parse(CHALLENGE);
+        Step ordinary = lesson.step(0);
+        assertEquals(false, ordinary.isChallenge());
+        assertEquals(ordinary.commands(), ordinary.played());
+        Step challenge = lesson.step(1);
+        assertTrue(challenge.isChallenge());
+        assertEquals("Challenge: a host name of its own", challenge.title());
+        assertEquals(List.of(), challenge.commands(), "a challenge shows no commands");
+        assertEquals(List.of(new StepCommand(StepCommand.Kind.WORKBENCH, "unshare uts"), new StepCommand(StepCommand.Kind.WORKBENCH, "hostname box8")),
+                challenge.played());
+        assertEquals("Give box8 the host name box8 without renaming the host.", challenge.text(), "the solution is not in the text a learner sees");
+        assertEquals("The name lives in the UTS namespace.", challenge.challenge().explanation());
+        assertEquals(List.of("Which namespace holds the host name?", "`unshare` it first.", "`unshare uts`, then `hostname box8`."), challenge.hints());
+        assertEquals(2, challenge.challenge().wrongs().size());
+        Step.Wrong first = challenge.challenge().wrongs().get(0);
+        assertEquals("the host name set before unshare uts", first.why());
+        assertEquals(29, first.line());
+        assertEquals(List.of(new StepCommand(StepCommand.Kind.WORKBENCH, "hostname box8"), new StepCommand(StepCommand.Kind.WORKBENCH, "unshare uts")),
+                first.commands());
+        assertEquals(List.of(new StepCommand(StepCommand.Kind.WORKBENCH, "unshare uts")), challenge.challenge().wrongs().get(1).commands());
+    }
+
+    @Test
+    void aChallengeWithoutSolutionOrCheckOrWrongSolutionIsRefusedWithFileAndLine() {
+        String noSolution = CHALLENGE.substring(0, CHALLENGE.indexOf("solution:\n")) + CHALLENGE.substring(CHALLENGE.indexOf("wrong: the host"));
+        String message = error(noSolution);
+        assertTrue(message.startsWith("lessons/07-test.md line 16: challenge 'Challenge: a host name of its own' has no solution — add a line 'solution:'"),
+                message);
+        message = error(CHALLENGE.replace("""
+                ```cwb
+                unshare uts
+                hostname box8
+                ```
+                wrong""", "wrong"));
+        assertTrue(message.startsWith("lessons/07-test.md line 23: challenge 'Challenge: a host name of its own' has no solution"), message);
+        message = error(CHALLENGE.replace("check: namespace-own box8 uts\ncheck: container-hostname box8 box8\n", ""));
+        assertTrue(message.startsWith("lessons/07-test.md line 16: challenge 'Challenge: a host name of its own' has no 'check:' line"), message);
+        message = error(CHALLENGE.substring(0, CHALLENGE.indexOf("wrong: the host")) + "## Exercises\n- one\n");
+        assertTrue(message.startsWith("lessons/07-test.md line 16: challenge 'Challenge: a host name of its own' has no 'wrong:' block"), message);
+        message = error(CHALLENGE.replace("wrong: a namespace, no name\n```cwb\nunshare uts\n```\n", "wrong: a namespace, no name\n"));
+        assertTrue(message.startsWith("lessons/07-test.md line 34: 'wrong: a namespace, no name' has no ```cwb or ```sh block"), message);
+    }
+
+    @Test
+    void aChallengeShowsNoCommandsAndOnlyAChallengeHasASolution() {
+        String message = error(CHALLENGE.replace("Give box8 the host name box8 without renaming the host.\n",
+                "Give box8 a host name.\n```cwb\nunshare uts\n```\n"));
+        assertTrue(message.startsWith("lessons/07-test.md line 18: challenge 'Challenge: a host name of its own' shows a ```cwb block"), message);
+        message = error(CHALLENGE.replace("### 2. Challenge: a host name of its own", "### 2. A host name of its own"));
+        assertTrue(message.startsWith("lessons/07-test.md line 23: 'solution:' in step 'A host name of its own', which is no challenge"), message);
+        message = error(CHALLENGE.replace("wrong: a namespace, no name", "solution:"));
+        assertTrue(message.contains("line 34: a second 'solution:' in challenge"), message);
+        message = error(CHALLENGE.replace("wrong: a namespace, no name", "wrong:"));
+        assertTrue(message.contains("line 34: 'wrong:' with nothing after it"), message);
+    }
+
+    @Test
+    void eachHintLineIsATier() {
+        assertEquals(List.of("Look at the path."), parse(GOOD).step(0).hints());
+        assertEquals(List.of("one", "two"), parse(GOOD.replace("hint: h\n", "hint: one\nhint: two\n")).step(1).hints());
+        assertTrue(error(GOOD.replace("hint: h\n", "hint:\n")).contains("line 32: 'hint:' with nothing after it"));
+    }
+
     @Test
     void misspeltCheckNamesFileLineAndTheClosestCheck() {
         String message = error(GOOD.replace("check: image-present busybox", "check: image-presnt busybox"));
@@ -162,6 +269,19 @@ class LessonParserTest {
         assertEquals(List.of("copy-of-busybox"), lesson.createsImages());
         assertEquals(2, lesson.stepCount());
         assertEquals(List.of("Only shown in demo mode. Ask the room first."), lesson.notes());
+    }
+
+    @Test
+    void theChallengeInTheTeachersGuideIsAValidStep() throws Exception {
+        String guide = java.nio.file.Files.readString(LessonsVerifyTest.repo().resolve("docs/teachers.md"));
+        int start = guide.indexOf("````markdown\n### 9. Challenge") + "````markdown\n".length();
+        String example = guide.substring(start, guide.indexOf("\n````\n", start) + 1);
+        Lesson lesson = parse("---\nid: 8\ntitle: x\nneeds: root\ncontainers: box8c\n---\n## Goal\nx\n## Steps\n" + example);
+        Step step = lesson.step(0);
+        assertTrue(step.isChallenge());
+        assertEquals(3, step.hints().size());
+        assertEquals(3, step.played().size());
+        assertEquals(2, step.challenge().wrongs().size());
     }
 
     @Test

@@ -26,7 +26,10 @@ class StepTextTest {
             texts.addAll(lesson.notes());
             for (Step step : lesson.steps()) {
                 texts.add(step.text());
-                texts.add("Hint: " + step.hint());
+                step.hints().forEach(h -> texts.add("Hint 1/3: " + h));
+                if (step.isChallenge()) {
+                    texts.add(step.challenge().explanation());
+                }
                 texts.addAll(step.notes());
             }
             for (boolean color : new boolean[] {false, true}) {

@@ -60,7 +60,7 @@ class CommandCompleterTest {
         Workbench workbench = workbench();
         assertTrue(offered(workbench, "").containsAll(Set.of("images", "inspect", "load", "save", "rmi", "help")));
         assertEquals(Set.of(":help", ":history", ":clear", ":quit", ":q", ":exit", ":lessons", ":lesson", ":next", ":back", ":hint",
-                ":check", ":run", ":undo", ":reset", ":demo", ":record"), offered(workbench, ":"));
+                ":check", ":run", ":solution", ":undo", ":reset", ":demo", ":record"), offered(workbench, ":"));
     }
 
     @Test

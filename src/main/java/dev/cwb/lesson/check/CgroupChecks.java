@@ -201,7 +201,14 @@ public final class CgroupChecks {
                 if (n.isEmpty()) {
                     return CheckResult.fail(f + " has no " + key + " line (this kernel does not count it)");
                 }
-                return CheckResult.of(n.getAsLong() > 0, f + ": " + key + " " + n.getAsLong());
+                if (n.getAsLong() > 0) {
+                    return CheckResult.pass(f + ": " + key + " " + n.getAsLong());
+                }
+                return CheckResult.fail(f + ": " + key + " 0 — " + switch (kind) {
+                    case OOM -> "no process in the group was OOM-killed yet (did it use more than the limit?)";
+                    case PIDS -> "no fork in the group was refused yet (did it start more processes than the limit?)";
+                    case CPU -> "the group was never throttled (is there a quota, and did it use the CPU?)";
+                });
             } catch (CwbException e) {
                 return CheckResult.fail(e.getMessage());
             }

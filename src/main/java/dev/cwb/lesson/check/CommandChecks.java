@@ -37,11 +37,22 @@ public final class CommandChecks {
         }
 
         public CheckResult evaluate(CheckContext context) {
-            return context.lastCommand()
-                    .map(c -> CheckResult.of(c.output().toLowerCase(Locale.ROOT).contains(text.toLowerCase(Locale.ROOT)),
-                            "'" + c.line() + "' printed " + c.output().lines().count() + " lines"
-                                    + (c.output().toLowerCase(Locale.ROOT).contains(text.toLowerCase(Locale.ROOT)) ? " including it" : " without it")))
-                    .orElse(CheckResult.fail(NOTHING_RUN));
+            return context.lastCommand().map(this::look).orElse(CheckResult.fail(NOTHING_RUN));
+        }
+
+        private CheckResult look(CheckContext.LastCommand c) {
+            long lines = c.output().lines().count();
+            String said = "'" + c.line() + "' printed " + lines + (lines == 1 ? " line" : " lines");
+            if (c.output().toLowerCase(Locale.ROOT).contains(text.toLowerCase(Locale.ROOT))) {
+                return CheckResult.pass(said + " including it");
+            }
+            // what it did print, so the learner sees how far off it is: the line itself when there is one, else the last
+            String shown = c.output().lines().filter(l -> !l.isBlank()).reduce((first, second) -> second).orElse("");
+            if (shown.length() > 100) {
+                shown = shown.substring(0, 100) + "…";
+            }
+            return CheckResult.fail(said + " without it" + (shown.isEmpty() ? "" : lines == 1 ? ": " + shown : ", the last: " + shown)
+                    + (c.exitCode() != 0 ? " (exit code " + c.exitCode() + ")" : ""));
         }
     }
 }

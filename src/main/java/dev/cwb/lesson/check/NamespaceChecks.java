@@ -97,8 +97,14 @@ public final class NamespaceChecks {
                 int pid = ContainerLookup.livePid(c);
                 String inside = ContainerLookup.inNamespaceOf(pid, "uts", Kernel::gethostname);
                 String host = Kernel.gethostname();
-                return CheckResult.of(inside.equals(hostname), "inside it is " + inside + (inside.equals(host) ? " (the host's own name)"
-                        : "; the host's is " + host));
+                if (inside.equals(hostname)) {
+                    return CheckResult.pass("inside it is " + inside + (inside.equals(host) ? " (the host's own name)" : "; the host's is " + host));
+                }
+                // say why, as a teacher would: the name of a shared UTS namespace is the host's
+                boolean own = !id(Path.of("/proc", Integer.toString(pid), "ns", "uts")).equals(id(Path.of("/proc/self/ns/uts")));
+                return CheckResult.fail("the host name inside is " + (inside.equals(host) ? "still " : "") + inside + (inside.equals(host)
+                        ? own ? " (the host's) — " + name + " has a UTS namespace of its own, but no name was set in it"
+                        : " — " + name + "'s UTS namespace is the host's" : "; the host's is " + host));
             } catch (CwbException e) {
                 return CheckResult.fail(e.getMessage());
             } catch (dev.cwb.kernel.SyscallException e) {

@@ -88,7 +88,7 @@ public final class DemoMode {
                 showStep(lesson, i, placeholders);
                 Optional<CheckContext.LastCommand> last = Optional.empty();
                 Key key = Key.NEXT;
-                for (StepCommand command : step.commands()) {
+                for (StepCommand command : step.played()) { // a challenge: its solution, for the room to see once they tried
                     StepCommand expanded = expand(command, placeholders);
                     if (expanded == null) {
                         break;
