@@ -110,6 +110,18 @@ class LessonsVerifyTest {
                 List<String> notPlayed = cwb.out().lines().filter(l -> l.contains(": not played (needs ")).toList();
                 Requirements.require(notPlayed.isEmpty(), "lesson " + lesson.number() + ": " + notPlayed);
                 assertTrue(cwb.out().contains("all " + lesson.stepCount() + " steps played and passed"), cwb.out());
+                for (int i = 0; i < lesson.stepCount(); i++) {
+                    Step step = lesson.step(i);
+                    if (step.isChallenge()) {
+                        // its solution was played, and every wrong solution was played and rejected by the checks
+                        int wrongs = step.challenge().wrongs().size();
+                        assertTrue(cwb.out().contains("  ✓ " + (i + 1) + "/" + lesson.stepCount() + " " + step.title() + "  (challenge: solution played; "
+                                + wrongs + " wrong solution" + (wrongs == 1 ? "" : "s") + " rejected)"), cwb.out());
+                        for (Step.Wrong wrong : step.challenge().wrongs()) {
+                            assertTrue(cwb.out().contains("    ✓ wrong solution rejected: " + wrong.why() + " — check '"), cwb.out());
+                        }
+                    }
+                }
                 if (lesson.number() == 3) {
                     // and for real: lesson 3 left a flat root filesystem with the whiteouts applied
                     Path rootfs = home.resolve("lessons/work/3/rootfs");
@@ -138,6 +150,31 @@ class LessonsVerifyTest {
         // cgroups are named after containers: two lessons sharing a name would fight over one group
         List<String> names = all.stream().flatMap(l -> l.containers().stream()).toList();
         assertEquals(names.size(), names.stream().distinct().count(), "container names repeat across lessons: " + names);
+    }
+
+    /**
+     * The course is labs, not tutorials: each of the twelve lessons ends with a challenge (a goal and its checks, the
+     * solution hidden) with at least one wrong solution for {@code lessons verify} to reject.
+     */
+    @Test
+    void eachLessonEndsWithAChallengeAndThereAreAtLeastTwelve() {
+        List<Lesson> all = library().all();
+        int challenges = 0;
+        for (Lesson lesson : all) {
+            for (Step step : lesson.steps()) {
+                if (step.isChallenge()) {
+                    challenges++;
+                    assertTrue(step.commands().isEmpty(), "lesson " + lesson.number() + " '" + step.title() + "' shows commands");
+                    assertFalse(step.played().isEmpty());
+                    assertFalse(step.challenge().wrongs().isEmpty());
+                    assertTrue(step.hints().size() >= 2, "lesson " + lesson.number() + " '" + step.title() + "': hints in tiers");
+                }
+            }
+            if (lesson.number() <= 12) {
+                assertTrue(lesson.step(lesson.stepCount() - 1).isChallenge(), "lesson " + lesson.number() + " does not end with a challenge");
+            }
+        }
+        assertTrue(challenges >= 12, challenges + " challenges");
     }
 
     @TestFactory

@@ -317,7 +317,7 @@ class LessonPlayerTest {
         try (ShellSession shell = new ShellSession(home, XTERM, tree -> { }, repo().resolve("lessons"), List.of())) {
             shell.awaitPrompt(1);
             shell.command("samples build --recipes " + repo().resolve("sample-images"));
-            String keys = "\r".repeat(1 + 2 * 6);
+            String keys = "\r".repeat(1 + 2 * 7); // seven steps of one command each (the challenge plays its solution)
             shell.type(":demo 3 0\n" + keys);
             shell.awaitScreen("End of lesson 3", 1);
             int second = shell.screen().length();
@@ -328,9 +328,65 @@ class LessonPlayerTest {
             for (String bad : List.of("error", "✗", "not empty")) {
                 assertFalse(again.contains(bad), "the second demo shows '" + bad + "':\n" + again);
             }
-            String stepOne = again.substring(again.indexOf("step 1/6"), again.indexOf("step 2/6"));
+            String stepOne = again.substring(again.indexOf("step 1/7"), again.indexOf("step 2/7"));
             assertFalse(stepOne.contains("already unpacked"), "step 1 unpacks busybox afresh:\n" + stepOne);
-            assertTrue(again.split("✓ ", -1).length - 1 >= 6, "every step's checks passed:\n" + again);
+            assertTrue(again.split("✓ ", -1).length - 1 >= 7, "every step's checks passed:\n" + again);
+            assertEquals(0, shell.endInput());
+        }
+    }
+
+    /** A challenge in the real shell: nothing to :run, hints one at a time, the solution after a y (and not after an n). */
+    @Test
+    void aChallengeOffersHintsOneAtATimeAndItsSolutionAfterAYes() throws Exception {
+        Files.writeString(lessons.resolve("01-challenge.md"), """
+                ---
+                id: 1
+                title: A challenge
+                ---
+                ## Goal
+                Decide.
+                ## Steps
+                ### Challenge: a file called made
+                Make a file called made in the lesson's directory.
+                check: file-exists {work}/made
+                hint: A file is made on the host.
+                hint: `!touch made`
+                solution:
+                ```sh
+                touch made
+                ```
+                wrong: the file made under another name
+                ```sh
+                touch other
+                ```
+                """);
+        try (ShellSession shell = new ShellSession(home, XTERM, tree -> { }, lessons, List.of())) {
+            shell.awaitPrompt(1);
+            String start = shell.command(":lesson 1");
+            assertTrue(start.contains("A challenge: no commands are given"), start);
+            assertFalse(start.contains("touch made"), start);
+            assertTrue(shell.command(":run").contains("is a challenge: there is nothing to ':run'"));
+            String hint = shell.command(":hint");
+            assertTrue(hint.contains("Hint 1/2: A file is made on the host.") && !hint.contains("!touch made"), hint);
+            String second = shell.command(":hint");
+            assertTrue(second.contains("Hint 2/2: ") && second.contains("!touch made"), second);
+            shell.type(":solution\n");
+            shell.awaitScreen("[y/N] ", 1);
+            shell.type("n");
+            String no = shell.awaitScreen("':solution' asks again.", 1);
+            assertFalse(no.substring(no.indexOf("[y/N] ")).contains("$ touch made"), no);
+            shell.command("");
+            shell.type(":solution\n");
+            shell.awaitScreen("[y/N] ", 2);
+            shell.type("y");
+            String yes = shell.awaitScreen("    $ touch made", 1);
+            assertTrue(yes.contains("Solution of step 1: Challenge: a file called made"), yes);
+            shell.command("");
+            shell.command("!touch made");
+            assertTrue(shell.command(":check").contains("Step 1 done"));
+            String progress = Files.readString(home.resolve("lessons/progress.json"));
+            assertTrue(progress.replaceAll("\\s", "").contains("\"solutions\":[0]"), progress);
+            assertTrue(shell.command(":help").contains(":solution"), ":help names it");
             assertEquals(0, shell.endInput());
         }
     }
