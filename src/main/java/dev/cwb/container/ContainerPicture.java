@@ -83,7 +83,8 @@ public record ContainerPicture(String name, String image, List<Layer> layers, Up
             return new Merged(Optional.empty(), 0);
         }
         Path seen = c.root() == Container.RootChange.PIVOT_ROOT || c.root() == Container.RootChange.CHROOT
-                ? Path.of("/proc", Integer.toString(c.current().pid()), "root") : c.dirs().rootfs();
+                ? Path.of("/proc", Integer.toString(c.current().pid()), "root", ".") : c.dirs().rootfs();
+        // (the "." makes the walk go through the magic link: a walk of /proc/PID/root itself sees one symlink)
         return new Merged(Optional.of(c.dirs().rootfs()), count(seen));
     }
 

@@ -98,5 +98,10 @@ class DiagramTest {
         String current = Files.readString(pidsDirs.get(0).resolve("pids.current")).trim();
         assertEquals("20", Files.readString(pidsDirs.get(0).resolve("pids.max")).trim());
         assertTrue(r.out().contains("pids " + current + " of 20"), "pids.current is " + current + "\n" + r);
+
+        // once the root has moved, the host looks through /proc/PID/root: the same tree, not an empty one
+        cwb.ok("chroot", "-c", box);
+        r = cwb.ok("diagram", "-c", box, "overlay");
+        assertTrue(line(r, "\\s+\\S\\s+merged\\s.*").contains((entries + 1) + " entries at "), "after chroot\n" + r);
     }
 }
