@@ -106,4 +106,31 @@ class ChallengeVerifyTest {
         assertTrue(cwb.err().contains("lesson 1 step 2 'Challenge: a greeting in the box': check 'file-contains"), cwb.err());
         assertFalse(cwb.out().contains("wrong solution"), "leaving the step out plays no wrong solution: " + cwb.out());
     }
+
+    /** Hints used and solutions shown are kept with the progress, read from older files as none, and listed by 'lessons list --json'. */
+    @Test
+    void hintsAndSolutionsAreKeptWithTheProgress() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("course"));
+        Files.writeString(dir.resolve("01-files.md"), LESSON);
+        Lesson lesson = LessonLibrary.open(dir, dev.cwb.lesson.check.CheckVocabulary.standard()).get(1);
+        Path file = tmp.resolve("home/lessons/progress.json");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "{\"1\": {\"step\": 1, \"passed\": [0], \"completed\": false}}\n"); // as an older workbench wrote it
+        ProgressStore progress = ProgressStore.open(file);
+        assertEquals(0, progress.get(1).hintsUsed(1));
+        assertTrue(progress.get(1).solutions().isEmpty());
+        progress.hintsShown(lesson, 1, 2);
+        progress.hintsShown(lesson, 1, 1); // the first tier again does not lower the count
+        progress.solutionShown(lesson, 1);
+        ProgressStore again = ProgressStore.open(file);
+        assertEquals(2, again.get(1).hintsUsed(1));
+        assertEquals(java.util.Set.of(1), again.get(1).solutions());
+        assertEquals(java.util.Set.of(0), again.get(1).passed(), "the steps passed are kept");
+
+        CommandHarness cwb = new CommandHarness(tmp.resolve("home"));
+        assertEquals(0, cwb.run("lessons", "list", "--json", "--dir", dir.toString()), cwb.err());
+        com.fasterxml.jackson.databind.JsonNode row = dev.cwb.image.Json.MAPPER.readTree(cwb.out()).get(0);
+        assertEquals(2, row.get("hintsUsed").get("2").asInt(), cwb.out());
+        assertEquals(2, row.get("solutionsShown").get(0).asInt(), cwb.out());
+    }
 }
