@@ -55,9 +55,12 @@ class NamespaceChecksTest {
         Requirements.requireRoot();
         String host = Kernel.gethostname();
         bench.run("new hn1 from busybox");
-        bench.fails("container-hostname hn1 hn1"); // unshare uts and hostname left out
+        // unshare uts and hostname left out: it says why the name is the host's
+        assertTrue(bench.fails("container-hostname hn1 hn1").saw().contains("the host name inside is still " + host + " — hn1's UTS namespace is the host's"));
         bench.passes("container-hostname hn1 " + host);
-        bench.run("unshare -c hn1 uts", "hostname -c hn1 hn1");
+        bench.run("unshare -c hn1 uts");
+        assertTrue(bench.fails("container-hostname hn1 hn1").saw().contains("has a UTS namespace of its own, but no name was set in it"));
+        bench.run("hostname -c hn1 hn1");
         assertTrue(bench.passes("container-hostname hn1 hn1").saw().contains("the host's is " + host));
         bench.fails("container-hostname hn1 " + host);
         assertEquals(host, Kernel.gethostname(), "looking inside left the workbench where it was");

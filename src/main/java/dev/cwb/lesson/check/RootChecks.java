@@ -94,7 +94,13 @@ public final class RootChecks {
                 Object namespaceRoot = ContainerLookup.inNamespaceOf(pid, "mnt", () -> ContainerLookup.identity(Path.of("/")));
                 String saw = "process root " + processRoot + ", its mount namespace's root " + namespaceRoot + ", the host's / " + hostRoot;
                 if (processRoot.equals(hostRoot)) {
-                    return CheckResult.fail("/proc/" + pid + "/root is the host's / (" + hostRoot + ")");
+                    return CheckResult.fail("/proc/" + pid + "/root is the host's / " + hostRoot + " — "
+                            + (c.root() == Container.RootChange.NONE ? "its root has not moved (chroot or pivot_root moves it)"
+                            : "it moved, then got out again (escape)"));
+                }
+                if (kind == Kind.PIVOTED && !processRoot.equals(namespaceRoot)) {
+                    return CheckResult.fail(saw + (c.root() == Container.RootChange.CHROOT
+                            ? " — chroot moved the process's root only; its mount namespace's root is still the host's tree" : ""));
                 }
                 return kind == Kind.PIVOTED
                         ? CheckResult.of(processRoot.equals(namespaceRoot), saw)
