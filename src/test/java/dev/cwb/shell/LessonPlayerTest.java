@@ -317,7 +317,7 @@ class LessonPlayerTest {
         try (ShellSession shell = new ShellSession(home, XTERM, tree -> { }, repo().resolve("lessons"), List.of())) {
             shell.awaitPrompt(1);
             shell.command("samples build --recipes " + repo().resolve("sample-images"));
-            String keys = "\r".repeat(1 + 2 * 7); // seven steps of one command each (the challenge plays its solution)
+            String keys = "\r".repeat(1 + 2 * 7 + 1); // seven steps of one command each; the challenge waits for a key before its solution
             shell.type(":demo 3 0\n" + keys);
             shell.awaitScreen("End of lesson 3", 1);
             int second = shell.screen().length();
@@ -331,6 +331,7 @@ class LessonPlayerTest {
             String stepOne = again.substring(again.indexOf("step 1/7"), again.indexOf("step 2/7"));
             assertFalse(stepOne.contains("already unpacked"), "step 1 unpacks busybox afresh:\n" + stepOne);
             assertTrue(again.split("✓ ", -1).length - 1 >= 7, "every step's checks passed:\n" + again);
+            assertTrue(again.contains("(a challenge: the next key types its solution)"), again);
             assertEquals(0, shell.endInput());
         }
     }

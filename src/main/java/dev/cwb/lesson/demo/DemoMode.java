@@ -88,7 +88,13 @@ public final class DemoMode {
                 showStep(lesson, i, placeholders);
                 Optional<CheckContext.LastCommand> last = Optional.empty();
                 Key key = Key.NEXT;
-                for (StepCommand command : step.played()) { // a challenge: its solution, for the room to see once they tried
+                if (step.isChallenge()) {
+                    // the room tries first: the solution is typed only after a key
+                    screen.println(dim("(a challenge: the next key types its solution)"));
+                    screen.flush();
+                    key = read(keys, keyMap);
+                }
+                for (StepCommand command : key == Key.NEXT ? step.played() : List.<StepCommand>of()) {
                     StepCommand expanded = expand(command, placeholders);
                     if (expanded == null) {
                         break;
