@@ -153,7 +153,7 @@ class LessonsVerifyTest {
     }
 
     /**
-     * The course is labs, not tutorials: each of the twelve lessons ends with a challenge (a goal and its checks, the
+     * The course is labs, not tutorials: each lesson ends with a challenge (a goal and its checks, the
      * solution hidden) with at least one wrong solution for {@code lessons verify} to reject.
      */
     @Test
@@ -170,7 +170,7 @@ class LessonsVerifyTest {
                     assertTrue(step.hints().size() >= 2, "lesson " + lesson.number() + " '" + step.title() + "': hints in tiers");
                 }
             }
-            if (lesson.number() <= 12) {
+            if (lesson.number() <= 13) { // a newer lesson gains its challenge as it lands
                 assertTrue(lesson.step(lesson.stepCount() - 1).isChallenge(), "lesson " + lesson.number() + " does not end with a challenge");
             }
         }
