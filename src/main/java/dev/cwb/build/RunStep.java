@@ -109,7 +109,9 @@ final class RunStep {
                 s.config.user() == null ? "" : s.config.user());
         ContainerRun.Options base = r.runOptions();
         ContainerRun.Options o = new ContainerRun.Options(null, "buildkitsandbox", base.memory(), base.pids(), base.cpus(), base.userNamespace(),
-                base.security());
+                base.security(),
+                dev.cwb.container.NetworkStep.Spec.ISOLATED, line -> { }); // no network: BuildKit's RUN default here
+
         Container.Tracer tracer = b.containers().newTracer();
         Map<String, Integer> calls = new TreeMap<>();
         tracer.printTo(rec -> {

@@ -66,7 +66,7 @@ public final class CgroupOwners {
         }
 
         /** A process that has exited but was not reaped yet still has a pid: it is dead all the same. */
-        static boolean zombie(long pid) {
+        public static boolean zombie(long pid) {
             try {
                 String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
                 int close = stat.lastIndexOf(')');

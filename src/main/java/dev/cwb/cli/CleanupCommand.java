@@ -62,6 +62,9 @@ public final class CleanupCommand extends WorkbenchCommand {
             out().println((problems.isEmpty() ? "Removed " : "Partly removed ") + what);
             problems.forEach(p -> Commands.printError(workbench, p));
         }
+        if (Syscalls.available() && WorkbenchHome.isRoot()) {
+            n += cleanNetwork();
+        }
         if (!Syscalls.available() || !WorkbenchHome.isRoot() || containers.cgroups().host().mode() == CgroupMode.NONE) {
             return n;
         }
@@ -78,6 +81,24 @@ public final class CleanupCommand extends WorkbenchCommand {
             }
         }
         return n;
+    }
+
+    /**
+     * Leases on the host's bridge whose process is gone (a killed workbench or shim, of any home: the host's
+     * bridge is shared): their DNAT rules and veth go, then the bridge and table ip cwb if no lease is left.
+     */
+    private int cleanNetwork() {
+        List<dev.cwb.network.Lease> stale = dev.cwb.network.Bridge.stale();
+        for (dev.cwb.network.Lease l : stale) {
+            out().println((dryRun ? "Would remove" : "Removed") + " the network of container " + l.container() + " ("
+                    + (l.address() == 0 ? "no address" : l.addressText()) + (l.veth().isEmpty() ? "" : ", veth " + l.veth())
+                    + (l.ports().isEmpty() ? "" : ", " + l.ports().size() + " published port(s) and their DNAT rules")
+                    + "; its process " + l.ownerPid() + " is gone)");
+        }
+        if (!dryRun && !stale.isEmpty()) {
+            new dev.cwb.network.Bridge(new Syscalls(printer()), line -> out().println("  # " + line)).cleanupStale();
+        }
+        return stale.size();
     }
 
     private SyscallListener printer() {

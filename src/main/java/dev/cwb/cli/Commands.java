@@ -48,6 +48,8 @@ public final class Commands {
             SeccompCommand.class,
             CapsCommand.class,
             NnpCommand.class,
+            NetCommand.class,
+            PortCommand.class,
             ChrootCommand.class,
             PivotRootCommand.class,
             EscapeCommand.class,

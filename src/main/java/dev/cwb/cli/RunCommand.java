@@ -74,6 +74,18 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
     @Option(names = "--group-add", paramLabel = "GROUP", description = "A supplementary group for the command (a name in the image's /etc/group, or a gid).")
     List<String> groupAdd = new ArrayList<>();
 
+    @Option(names = "--network", paramLabel = "MODE", description = "bridge (default: an address on cwb0, NAT), none (only lo), host (the host's), container:NAME (another's), slirp4netns (--rootless's default: a userspace stack).")
+    String network;
+
+    @Option(names = "--network-alias", paramLabel = "NAME", description = "Another name the container has on the bridge (in the others' /etc/hosts).")
+    List<String> aliases = new ArrayList<>();
+
+    @Option(names = {"-p", "--publish"}, paramLabel = "[HOST_IP:]HOST_PORT:CTR_PORT[/udp]", description = "Publish a port: a DNAT rule and a proxy on the host.")
+    List<String> publish = new ArrayList<>();
+
+    @Option(names = {"-P", "--publish-all"}, description = "Publish every port the image EXPOSEs, each on a free host port.")
+    boolean publishAll;
+
     @Override
     protected int run() throws Exception {
         long start = System.nanoTime(); // the learner waits from here: image lookup and layer check included
@@ -81,8 +93,15 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
         LayerCache cache = new LayerCache(workbench.images(), workbench.home().layers(), WorkbenchHome.isRoot());
         List<LayerCache.Unpacked> layers = cache.unpack(img, (u, n) -> { });
         ProcessSpec process = ProcessSpecs.withOverrides(ProcessSpec.of(img.config().runConfig(), command), user, null, env);
-        ContainerRun.Options o = ContainerRun.options(name, hostname, memory, pids, cpus, rootless || workbench.rootless(),
-                security(securityOpts, capAdd, capDrop, privileged, readOnly, tmpfs, groupAdd));
+        boolean userNs = rootless || workbench.rootless();
+        ContainerRun.Options o = ContainerRun.options(name, hostname, memory, pids, cpus, userNs,
+                security(securityOpts, capAdd, capDrop, privileged, readOnly, tmpfs, groupAdd))
+                .withNetwork(network(img, userNs), line -> {
+                    if (trace) {
+                        notes().println("  # " + line);
+                        notes().flush();
+                    }
+                });
         if (privileged) {
             notes().println("warning: --privileged: the container's root keeps every capability, no seccomp filter, no masked or "
                     + "read-only /proc and /sys paths, and may open every device: it can do to this machine whatever root can");
@@ -151,6 +170,37 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
         long caps = privileged ? dev.cwb.container.CapabilityOptions.all()
                 : dev.cwb.container.CapabilityOptions.tweak(dev.cwb.container.RuncDefaults.capabilitySet(), capAdd, capDrop);
         return new ContainerRun.Security(seccomp, nnp, caps, privileged, readOnly, List.copyOf(tmpfs), List.copyOf(groupAdd));
+    }
+
+    /**
+     * The network the learner asked for. Docker's default is the bridge; a bridge needs root on the host
+     * (veths, the bridge, nftables), so a rootless container gets none unless it asks, and is refused the bridge.
+     */
+    private dev.cwb.container.NetworkStep.Spec network(Image img, boolean userNs) {
+        String mode = network;
+        if (mode == null && userNs) {
+            mode = dev.cwb.network.Slirp.available() ? "slirp4netns" : "none"; // rootless podman's default
+            if (mode.equals("none") && (!publish.isEmpty() || publishAll)) {
+                throw dev.cwb.CwbException.badInput("a --rootless container gets its network from slirp4netns, which is not installed",
+                        "scripts/install-packages run (apt-get install slirp4netns)");
+            }
+        }
+        if ("slirp4netns".equals(mode) && !userNs) {
+            throw dev.cwb.CwbException.badInput("--network slirp4netns is the rootless network: it enters the container's user namespace",
+                    "add --rootless, or use the bridge (the default as root)");
+        }
+        if ("bridge".equals(mode) && userNs && !WorkbenchHome.isRoot()) {
+            throw new dev.cwb.CwbException(dev.cwb.CwbException.UNSUPPORTED, "a --rootless container cannot be on the bridge: "
+                    + "veths, the bridge and NAT rules are the host's, and only root may change them", "--network slirp4netns (the default for --rootless), or none");
+        }
+        if (mode == null && !WorkbenchHome.isRoot()) {
+            mode = "none";
+        }
+        List<String> ports = new ArrayList<>(publish);
+        if (publishAll) {
+            dev.cwb.container.NetworkStep.exposed(img.config().runConfig().exposedPorts()).forEach(p -> ports.add(p.toString()));
+        }
+        return dev.cwb.container.NetworkStep.Spec.parse(mode, aliases, ports, false);
     }
 
     private static double ms(java.time.Duration d) {

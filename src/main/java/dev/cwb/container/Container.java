@@ -141,7 +141,7 @@ public final class Container {
     }
 
     /** Calls made by this JVM on the host (unmounting what was mounted in the host's namespace). */
-    Syscalls hostCalls() {
+    public Syscalls hostCalls() {
         return hostCalls;
     }
 

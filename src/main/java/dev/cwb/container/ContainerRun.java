@@ -29,7 +29,11 @@ import java.util.concurrent.ExecutionException;
 public final class ContainerRun {
     /** What the learner asked for; null limits mean none. */
     public record Options(String name, String hostname, Long memory, Long pids, Double cpus, boolean userNamespace,
-                          Security security) {
+                          Security security, NetworkStep.Spec network, java.util.function.Consumer<String> rules) {
+        /** The same, with a network ({@code run}'s default is the bridge; without this, isolated) and where its nft rules are shown. */
+        public Options withNetwork(NetworkStep.Spec n, java.util.function.Consumer<String> shown) {
+            return new Options(name, hostname, memory, pids, cpus, userNamespace, security, n, shown);
+        }
     }
 
     /**
@@ -167,24 +171,35 @@ public final class ContainerRun {
         if (o.userNamespace()) {
             UnshareStep.unshare(c, Namespace.USER, 0);
         }
-        c.calls().unshare(NAMESPACES);
+        NetworkStep.Spec net = o.network();
+        c.calls().unshare(net.ownNamespace() ? NAMESPACES : NAMESPACES & ~CloneFlags.CLONE_NEWNET);
         for (Namespace ns : List.of(Namespace.MNT, Namespace.UTS, Namespace.IPC, Namespace.NET, Namespace.PID)) {
-            c.markUnshared(ns);
+            if (ns != Namespace.NET || net.ownNamespace()) {
+                c.markUnshared(ns);
+            }
         }
         c.forkPid1(cgroupDir); // should this workbench be killed now, PID 1 dies with cwb-init (PR_SET_PDEATHSIG)
         Syscalls pid1 = c.calls();
+        if (net.mode().equals("container")) {
+            NetworkStep.join(containers, c, net.joined());
+        }
         if (cgroup) {
             CgroupStep.joinAfterClone(c); // on a hybrid host the v1 hierarchies: PID 1 writes 0 to each tasks
             containers.saveState(c); // cleanup must know the cgroup and PID 1 from here on
             pid1.unshare(CloneFlags.CLONE_NEWCGROUP); // after joining: the group becomes the root of its view
             c.markUnshared(Namespace.CGROUP);
         }
+        // Docker's bridge driver once the namespace exists: veth, address, routes, ports; saved first so
+        // that cleanup finds the lease should this workbench be killed from here on
+        dev.cwb.network.Lease lease = NetworkStep.attach(containers, c, net, o.rules());
         // runc's prepareRoot: / rslave — the host's later mounts still reach the container, none of its own go back
         pid1.mount(null, "/", null, MountFlags.MS_REC | MountFlags.MS_SLAVE, null);
         OverlayStep.mount(c);
         MountStep.proc(c);
         MountStep.dev(c);
         MountStep.sys(c);
+        String hostname = o.hostname() != null ? o.hostname() : c.name();
+        NetworkStep.etcFiles(containers, c, net, lease, hostname); // bind mounts from the workspace: before pivot_root
         RootStep.pivotRoot(c);
         makeWorkingDirectory(c, spec.workingDir());
         Security security = o.security();
@@ -194,7 +209,6 @@ public final class ContainerRun {
         if (security.readOnlyRoot()) {
             RootStep.remountRootReadOnly(c);
         }
-        String hostname = o.hostname() != null ? o.hostname() : c.name();
         pid1.sethostname(hostname);
         c.setHostnameShown(hostname);
         if (!security.privileged()) {
@@ -252,6 +266,6 @@ public final class ContainerRun {
                                   boolean userNamespace, Security security) {
         return new Options(name, hostname, memory == null ? null : CgroupLimits.parseMemory(memory),
                 pids == null ? null : CgroupLimits.parsePids(pids), cpus == null ? null : CgroupLimits.parseCpus(cpus),
-                userNamespace, security);
+                userNamespace, security, NetworkStep.Spec.ISOLATED, line -> { });
     }
 }

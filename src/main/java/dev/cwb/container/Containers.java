@@ -229,6 +229,11 @@ public final class Containers {
         return Optional.ofNullable(current);
     }
 
+    /** The workbench home these containers belong to. */
+    public WorkbenchHome home() {
+        return home;
+    }
+
     public synchronized List<Container> all() {
         return List.copyOf(byName.values());
     }
@@ -246,7 +251,8 @@ public final class Containers {
                 current = byName.isEmpty() ? null : byName.keySet().iterator().next();
             }
         }
-        List<String> problems = c.remove();
+        List<String> problems = new ArrayList<>(c.remove());
+        problems.addAll(dev.cwb.network.Bridge.releaseIfAny(c.hostCalls(), home.root(), c.name()));
         closeQuietly(marker);
         return problems;
     }
@@ -322,6 +328,7 @@ public final class Containers {
             }
         }
         ContainerRemoval.unmountHostMounts(s.hostMounts() == null ? List.of() : s.hostMounts(), hostCalls, problems);
+        problems.addAll(dev.cwb.network.Bridge.releaseIfAny(hostCalls, home.root(), s.name()));
         ContainerRemoval.deleteWorkspace(directory().resolve(s.name()), problems);
         return problems;
     }

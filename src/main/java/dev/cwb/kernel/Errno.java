@@ -15,10 +15,12 @@ public final class Errno {
     public static final int ENOENT = 2;
     public static final int EBADF = 9;
     public static final int EEXIST = 17;
+    public static final int ENODEV = 19;
     public static final int EBUSY = 16;
     public static final int EINVAL = 22;
     public static final int ENOSYS = 38;
     public static final int ENOTSUP = 95;
+    public static final int ENETUNREACH = 101;
 
     private static final Map<Integer, String> NAMES = Map.ofEntries(
             Map.entry(1, "EPERM"), Map.entry(2, "ENOENT"), Map.entry(3, "ESRCH"), Map.entry(4, "EINTR"),
@@ -30,7 +32,7 @@ public final class Errno {
             Map.entry(26, "ETXTBSY"), Map.entry(27, "EFBIG"), Map.entry(28, "ENOSPC"), Map.entry(29, "ESPIPE"), Map.entry(30, "EROFS"),
             Map.entry(31, "EMLINK"), Map.entry(32, "EPIPE"), Map.entry(33, "EDOM"), Map.entry(34, "ERANGE"), Map.entry(35, "EDEADLK"), Map.entry(36, "ENAMETOOLONG"),
             Map.entry(37, "ENOLCK"), Map.entry(38, "ENOSYS"), Map.entry(39, "ENOTEMPTY"), Map.entry(40, "ELOOP"), Map.entry(61, "ENODATA"), Map.entry(75, "EOVERFLOW"), Map.entry(87, "EUSERS"),
-            Map.entry(95, "EOPNOTSUPP"), Map.entry(110, "ETIMEDOUT"), Map.entry(116, "ESTALE"), Map.entry(122, "EDQUOT"));
+            Map.entry(95, "EOPNOTSUPP"), Map.entry(98, "EADDRINUSE"), Map.entry(101, "ENETUNREACH"), Map.entry(110, "ETIMEDOUT"), Map.entry(116, "ESTALE"), Map.entry(122, "EDQUOT"));
 
     private Errno() {
     }

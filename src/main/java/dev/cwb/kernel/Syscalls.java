@@ -469,6 +469,34 @@ public final class Syscalls {
                 (long) first, 0xffffffffL, (long) CLOSE_RANGE_CLOEXEC);
     }
 
+    /** socket(AF_NETLINK, SOCK_RAW|SOCK_CLOEXEC, NETLINK_ROUTE): an rtnetlink socket ({@link Rtnetlink}) in the caller's network namespace. */
+    public int rtnetlinkSocket() throws SyscallException {
+        return (int) invoke(SyscallNumber.SOCKET, List.of("AF_NETLINK", "SOCK_RAW|SOCK_CLOEXEC", "NETLINK_ROUTE"),
+                (long) Rtnetlink.AF_NETLINK, 3L | 02000000L, (long) Rtnetlink.NETLINK_ROUTE);
+    }
+
+    /**
+     * One rtnetlink request: sendto(2) of it to the kernel ({@code sockaddr_nl} with pid 0), printed decoded
+     * as strace prints it, then recvfrom(2) of the kernel's answer, decoded too. Returns the ifi_index the
+     * answer names (an RTM_NEWLINK answer to RTM_GETLINK), else 0. A refused request (an NLMSG_ERROR with an
+     * errno) is a {@link SyscallException} named after what {@code ip} would have been asked.
+     */
+    public int rtnetlink(int fd, Rtnetlink.Message request, int seq) throws SyscallException {
+        byte[] m = request.encode(seq);
+        Block addr = Block.of(ByteBuffer.allocate(12).order(ByteOrder.nativeOrder()).putShort((short) Rtnetlink.AF_NETLINK).array());
+        invoke(SyscallNumber.SENDTO, List.of(Integer.toString(fd), Rtnetlink.describe(m, m.length), Integer.toString(m.length), "0",
+                "{sa_family=AF_NETLINK, nl_pid=0, nl_groups=00000000}", "12"), (long) fd, Block.of(m), (long) m.length, 0L, addr, 12L);
+        Block reply = Block.out(8192);
+        long n = invoke(SyscallNumber.RECVFROM, List.of(Integer.toString(fd), "...", "8192", "0", "NULL", "NULL"), List.of(1),
+                got -> Rtnetlink.describe(reply.bytes(), (int) got), (long) fd, reply, 8192L, 0L, 0L, 0L);
+        byte[] answer = reply.bytes();
+        int error = Rtnetlink.error(answer, (int) n);
+        if (error < 0) {
+            throw new SyscallException("rtnetlink", request.what(), -error);
+        }
+        return Rtnetlink.linkIndex(answer, (int) n);
+    }
+
     /** setgroups(2): the supplementary groups. */
     public void setgroups(int[] groups) throws SyscallException {
         ByteBuffer b = ByteBuffer.allocate(Math.max(4, 4 * groups.length)).order(ByteOrder.LITTLE_ENDIAN);

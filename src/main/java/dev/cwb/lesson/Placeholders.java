@@ -31,13 +31,14 @@ import java.util.regex.Pattern;
  * {pid:NAME}          the host pid of container NAME's process (cwb-init, or PID 1 after unshare pid)
  * {upper:NAME}        container NAME's overlay upper directory (…/run/containers/NAME/upper)
  * {rootfs:NAME}       container NAME's root file system mount point (…/run/containers/NAME/rootfs)
+ * {ip:NAME}           container NAME's address on the bridge (its lease in /run/cwb/net)
  * {kernel-release}    the running kernel's release, what uname -r prints
  * </pre>
  */
 public final class Placeholders {
     static final Pattern PATTERN = Pattern.compile("\\{([a-z-]+)((?::[^}:]+)*)}");
     private static final List<String> NAMES = List.of("work", "home", "manifest", "config", "diff-id", "layer-dir", "pid", "upper",
-            "rootfs", "kernel-release");
+            "rootfs", "ip", "kernel-release");
 
     private final Workbench workbench;
     private final Path work;
@@ -52,13 +53,13 @@ public final class Placeholders {
         int count = args.isEmpty() ? 0 : args.substring(1).split(":").length;
         int wanted = switch (name) {
             case "work", "home", "kernel-release" -> 0;
-            case "manifest", "config", "pid", "upper", "rootfs" -> 1;
+            case "manifest", "config", "pid", "upper", "rootfs", "ip" -> 1;
             case "diff-id", "layer-dir" -> 2;
             default -> -1;
         };
         if (wanted < 0) {
             return "unknown placeholder '{" + name + args + "}' — the placeholders are {work}, {home}, {manifest:IMAGE}, {config:IMAGE}, "
-                    + "{diff-id:IMAGE:N}, {layer-dir:IMAGE:N}, {pid:NAME}, {upper:NAME}, {rootfs:NAME}, {kernel-release}";
+                    + "{diff-id:IMAGE:N}, {layer-dir:IMAGE:N}, {pid:NAME}, {upper:NAME}, {rootfs:NAME}, {ip:NAME}, {kernel-release}";
         }
         if (count != wanted) {
             return "placeholder '{" + name + args + "}' takes " + wanted + " value" + (wanted == 1 ? "" : "s") + " after '" + name + "'";
@@ -130,6 +131,9 @@ public final class Placeholders {
             case "pid" -> Integer.toString(container(args[0]).current().pid());
             case "upper" -> container(args[0]).dirs().upper().toString();
             case "rootfs" -> container(args[0]).dirs().rootfs().toString();
+            case "ip" -> dev.cwb.network.Bridge.leaseOf(workbench.home().root(), args[0]).filter(l -> l.address() != 0)
+                    .map(dev.cwb.network.Lease::addressText).orElseThrow(() -> CwbException.notFound(
+                            "this step names the address of " + args[0] + ", which has none on the bridge yet", "do the net addr step first"));
             case "kernel-release" -> kernelRelease();
             default -> throw new IllegalStateException(name);
         };

@@ -187,7 +187,8 @@ class CommitTest {
         assertEquals("new", r.lines().get(0), r.toString());
         ContainerBench.Result ls = cwb.ok("run", "committed:v1", "ls", "-A", "/home");
         assertEquals("f", ls.lines().get(0), "the opaque directory did not hide the old /home: " + ls);
-        assertNotEquals(0, cwb.run("run", "committed:v1", "cat", "/etc/hostname").code(), "the deleted file is back");
+        // in the image, not through run: run mounts its own /etc/hostname over the image's, as Docker does
+        assertNotEquals(0, cwb.run("cat", "committed:v1", "/etc/hostname").code(), "the deleted file is back");
         ContainerBench.Result history = cwb.ok("history", "committed:v1");
         assertTrue(history.out().contains("by hand"), history.toString());
     }

@@ -136,7 +136,7 @@ class NamespaceIsolationTest {
 
     @Test
     void theNetNamespaceHasOnlyLoopback() throws IOException {
-        ContainerBench.Result r = cwb.ok("run", "--name", cwb.name("net"), "busybox", "sh", "-c",
+        ContainerBench.Result r = cwb.ok("run", "--network", "none", "--name", cwb.name("net"), "busybox", "sh", "-c",
                 "cat /proc/net/dev; readlink /proc/self/ns/net");
         List<String> lines = r.lines();
         assertEquals(List.of("lo"), interfaces(lines), r.toString());

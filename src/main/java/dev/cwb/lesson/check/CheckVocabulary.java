@@ -43,6 +43,7 @@ public final class CheckVocabulary {
         RootChecks.register(vocabulary);
         CgroupChecks.register(vocabulary);
         TraceChecks.register(vocabulary);
+        NetworkChecks.register(vocabulary);
         return vocabulary;
     }
 
