@@ -47,21 +47,30 @@ public final class MountStep {
         c.addMount("/proc", target);
     }
 
-    /** /sys read-only: sysfs shows the network devices of the caller's network namespace. */
     /**
      * {@code --tmpfs PATH}: an empty tmpfs at PATH (made first when missing), {@code nosuid,nodev,noexec},
      * mode 1777 — what Docker mounts for {@code --tmpfs}, and with {@code --read-only} the one writable place.
+     * Whether PATH exists is looked up inside the container's root ({@link dev.cwb.kernel.InRoot}), as its
+     * processes resolve it: an image's link to an absolute path never leads the lookup to the host's files.
      */
     public static void tmpfsAt(Container c, String path) throws SyscallException {
         if (!path.startsWith("/") || path.contains("/../") || path.endsWith("/..")) {
             throw CwbException.badInput("--tmpfs " + path + ": an absolute path inside the container", "--tmpfs /tmp");
         }
-        if (!java.nio.file.Files.isDirectory(c.rootSeenFromHost().resolve(path.substring(1)))) {
+        boolean missing;
+        try (dev.cwb.kernel.InRoot inside = dev.cwb.kernel.InRoot.open(c.rootSeenFromHost())) {
+            missing = !inside.exists(path);
+        } catch (java.io.IOException e) {
+            throw new CwbException(CwbException.IO, "cannot look for " + path + " inside the container: " + CwbException.reason(e),
+                    "run cleanup, then try again");
+        }
+        if (missing) {
             c.calls().mkdir(path, 01777);
         }
         c.calls().mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
     }
 
+    /** /sys read-only: sysfs shows the network devices of the caller's network namespace. */
     public static void sys(Container c) throws SyscallException {
         String target = prepare(c, "/sys");
         c.calls().mount("sysfs", target, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
