@@ -108,11 +108,7 @@ public final class BuildCommand extends WorkbenchCommand {
         String epochText = args.containsKey("SOURCE_DATE_EPOCH") ? args.get("SOURCE_DATE_EPOCH") : System.getenv("SOURCE_DATE_EPOCH");
         Long epoch = epochText == null || epochText.isBlank() ? null
                 : dev.cwb.samples.SampleBuilder.sourceDateEpoch(Map.of("SOURCE_DATE_EPOCH", epochText));
-        WorkbenchHome home = workbench.home();
-        boolean asRoot = WorkbenchHome.isRoot();
-        Builder builder = new Builder(workbench.images(), new LayerCache(workbench.images(), home.layers(), asRoot), workbench.containers(),
-                new BuildCache(home.cache().resolve("build")), home.cache().resolve("build").resolve("tmp"), home.pending(), out(),
-                spec.commandLine().getErr(), asRoot);
+        Builder builder = builder(workbench, out(), spec.commandLine().getErr());
         // BuildKit's sandbox for RUN: Docker's default seccomp profile and capabilities, as run gives a container
         ContainerRun.Options o = ContainerRun.options(null, null, memory, null, null, rootless || workbench.rootless(),
                 ContainerRun.Security.defaults());
@@ -122,5 +118,13 @@ public final class BuildCommand extends WorkbenchCommand {
                 r.tags().stream().map(Reference::familiar).collect(Collectors.joining(", ")), r.id().shortId(), r.layers(), r.steps(), r.seconds(),
                 r.cached().isEmpty() ? "none" : r.cached().size() + " (steps " + r.cached().stream().map(String::valueOf).collect(Collectors.joining(", ")) + ")");
         return 0;
+    }
+
+    /** A builder over this workbench's store, layer cache, containers and build cache ({@code $CWB_HOME/cache/build}). */
+    static Builder builder(dev.cwb.Workbench workbench, java.io.PrintWriter out, java.io.PrintWriter err) {
+        WorkbenchHome home = workbench.home();
+        boolean asRoot = WorkbenchHome.isRoot();
+        return new Builder(workbench.images(), new LayerCache(workbench.images(), home.layers(), asRoot), workbench.containers(),
+                new BuildCache(home.cache().resolve("build")), home.cache().resolve("build").resolve("tmp"), home.pending(), out, err, asRoot);
     }
 }

@@ -15,7 +15,8 @@ import java.util.stream.Stream;
 
 /**
  * The sample recipes: every directory under the recipes directory that holds a file named {@code recipe}
- * is one image, named after the directory ({@code sample-images/busybox/recipe} builds {@code busybox}).
+ * is one image, named after the directory ({@code sample-images/busybox/recipe} builds {@code busybox});
+ * so is one that holds a {@code Dockerfile} instead ({@code layers-demo}), which {@code build} makes.
  */
 public final class RecipeBook {
     private final Path dir;
@@ -32,8 +33,14 @@ public final class RecipeBook {
         try (Stream<Path> children = Files.list(dir)) {
             for (Path child : children.sorted().toList()) {
                 Path file = child.resolve("recipe");
+                Path dockerfile = child.resolve("Dockerfile");
+                Recipe recipe = null;
                 if (Files.isDirectory(child) && Files.isRegularFile(file)) {
-                    Recipe recipe = RecipeParser.parse(file);
+                    recipe = RecipeParser.parse(file);
+                } else if (Files.isDirectory(child) && Files.isRegularFile(dockerfile)) {
+                    recipe = fromDockerfile(dockerfile);
+                }
+                if (recipe != null) {
                     SampleBuilder.tagFor(recipe.name());
                     recipes.put(recipe.name(), recipe);
                 }
@@ -46,6 +53,19 @@ public final class RecipeBook {
                     "point CWB_SAMPLES at the sample-images directory of the workbench");
         }
         return new RecipeBook(dir, recipes);
+    }
+
+    /** A Dockerfile sample: parsed (a mistake is refused with its file:line now), its base the first FROM's image. */
+    private static Recipe fromDockerfile(Path file) throws IOException {
+        String name = file.getParent().getFileName().toString();
+        dev.cwb.build.Dockerfile df = dev.cwb.build.Dockerfile.parse(file.toString(), Files.readString(file));
+        for (dev.cwb.build.Dockerfile.Instruction ins : df.instructions()) {
+            if (ins.keyword().equals("FROM")) {
+                String image = ins.args().strip().split("\\s+")[0];
+                return Recipe.dockerfile(name, file, image.toLowerCase(java.util.Locale.ROOT).equals("scratch") ? Recipe.SCRATCH : image, ins.line());
+            }
+        }
+        throw CwbException.badInput(file + ": the Dockerfile has no FROM line", "start it with 'FROM scratch' or 'FROM IMAGE'");
     }
 
     public Path dir() {
