@@ -27,7 +27,8 @@ import java.util.stream.Collectors;
 @Command(name = "build", description = "Build an image from a Dockerfile: each RUN is a container of the workbench, each layer its upper directory.",
         footer = {"", "Steps whose cache key is unchanged are CACHED (see builder ls). A RUN has no network (--network none).",
                 "SOURCE_DATE_EPOCH (environment or --build-arg) fixes every time: two builds give the same image id.",
-                "Example: build -t my-app:v1 .     build -f - . < Dockerfile     build --no-cache --target build ."})
+                "Example: build -t my-app:v1 .     build -f - . < Dockerfile     build --no-cache --target build .",
+                "A Dockerfile to read: sample-images/layers-demo/Dockerfile. Lesson 16 (:lesson 16) builds images step by step."})
 public final class BuildCommand extends WorkbenchCommand {
     @Parameters(index = "0", paramLabel = "CONTEXT", description = "The build context: the directory COPY and ADD take files from.")
     Path context;
