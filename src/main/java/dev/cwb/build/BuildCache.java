@@ -99,9 +99,7 @@ public final class BuildCache {
                 }
             }
         }
-        Path tmp = steps().resolve(".tmp-" + UUID.randomUUID());
-        Files.write(tmp, Json.bytes(e));
-        Files.move(tmp, steps().resolve(e.key() + ".json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        dev.cwb.AtomicFile.write(steps().resolve(e.key() + ".json"), dev.cwb.AtomicFile.PRIVATE, out -> out.write(Json.bytes(e)));
     }
 
     /** Every cached step, oldest first. */

@@ -9,11 +9,9 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 
 /**
  * The sha256 of context files, remembered between builds so an unchanged file is not read again — what
@@ -82,9 +80,8 @@ final class FileHashes {
             while (seen.size() > 200_000) {
                 seen.remove(seen.keySet().iterator().next());
             }
-            Path tmp = file.resolveSibling(".hashes-" + UUID.randomUUID());
-            Files.write(tmp, Json.MAPPER.writeValueAsBytes(seen));
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            byte[] bytes = Json.MAPPER.writeValueAsBytes(seen);
+            dev.cwb.AtomicFile.write(file, dev.cwb.AtomicFile.PRIVATE, out -> out.write(bytes));
             changed = false;
         } catch (IOException e) {
             // only a cache of hashes: the next build reads the files again
