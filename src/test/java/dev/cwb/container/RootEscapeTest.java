@@ -84,13 +84,14 @@ class RootEscapeTest {
         cwb.ok("rm", box);
     }
 
-    /** The top of the busybox image: the union of its layers' top directories. */
+    /**
+     * The top of the busybox image: the union of its layers' top directories in the layer cache (which also
+     * holds the layers of other samples: layers-demo's build unpacked them for its RUN steps).
+     */
     private static Set<String> imageRoot() throws IOException {
         Set<String> names = new TreeSet<>(List.of(".", ".."));
-        try (Stream<Path> layers = Files.list(home.resolve("layers"))) {
-            for (Path layer : layers.filter(l -> Files.isDirectory(l.resolve("fs"))).toList()) {
-                names.addAll(names(layer.resolve("fs")));
-            }
+        for (dev.cwb.image.Digest diffId : cwb.harness().workbench().images().image("busybox").config().diffIds()) {
+            names.addAll(names(home.resolve("layers").resolve(diffId.encoded()).resolve("fs")));
         }
         return names;
     }
