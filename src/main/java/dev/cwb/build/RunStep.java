@@ -110,7 +110,7 @@ final class RunStep {
         ContainerRun.Options base = r.runOptions();
         ContainerRun.Options o = new ContainerRun.Options(null, "buildkitsandbox", base.memory(), base.pids(), base.cpus(), base.userNamespace(),
                 base.security(),
-                dev.cwb.container.NetworkStep.Spec.ISOLATED, line -> { }); // no network: BuildKit's RUN default here
+                dev.cwb.container.NetworkStep.Spec.ISOLATED, line -> { }, line -> { }); // no network: BuildKit's RUN default here
 
         Container.Tracer tracer = b.containers().newTracer();
         Map<String, Integer> calls = new TreeMap<>();

@@ -101,6 +101,9 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
                         notes().println("  # " + line);
                         notes().flush();
                     }
+                }, line -> {
+                    notes().println(line);
+                    notes().flush();
                 });
         if (privileged) {
             notes().println("warning: --privileged: the container's root keeps every capability, no seccomp filter, no masked or "
@@ -179,10 +182,15 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
     private dev.cwb.container.NetworkStep.Spec network(Image img, boolean userNs) {
         String mode = network;
         if (mode == null && userNs) {
-            mode = dev.cwb.network.Slirp.available() ? "slirp4netns" : "none"; // rootless podman's default
-            if (mode.equals("none") && (!publish.isEmpty() || publishAll)) {
-                throw dev.cwb.CwbException.badInput("a --rootless container gets its network from slirp4netns, which is not installed",
-                        "scripts/install-packages run (apt-get install slirp4netns)");
+            String missing = dev.cwb.network.Slirp.missing();
+            mode = missing == null ? "slirp4netns" : "none"; // rootless podman's default
+            if (missing != null && (!publish.isEmpty() || publishAll)) {
+                throw new dev.cwb.CwbException(dev.cwb.CwbException.UNSUPPORTED, "a --rootless container gets its network (and -p) from slirp4netns, and "
+                        + missing, "scripts/install-packages run (apt-get install slirp4netns), modprobe tun, or leave out -p");
+            }
+            if (missing != null) {
+                notes().println("note: " + missing + ", so this --rootless container has only lo, as with --network none "
+                        + "(--network none says it is meant)");
             }
         }
         if ("slirp4netns".equals(mode) && !userNs) {
@@ -200,7 +208,7 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
         if (publishAll) {
             dev.cwb.container.NetworkStep.exposed(img.config().runConfig().exposedPorts()).forEach(p -> ports.add(p.toString()));
         }
-        return dev.cwb.container.NetworkStep.Spec.parse(mode, aliases, ports, false);
+        return dev.cwb.container.NetworkStep.Spec.parse(mode, aliases, ports, false).defaulted(network == null);
     }
 
     private static double ms(java.time.Duration d) {

@@ -29,10 +29,14 @@ import java.util.concurrent.ExecutionException;
 public final class ContainerRun {
     /** What the learner asked for; null limits mean none. */
     public record Options(String name, String hostname, Long memory, Long pids, Double cpus, boolean userNamespace,
-                          Security security, NetworkStep.Spec network, java.util.function.Consumer<String> rules) {
-        /** The same, with a network ({@code run}'s default is the bridge; without this, isolated) and where its nft rules are shown. */
-        public Options withNetwork(NetworkStep.Spec n, java.util.function.Consumer<String> shown) {
-            return new Options(name, hostname, memory, pids, cpus, userNamespace, security, n, shown);
+                          Security security, NetworkStep.Spec network, java.util.function.Consumer<String> rules,
+                          java.util.function.Consumer<String> notes) {
+        /**
+         * The same, with a network ({@code run}'s default is the bridge; without this, isolated), where its nft
+         * rules are shown and where a note goes when the host cannot give the default network.
+         */
+        public Options withNetwork(NetworkStep.Spec n, java.util.function.Consumer<String> shown, java.util.function.Consumer<String> said) {
+            return new Options(name, hostname, memory, pids, cpus, userNamespace, security, n, shown, said);
         }
     }
 
@@ -191,7 +195,7 @@ public final class ContainerRun {
         }
         // Docker's bridge driver once the namespace exists: veth, address, routes, ports; saved first so
         // that cleanup finds the lease should this workbench be killed from here on
-        dev.cwb.network.Lease lease = NetworkStep.attach(containers, c, net, o.rules());
+        dev.cwb.network.Lease lease = NetworkStep.attach(containers, c, net, o.rules(), o.notes());
         // runc's prepareRoot: / rslave — the host's later mounts still reach the container, none of its own go back
         pid1.mount(null, "/", null, MountFlags.MS_REC | MountFlags.MS_SLAVE, null);
         OverlayStep.mount(c);
@@ -266,6 +270,6 @@ public final class ContainerRun {
                                   boolean userNamespace, Security security) {
         return new Options(name, hostname, memory == null ? null : CgroupLimits.parseMemory(memory),
                 pids == null ? null : CgroupLimits.parsePids(pids), cpus == null ? null : CgroupLimits.parseCpus(cpus),
-                userNamespace, security, NetworkStep.Spec.ISOLATED, line -> { });
+                userNamespace, security, NetworkStep.Spec.ISOLATED, line -> { }, line -> { });
     }
 }

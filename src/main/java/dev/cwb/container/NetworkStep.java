@@ -30,7 +30,8 @@ import java.util.function.Consumer;
  */
 public final class NetworkStep {
     /** {@code --network MODE}, {@code --network-alias}, {@code -p}, {@code -P}. */
-    public record Spec(String mode, String joined, List<String> aliases, List<PortMapping> ports, boolean publishAll) {
+    public record Spec(String mode, String joined, List<String> aliases, List<PortMapping> ports, boolean publishAll,
+                       boolean defaulted) {
         public Spec {
             aliases = List.copyOf(aliases);
             ports = List.copyOf(ports);
@@ -40,7 +41,7 @@ public final class NetworkStep {
          * A network namespace of its own with its {@code lo} left down, no call made: what {@code compare} and
          * {@code build}'s RUN steps get (and what every {@code run} got before it had networks).
          */
-        public static final Spec ISOLATED = new Spec("isolated", null, List.of(), List.of(), false);
+        public static final Spec ISOLATED = new Spec("isolated", null, List.of(), List.of(), false, false);
 
         /** What the learner typed; the default is the bridge, as Docker's is. */
         public static Spec parse(String network, List<String> aliases, List<String> publish, boolean publishAll) {
@@ -64,7 +65,12 @@ public final class NetworkStep {
                 throw CwbException.badInput("-p publishes a port of the bridge network, and this container is on --network " + network,
                         "leave out --network, or -p");
             }
-            return new Spec(mode, joined, aliases, ports, publishAll);
+            return new Spec(mode, joined, aliases, ports, publishAll, network == null);
+        }
+
+        /** The same network, marked as the workbench's choice ({@code run} without {@code --network}) or the learner's. */
+        public Spec defaulted(boolean byTheWorkbench) {
+            return new Spec(mode, joined, aliases, ports, publishAll, byTheWorkbench);
         }
 
         /** True when the container gets a network namespace of its own. */
@@ -107,8 +113,13 @@ public final class NetworkStep {
     /**
      * With PID 1 in its new network namespace: {@code lo} up (also for {@code none}, as Docker does); on the
      * bridge everything else. Returns the lease (null without the bridge).
+     *
+     * <p>A kernel built without the bridge driver answers {@code ip link add ... type bridge} with
+     * {@code EOPNOTSUPP}. When the bridge was only {@code run}'s default (no {@code --network}, no {@code -p}),
+     * the container then goes on with {@code lo} alone, as {@code --network none} gives, and {@code notes} says
+     * so; a bridge the learner asked for fails the run.
      */
-    static Lease attach(Containers containers, Container c, Spec spec, Consumer<String> rules)
+    static Lease attach(Containers containers, Container c, Spec spec, Consumer<String> rules, Consumer<String> notes)
             throws SyscallException {
         Syscalls pid1 = c.calls();
         if (!spec.ownNamespace() || spec.mode().equals("isolated")) {
@@ -133,7 +144,20 @@ public final class NetworkStep {
         }
         Path home = containers.home().root();
         Bridge bridge = new Bridge(c.hostCalls(), rules);
-        Bridge.Joined joined = bridge.join(home, c.name(), c.pid1(), null, true);
+        Bridge.Joined joined;
+        try {
+            joined = bridge.join(home, c.name(), c.pid1(), null, true);
+        } catch (CwbException e) {
+            if (!spec.defaulted() || !spec.ports().isEmpty() || spec.publishAll() || !noBridgeInKernel(e)) {
+                throw e;
+            }
+            notes.accept("note: this kernel has no bridge driver (ip link add " + bridge.name() + " type bridge: EOPNOTSUPP), so "
+                    + c.name() + " has only lo, as with --network none; modprobe bridge veth gives it one, --network none says it is meant");
+            try (Links inside = Links.open(pid1)) {
+                inside.up("lo", inside.index("lo"), null, 0);
+            }
+            return null;
+        }
         bridge.veth(home, c.name(), c.pid1());
         Lease lease = bridge.address(home, c.name(), 0);
         Subnet s = joined.bridge().subnet();
@@ -147,6 +171,15 @@ public final class NetworkStep {
         lease = bridge.publish(home, c.name(), spec.ports());
         PortProxy.startAll(lease);
         return lease;
+    }
+
+    private static boolean noBridgeInKernel(CwbException e) {
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof SyscallException s && s.errno() == dev.cwb.kernel.Errno.ENOTSUP) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

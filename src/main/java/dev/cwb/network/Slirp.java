@@ -46,15 +46,24 @@ public final class Slirp {
                 "scripts/install-packages run (apt-get install slirp4netns), or --network none");
     }
 
-    /** True when slirp4netns is installed. */
-    public static boolean available() {
+    /**
+     * Why slirp4netns cannot give a container its network here, or null when it can: the program is not
+     * installed, or the host has no {@code /dev/net/tun}, which slirp4netns opens to make the container's
+     * {@code tap0} (a kernel without the tun driver, or a device node not made).
+     */
+    public static String missing() {
         try {
             program();
-            return true;
         } catch (CwbException e) {
-            return false;
+            return "slirp4netns is not installed";
         }
+        if (!Files.exists(TUN)) {
+            return "this host has no " + TUN + " (the tun driver that slirp4netns needs for tap0)";
+        }
+        return null;
     }
+
+    private static final Path TUN = Path.of("/dev/net/tun");
 
     /**
      * Starts slirp4netns for the namespaces of process {@code pid}, waits until the tap device is configured,
