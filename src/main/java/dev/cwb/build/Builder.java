@@ -387,8 +387,8 @@ public final class Builder {
             DockerIgnore sourceIgnore = ign;
             Path sourceRoot = root;
             try {
-                return layerStep(r, s, ins, head, key, createdBy, "sources " + checksum.substring(0, 12) + " (" + count(sources, ign, root)
-                        + " files)", () -> {
+                return layerStep(r, s, ins, head, key, createdBy, "sources " + checksum.substring(0, 12) + " ("
+                        + dev.cwb.view.Counts.of(count(sources, ign, root), "file", "files") + ")", () -> {
                     staging[0] = newScratch();
                     CopyStep.stage(staging[0], sources, destRel, destDir, spec, below, sourceIgnore, sourceRoot, asRoot);
                     return staging[0];
@@ -531,7 +531,7 @@ public final class Builder {
 
     void printLayer(BuildCache.Entry e) {
         if (e.hasLayer()) {
-            out.println("      layer " + e.diffId().shortId() + ": " + e.entries() + " entries, " + dev.cwb.view.Sizes.human(e.tarBytes())
+            out.println("      layer " + e.diffId().shortId() + ": " + dev.cwb.view.Counts.of(e.entries(), "entry", "entries") + ", " + dev.cwb.view.Sizes.human(e.tarBytes())
                     + " (gzip " + dev.cwb.view.Sizes.human(e.blob().size()) + ") · files A " + e.added() + "  M " + e.modified()
                     + "  D " + e.deleted());
         } else {

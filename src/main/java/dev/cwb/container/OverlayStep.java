@@ -65,10 +65,16 @@ public final class OverlayStep {
     /**
      * The layers, checked: layers unpacked without root mark opaque directories with {@code user.overlay.opaque},
      * which overlayfs reads only with {@code userxattr}; layers that kept {@code .wh.} marker files cannot be stacked.
+     * Inside a user namespace overlayfs cannot read or write {@code trusted.*} attributes at all: without
+     * {@code userxattr} it cannot mark a directory opaque in the upper layer (an {@code rmdir} of a lower
+     * directory fails with EIO), and it would not see a lower layer's opaque marks, so lower files would show
+     * through. A container with a user namespace always mounts with {@code userxattr} (overlayfs(5),
+     * "User xattr"; Documentation/filesystems/overlayfs.rst), which needs every layer's user.overlay.* marks.
      */
     private static Lowers lowers(Container c) {
         List<Path> topFirst = new ArrayList<>();
-        boolean userXattr = false;
+        boolean userXattr = c.has(Namespace.USER);
+        List<LayerCache.Unpacked> trustedOnly = new ArrayList<>();
         for (LayerCache.Unpacked layer : c.layers()) {
             Path p = layer.fs();
             topFirst.add(0, p);
@@ -79,6 +85,17 @@ public final class OverlayStep {
                         "delete " + p.getParent() + " and try again: it is unpacked anew, with overlay whiteouts");
             }
             userXattr |= info != null && LayerCache.FORMAT_OVERLAY_USER.equals(info.whiteoutFormat());
+            if (info != null && LayerCache.FORMAT_OVERLAY.equals(info.whiteoutFormat()) && info.opaques() > 0) {
+                trustedOnly.add(layer);
+            }
+        }
+        if (userXattr && !trustedOnly.isEmpty()) {
+            LayerCache.Unpacked old = trustedOnly.get(0);
+            throw new CwbException(CwbException.UNSUPPORTED, "layer " + old.info().diffId().shortId() + " marks its opaque directories "
+                    + "with trusted.overlay.opaque only (unpacked by an older workbench), which overlayfs cannot read with userxattr"
+                    + (c.has(Namespace.USER) ? " (the only way it mounts in a user namespace)" : "")
+                    + ": the files those directories hide would show through",
+                    "delete " + old.fs().getParent() + " and try again: it is unpacked anew, marked both ways");
         }
         return new Lowers(topFirst, userXattr);
     }

@@ -80,7 +80,10 @@ public final class LayerCache {
     }
 
     /** Whiteout formats, as layer.json records them. */
+    /** overlayfs whiteouts, opaque directories marked with trusted.overlay.opaque only: what older workbenches wrote as root. */
     public static final String FORMAT_OVERLAY = "overlay";
+    /** overlayfs whiteouts, opaque directories marked with both trusted.overlay.opaque and user.overlay.opaque (root). */
+    public static final String FORMAT_OVERLAY_BOTH = "overlay+user";
     /** overlayfs whiteouts with user.overlay.* xattrs: mount with userxattr. */
     public static final String FORMAT_OVERLAY_USER = "overlay-user";
     /** OCI marker files (.wh.NAME), which overlayfs does not understand. */
@@ -88,7 +91,7 @@ public final class LayerCache {
 
     private static String formatOf(LayerExtractor.WhiteoutMode mode) {
         return switch (mode) {
-            case OVERLAY -> FORMAT_OVERLAY;
+            case OVERLAY -> FORMAT_OVERLAY_BOTH;
             case OVERLAY_USER -> FORMAT_OVERLAY_USER;
             default -> FORMAT_OCI;
         };

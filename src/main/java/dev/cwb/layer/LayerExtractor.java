@@ -40,7 +40,13 @@ public final class LayerExtractor {
     public enum WhiteoutMode {
         /** Apply them: delete from the target what lower layers put there (a flat root filesystem). */
         APPLY,
-        /** Turn them into overlayfs whiteouts: char device 0:0, and xattr trusted.overlay.opaque=y (needs root). */
+        /**
+         * Turn them into overlayfs whiteouts: char device 0:0, and opaque directories marked twice, with
+         * {@code trusted.overlay.opaque=y} (needs root; what overlayfs reads when root mounts it) and
+         * {@code user.overlay.opaque=y} (what it reads with {@code userxattr}, the only mode it has inside a
+         * user namespace, where trusted.* attributes cannot be read): so the one unpacked layer serves a
+         * container of root's and a {@code --rootless} one.
+         */
         OVERLAY,
         /**
          * The same for a user without root: a 0:0 character device (any user may make one since Linux 5.8)
@@ -369,19 +375,16 @@ public final class LayerExtractor {
                 }
             }
             case OVERLAY, OVERLAY_USER -> {
-                String attr = whiteouts == WhiteoutMode.OVERLAY ? OVERLAY_OPAQUE_XATTR : USER_OVERLAY_OPAQUE_XATTR;
+                List<String> attrs = whiteouts == WhiteoutMode.OVERLAY ? List.of(OVERLAY_OPAQUE_XATTR, USER_OVERLAY_OPAQUE_XATTR)
+                        : List.of(USER_OVERLAY_OPAQUE_XATTR);
                 byte[] yes = "y".getBytes(StandardCharsets.UTF_8);
-                if (dir.isEmpty()) {
-                    try (Slot r = existing("")) {
-                        r.dir().setxattr(r.name(), attr, yes);
-                    }
-                    return;
-                }
-                try (Slot d = prepare(dir, true)) {
-                    if (!DirFd.isDir(d.dir().mode(d.name()))) {
+                try (Slot d = dir.isEmpty() ? existing("") : prepare(dir, true)) {
+                    if (!dir.isEmpty() && !DirFd.isDir(d.dir().mode(d.name()))) {
                         d.dir().mkdir(d.name(), 0755);
                     }
-                    d.dir().setxattr(d.name(), attr, yes);
+                    for (String attr : attrs) {
+                        d.dir().setxattr(d.name(), attr, yes);
+                    }
                 }
             }
             case KEEP -> {

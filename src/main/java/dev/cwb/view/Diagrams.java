@@ -170,7 +170,7 @@ public final class Diagrams {
     }
 
     private static String entries(long n) {
-        return n < 0 ? "? entries" : n >= ContainerPicture.COUNT_LIMIT ? "over " + n + " entries" : n + (n == 1 ? " entry" : " entries");
+        return n < 0 ? "? entries" : n >= ContainerPicture.COUNT_LIMIT ? "over " + n + " entries" : Counts.of(n, "entry", "entries");
     }
 
     private static String shortDigest(String digest) {

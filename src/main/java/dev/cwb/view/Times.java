@@ -58,6 +58,6 @@ public final class Times {
     }
 
     private static String plural(long n, String unit) {
-        return n + " " + unit + (n == 1 ? "" : "s");
+        return Counts.of(n, unit, unit + "s");
     }
 }

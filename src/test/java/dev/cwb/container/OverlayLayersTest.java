@@ -88,6 +88,20 @@ class OverlayLayersTest {
         assertEquals(layersBefore, snapshot(home.resolve("layers")));
     }
 
+    /**
+     * A container of root's with {@code --rootless}: its overlay is mounted inside a user namespace, where
+     * overlayfs reads and writes only user.overlay.* marks ({@code userxattr}). The lower layer's opaque
+     * directory still hides v1's file, and removing a directory of a lower layer works (without userxattr the
+     * kernel answered EIO: it could not mark the upper directory opaque).
+     */
+    @Test
+    void aRootlessContainerOfRootsSeesOpaqueDirectoriesAndRemovesLowerDirectories() {
+        ContainerBench.Result r = cwb.ok("run", "--rootless", "--network", "none", "--name", cwb.name("rl"), "layers-demo", "sh", "-c",
+                "ls /app/config; rm -rf /app/config /usr/sbin && echo removed; ls /app /usr");
+        assertEquals(List.of("message", "removed", "/app:", "my-app.sh", "", "/usr:", "bin"), r.lines(), r.toString());
+        assertTrue(r.err().contains("exited 0"), r.toString());
+    }
+
     @Test
     void twoContainersOfOneImageShareTheLayerDirs() throws Exception {
         String first = cwb.name("share-a");
