@@ -201,6 +201,9 @@ public final class ContainerRun {
         OverlayStep.mount(c);
         MountStep.proc(c);
         MountStep.dev(c);
+        if (o.security().privileged()) {
+            MountStep.hostDevices(c); // Docker's --privileged: the host's device nodes too
+        }
         MountStep.sys(c);
         String hostname = o.hostname() != null ? o.hostname() : c.name();
         NetworkStep.etcFiles(containers, c, net, lease, hostname); // bind mounts from the workspace: before pivot_root

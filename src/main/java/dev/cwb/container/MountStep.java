@@ -6,7 +6,19 @@ import dev.cwb.kernel.Kernel;
 import dev.cwb.kernel.SyscallException;
 import dev.cwb.kernel.Syscalls;
 
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import static dev.cwb.kernel.MountFlags.MS_BIND;
 import static dev.cwb.kernel.MountFlags.MS_NODEV;
@@ -60,7 +72,7 @@ public final class MountStep {
         boolean missing;
         try (dev.cwb.kernel.InRoot inside = dev.cwb.kernel.InRoot.open(c.rootSeenFromHost())) {
             missing = !inside.exists(path);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new CwbException(CwbException.IO, "cannot look for " + path + " inside the container: " + CwbException.reason(e),
                     "run cleanup, then try again");
         }
@@ -109,6 +121,97 @@ public final class MountStep {
         calls.mount("shm", dev + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
         calls.mkdir(dev + "/mqueue", 0755);
         calls.mount("mqueue", dev + "/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
+    }
+
+    /**
+     * {@code --privileged}: every device node of the host's {@code /dev} made in the container's too, with the
+     * host node's type, numbers, permissions and owner — what Docker gives a privileged container (moby's
+     * {@code oci.DevicesFromPath} over runc's {@code libcontainer/devices.HostDevices}, which skips the
+     * directories {@code pts}, {@code shm}, {@code fd}, {@code mqueue}, {@code .lxc}, {@code .lxd-mounts},
+     * {@code .udev}, the node {@code console} and every symbolic link). Subdirectories ({@code /dev/net},
+     * {@code /dev/cpu/0}) are made 0755 as runc makes them. In a user namespace no node may be made, so each is
+     * bind-mounted from the host's, as runc's {@code createDevices} does there. The walk of the host's /dev is
+     * the workbench's own reading; each mkdir, mknod, chown and mount is a call of the container's process.
+     * Call after {@link #dev}; the nodes {@code dev} made already are left as they are.
+     */
+    public static void hostDevices(Container c) throws SyscallException {
+        List<HostNode> nodes = hostNodes(Path.of("/dev"));
+        Syscalls calls = c.calls();
+        String dev = c.pathInside("/dev");
+        boolean userNs = c.has(Namespace.USER);
+        Set<String> made = new HashSet<>();
+        DEVICES.forEach(d -> made.add(d.name()));
+        DEV_LINKS.forEach(l -> made.add(l[0])); // /dev/ptmx stays the link to pts/ptmx, as runc's setupPtmx leaves it
+        int umask = calls.umask(0); // the host's modes exactly
+        try {
+            for (HostNode n : nodes) {
+                if (made.contains(n.path())) {
+                    continue;
+                }
+                int slash = n.path().lastIndexOf('/');
+                for (int at = n.path().indexOf('/'); at >= 0 && at <= slash; at = n.path().indexOf('/', at + 1)) {
+                    String parent = n.path().substring(0, at);
+                    if (made.add(parent + "/")) {
+                        calls.mkdir(dev + "/" + parent, 0755);
+                    }
+                }
+                String node = dev + "/" + n.path();
+                if (userNs) {
+                    calls.mknod(node, 0100000 | 0600, 0); // an empty file to bind the host's node onto
+                    calls.mount("/dev/" + n.path(), node, null, MS_BIND, null);
+                } else {
+                    calls.mknod(node, n.type() | n.permissions(), n.rdev());
+                    calls.lchown(node, n.uid(), n.gid());
+                }
+                made.add(n.path());
+            }
+        } finally {
+            calls.umask(umask);
+        }
+    }
+
+    /** A device node of the host's /dev: its path below /dev, S_IFCHR or S_IFBLK, permission bits, numbers and owner. */
+    record HostNode(String path, int type, int permissions, long rdev, int uid, int gid) {
+    }
+
+    private static final Set<String> SKIPPED_DIRS = Set.of("pts", "shm", "fd", "mqueue", ".lxc", ".lxd-mounts", ".udev");
+
+    /** The host's device nodes below {@code root}, sorted by path, as runc's HostDevices walk picks them. */
+    static List<HostNode> hostNodes(Path root) {
+        List<HostNode> out = new ArrayList<>();
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) {
+                    return !d.equals(root) && SKIPPED_DIRS.contains(d.getFileName().toString())
+                            ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
+                    if (a.isOther() && !f.getFileName().toString().equals("console")) {
+                        Map<String, Object> u = Files.readAttributes(f, "unix:mode,rdev,uid,gid",
+                                LinkOption.NOFOLLOW_LINKS);
+                        int mode = (Integer) u.get("mode");
+                        int type = mode & 0170000;
+                        if (type == Kernel.S_IFCHR || type == Kernel.S_IFBLK) {
+                            out.add(new HostNode(root.relativize(f).toString(), type, mode & 07777, (Long) u.get("rdev"),
+                                    (Integer) u.get("uid"), (Integer) u.get("gid")));
+                        }
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path f, IOException e) {
+                    return FileVisitResult.CONTINUE; // a node that went away while we looked
+                }
+            });
+        } catch (IOException e) {
+            throw CwbException.io("reading the host's " + root + " for --privileged", e, "run without --privileged");
+        }
+        out.sort(Comparator.comparing(HostNode::path));
+        return out;
     }
 
     /** A tmpfs (memory-backed, empty) at {@code path}. */
@@ -167,7 +270,7 @@ public final class MountStep {
             kind = inside.kind("/" + rel);
         } catch (SyscallException e) {
             throw e;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new CwbException(CwbException.IO, "cannot look at " + path + " inside the container: " + CwbException.reason(e),
                     "run cleanup, then try again");
         }

@@ -93,6 +93,44 @@ class SecurityOptionsTest {
         assertEquals(Long.toHexString(CapabilityOptions.all()), Long.toHexString(Long.parseUnsignedLong(bnd.substring(7).trim(), 16)));
     }
 
+    /**
+     * Docker's --privileged gives the container the host's device nodes (runc's HostDevices: every char and
+     * block node below /dev but pts, shm, fd, mqueue, console), each with the host's numbers, mode and owner;
+     * without it, only runc's six.
+     */
+    @Test
+    void privilegedHasTheHostsDeviceNodesAndTheDefaultOnlySix() throws Exception {
+        String list = "find /dev \\( -type c -o -type b \\) -exec stat -c '%n %t:%T %a %u:%g' {} + | grep -v '^/dev/pts/' | sort";
+        ContainerBench.Result privileged = cwb.ok("run", "--privileged", "--network", "none", "--name", cwb.name("pd"), "busybox", "sh", "-c", list);
+        java.util.Set<String> host = new java.util.TreeSet<>();
+        try (var walk = java.nio.file.Files.walk(Path.of("/dev"))) {
+            for (Path f : walk.toList()) {
+                String rel = Path.of("/dev").relativize(f).toString();
+                java.util.List<String> parts = java.util.List.of(rel.split("/"));
+                if (parts.stream().anyMatch(java.util.Set.of("pts", "shm", "fd", "mqueue")::contains) || rel.equals("console")
+                        || rel.equals("ptmx") || java.nio.file.Files.isSymbolicLink(f)) { // /dev/ptmx stays runc's link to pts/ptmx
+                    continue;
+                }
+                var a = java.nio.file.Files.readAttributes(f, "unix:mode,rdev,uid,gid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                int mode = (Integer) a.get("mode");
+                if ((mode & 0170000) != 0020000 && (mode & 0170000) != 0060000) {
+                    continue;
+                }
+                long rdev = (Long) a.get("rdev");
+                long major = ((rdev >>> 32) & 0xfffff000L) | ((rdev >>> 8) & 0xfffL);
+                long minor = ((rdev >>> 12) & 0xffffff00L) | (rdev & 0xffL);
+                host.add("/dev/" + rel + " " + Long.toHexString(major) + ":" + Long.toHexString(minor) + " " + Integer.toOctalString(mode & 07777)
+                        + " " + a.get("uid") + ":" + a.get("gid"));
+            }
+        }
+        assertTrue(host.size() > 6, "this host has more device nodes than runc's six: " + host);
+        java.util.Set<String> inside = new java.util.TreeSet<>(privileged.lines());
+        assertTrue(inside.containsAll(host), "missing inside: " + host.stream().filter(l -> !inside.contains(l)).toList() + "\n" + privileged);
+
+        ContainerBench.Result plain = cwb.ok("run", "--network", "none", "--name", cwb.name("dd"), "busybox", "sh", "-c", list.replace(" %t:%T %a %u:%g", ""));
+        assertEquals(java.util.List.of("/dev/full", "/dev/null", "/dev/random", "/dev/tty", "/dev/urandom", "/dev/zero"), plain.lines(), plain.toString());
+    }
+
     @Test
     void noNewPrivilegesShowsInStatus() {
         ContainerBench.Result r = cwb.run("run", "--security-opt", "no-new-privileges", "--name", cwb.name("n"), "busybox",
