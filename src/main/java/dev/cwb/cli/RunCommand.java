@@ -47,6 +47,10 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
     @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Add or replace an environment variable.")
     List<String> env = new ArrayList<>();
 
+    @Option(names = {"-i", "--interactive", "-t", "--tty"}, description = "Accepted as docker's -it: at a terminal the command always gets one of "
+            + "its own (a pty of the container, TERM as the host's); in a script or a pipe it has none.")
+    boolean[] interactiveTty = {}; // an array: -it is -i and -t, both of them this one option
+
     @Option(names = "--trace", description = "Print every system call as it is made.")
     boolean trace;
 

@@ -123,14 +123,15 @@ abstract class SessionCommand extends WorkbenchCommand {
     }
 
     /**
-     * Where a container's command reads and writes: the terminal itself when the workbench's own
-     * standard streams are it, else pipes whose bytes go unchanged to the workbench's standard output and
+     * Where a container's command reads and writes: a terminal when the workbench's own standard streams are
+     * one (for {@code run} a pty of the container's own, relayed to the screen stream; the host's {@code TERM}
+     * goes with it), else pipes whose bytes go unchanged to the workbench's standard output and
      * error. Everything printed so far is flushed first, so it comes before the command's output.
      */
     protected dev.cwb.container.Stdio stdio() throws dev.cwb.kernel.SyscallException {
         out().flush();
         notes().flush();
-        return workbench.terminalStdio() ? dev.cwb.container.Stdio.terminal(notes(), containers())
+        return workbench.terminalStdio() ? dev.cwb.container.Stdio.terminal(notes(), containers(), workbench.outBytes(), System.getenv("TERM"))
                 : dev.cwb.container.Stdio.pipes(workbench.outBytes(), workbench.errBytes());
     }
 

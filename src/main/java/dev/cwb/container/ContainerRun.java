@@ -204,6 +204,7 @@ public final class ContainerRun {
         if (o.security().privileged()) {
             MountStep.hostDevices(c); // Docker's --privileged: the host's device nodes too
         }
+        boolean ownTerminal = stdio.takeContainerTerminal(c); // docker run -t: a pty of the container's devpts as 0, 1, 2
         MountStep.sys(c);
         String hostname = o.hostname() != null ? o.hostname() : c.name();
         NetworkStep.etcFiles(containers, c, net, lease, hostname); // bind mounts from the workspace: before pivot_root
@@ -234,16 +235,16 @@ public final class ContainerRun {
         RuncDefaults.dropCapabilities(pid1, caps);
         String program = spec.resolveProgram(c.rootSeenFromHost());
         int[] credentials = spec.credentials(c.rootSeenFromHost(), security.groupAdd());
-        ExecStep.prepare(pid1, c.current(), null, credentials, spec.workingDir());
+        ExecStep.prepare(pid1, c.current(), null, credentials, spec.workingDir(), ownTerminal);
         if (security.seccomp() != null && security.noNewPrivileges()) {
             SecurityStep.loadSeccomp(c, security.seccomp(), caps);
         }
         c.recordProcess(new Container.ProcessRun(c.pid1(), 1, String.join(" ", spec.argv()), null));
         if (terminal) {
             ctrlC[0] = TerminalCtrlC.watch(stdio, c.pid1()); // its group exists (setpgid above): no Ctrl-C goes unseen
-            Kernel.giveTerminalTo(0, c.pid1());
+            stdio.foreground(c.pid1());
         }
-        pid1.execve(program, spec.argv(), spec.env());
+        pid1.execve(program, spec.argv(), spec.environment(c.rootSeenFromHost(), credentials, stdio.term()));
     }
 
     /**

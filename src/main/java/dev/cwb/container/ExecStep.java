@@ -49,7 +49,7 @@ public final class ExecStep {
                 ctrlC = TerminalCtrlC.watch(stdio, child.pid()); // its group exists (setpgid in prepare)
                 Kernel.giveTerminalTo(0, child.pid());
             }
-            calls.execve(program, spec.argv(), spec.env());
+            calls.execve(program, spec.argv(), spec.environment(c.rootSeenFromHost(), credentials, stdio.term()));
             started = true;
         } catch (SyscallException e) {
             closeQuietly(ctrlC);
@@ -125,6 +125,17 @@ public final class ExecStep {
     /** The clone's set-up, each a traced call it makes itself, in runc's order (standard_init_linux.go). */
     static void prepare(Syscalls calls, InitProcess child, int[] passFds, int[] credentials,
                         String workdir) throws SyscallException {
+        prepare(calls, child, passFds, credentials, workdir, false);
+    }
+
+    /**
+     * The same; with {@code ownTerminal} (its descriptor 0 is a container's own pty, {@link Stdio#takeContainerTerminal}),
+     * a session of its own instead of a process group: setsid(2), then ioctl(0, TIOCSCTTY) makes that pty its
+     * controlling terminal, whose foreground group it now leads — as runc's init does with a console
+     * (setsid, then TIOCSCTTY on the console's slave).
+     */
+    static void prepare(Syscalls calls, InitProcess child, int[] passFds, int[] credentials,
+                        String workdir, boolean ownTerminal) throws SyscallException {
         if (passFds != null) {
             int[] received = child.passDescriptors(calls, passFds);
             for (int i = 0; i < received.length; i++) {
@@ -134,7 +145,12 @@ public final class ExecStep {
         }
         // its own process group: on a terminal, the foreground group Ctrl-C goes to; always, the group its
         // kill(0, ...) reaches, which holds nothing of the workbench (a group spans PID namespaces)
-        calls.setpgid(0, 0);
+        if (ownTerminal) {
+            calls.setsid();
+            calls.setControllingTerminal(0);
+        } else {
+            calls.setpgid(0, 0);
+        }
         calls.setParentDeathSignal(9);
         if (credentials != null) {
             calls.setgroups(credentials.length > 2 ? java.util.Arrays.copyOfRange(credentials, 2, credentials.length)

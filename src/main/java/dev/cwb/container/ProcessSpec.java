@@ -64,6 +64,29 @@ public record ProcessSpec(List<String> argv, List<String> env, String workingDir
     }
 
     /**
+     * {@link #env()} as the command gets it, with what runc and Docker add when the image does not set it:
+     * {@code HOME} from the user's entry in the container's own /etc/passwd ({@code credentials[0]}, root
+     * when null; read inside {@code root}, {@link InRoot}), {@code /} when it has none (runc's
+     * {@code user.GetExecUser} default); and with a terminal ({@code term} not null) {@code TERM}, the
+     * host's, where {@code docker run -t} sets {@code xterm}.
+     */
+    public List<String> environment(Path root, int[] credentials, String term) {
+        List<String> out = new ArrayList<>(env);
+        if (getenv("HOME") == null) {
+            int uid = credentials == null ? 0 : credentials[0];
+            String[] parts = user == null ? new String[] {""} : user.split(":", 2);
+            String[] entry = !parts[0].isEmpty() && !parts[0].matches("\\d+") ? lookup(root, "/etc/passwd", parts[0])
+                    : lookupUid(root, "/etc/passwd", uid);
+            String home = entry != null && entry.length >= 6 && entry[5].startsWith("/") ? entry[5] : "/";
+            out.add("HOME=" + home);
+        }
+        if (term != null && getenv("TERM") == null) {
+            out.add("TERM=" + term);
+        }
+        return List.copyOf(out);
+    }
+
+    /**
      * The program's path: {@code argv[0]} itself when it has a slash, else the first PATH directory that
      * has it under {@code root} (the container's root as the host reaches it), as execvp(3) would search —
      * looked up inside that root ({@link InRoot}), so an image's absolute links lead where the container's

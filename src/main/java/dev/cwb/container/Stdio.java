@@ -8,9 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Where a container's command reads and writes. On a terminal it gets the terminal itself (descriptors
- * 0, 1 and 2 of the workbench, inherited through cwb-init), so a shell inside is interactive and Ctrl-C
- * reaches it. Otherwise — a script, a pipe, a test, a lesson being verified — it gets /dev/null for input
+ * Where a container's command reads and writes. On a terminal, {@code run} gives it a terminal of its own
+ * container ({@link ContainerTerminal}: a pty made in the container's devpts, relayed to the workbench's
+ * terminal and screen stream, as {@code docker run -it} does), and {@code exec} the workbench's terminal
+ * itself (descriptors 0, 1 and 2, inherited through cwb-init); either way a shell inside is interactive
+ * and Ctrl-C reaches it. Otherwise — a script, a pipe, a test, a lesson being verified — it gets /dev/null for input
  * and pipes for output, which {@link BytePump}s copy byte for byte to the workbench's standard output and
  * error streams: {@code ./cwb run IMAGE cmd | sha256sum} digests exactly what {@code cmd} wrote.
  */
@@ -20,12 +22,17 @@ public final class Stdio implements AutoCloseable {
     private final List<BytePump> pumps = new ArrayList<>();
     private final java.io.PrintWriter notes;
     private final Containers sentinels;
+    private final OutputStream screen;
+    private final String term;
+    private ContainerTerminal pty;
 
-    private Stdio(boolean terminal, int[] childFds, java.io.PrintWriter notes, Containers sentinels) {
+    private Stdio(boolean terminal, int[] childFds, java.io.PrintWriter notes, Containers sentinels, OutputStream screen, String term) {
         this.terminal = terminal;
         this.childFds = childFds;
         this.notes = notes;
         this.sentinels = sentinels;
+        this.screen = screen;
+        this.term = term;
     }
 
     /**
@@ -33,7 +40,16 @@ public final class Stdio implements AutoCloseable {
      * command did not answer, and {@code containers} starts the sentinels that notice it ({@link TerminalCtrlC}).
      */
     public static Stdio terminal(java.io.PrintWriter notes, Containers containers) {
-        return new Stdio(true, null, notes, containers);
+        return terminal(notes, containers, null, null);
+    }
+
+    /**
+     * The same, where a container's own terminal ({@link #takeContainerTerminal}) shows its output on
+     * {@code screen} (the workbench's screen stream, which a recording taps) and {@code term} is the host's
+     * {@code TERM}, given to the command as its own (null: {@code xterm}, as Docker's {@code -t}).
+     */
+    public static Stdio terminal(java.io.PrintWriter notes, Containers containers, OutputStream screen, String term) {
+        return new Stdio(true, null, notes, containers, screen, term == null || term.isBlank() ? "xterm" : term);
     }
 
     /** /dev/null in, pipes out, their bytes copied unchanged to {@code out} and {@code err}. */
@@ -41,7 +57,7 @@ public final class Stdio implements AutoCloseable {
         int[] o = Kernel.pipe();
         int[] e = Kernel.pipe();
         int nul = Kernel.openDevNull();
-        Stdio s = new Stdio(false, new int[] {nul, o[1], e[1]}, null, null);
+        Stdio s = new Stdio(false, new int[] {nul, o[1], e[1]}, null, null, null, null);
         s.pumps.add(BytePump.start("cwb-container-stdout", o[0], out));
         s.pumps.add(BytePump.start("cwb-container-stderr", e[0], err));
         return s;
@@ -49,6 +65,57 @@ public final class Stdio implements AutoCloseable {
 
     public boolean isTerminal() {
         return terminal;
+    }
+
+    /** The TERM the command gets with a terminal (the host's), or null for pipes. */
+    public String term() {
+        return terminal ? term : null;
+    }
+
+    /**
+     * On a terminal: a pty made in {@code c}'s own devpts ({@code /dev/pts/ptmx} inside its root, reached
+     * from the host through {@code /proc/PID/root}), its slave received by the container's current process
+     * (a traced recvmsg) and made its descriptors 0, 1 and 2 (traced dup3s). The process must then call
+     * setsid(2) and ioctl(TIOCSCTTY) itself ({@code ExecStep.prepare} with a session). False, and nothing
+     * done, for pipes or when no screen stream was given.
+     */
+    boolean takeContainerTerminal(Container c) throws SyscallException {
+        if (!terminal || screen == null || pty != null) {
+            return false;
+        }
+        java.nio.file.Path ptmx = java.nio.file.Path.of(c.rootSeenFromHost() + c.pathInside("/dev/pts/ptmx"));
+        try {
+            pty = ContainerTerminal.open(ptmx, screen);
+        } catch (SyscallException e) {
+            notes.println("note: no terminal of the container's own (" + e.getMessage() + "): " + "the command gets the workbench's");
+            notes.flush();
+            return false;
+        }
+        int[] received = c.current().passDescriptors(c.calls(), new int[] {pty.slave()});
+        pty.slaveHandedOver();
+        for (int fd = 0; fd < 3; fd++) {
+            c.calls().dup3(received[0], fd);
+        }
+        c.calls().close(received[0]);
+        return true;
+    }
+
+    /** The container's own terminal, once taken; null before, for pipes and for the workbench's terminal. */
+    ContainerTerminal containerTerminal() {
+        return pty;
+    }
+
+    /**
+     * Makes process group {@code pgrp} the one the keyboard reaches: with a container's own terminal, the
+     * relay starts (that pty's foreground group is already the command's); with the workbench's own, it is
+     * made the terminal's foreground group (tcsetpgrp).
+     */
+    void foreground(int pgrp) {
+        if (pty != null) {
+            pty.start();
+        } else if (terminal) {
+            Kernel.giveTerminalTo(0, pgrp);
+        }
     }
 
     /** Where the workbench's notes about the terminal go (null for pipes). */
@@ -83,6 +150,9 @@ public final class Stdio implements AutoCloseable {
      */
     public void drain(long millis) throws InterruptedException {
         long deadline = System.nanoTime() + millis * 1_000_000L;
+        if (pty != null) {
+            pty.drain(millis);
+        }
         for (BytePump p : pumps) {
             long left = (deadline - System.nanoTime()) / 1_000_000L;
             if (left <= 0 || !p.await(left)) {
@@ -98,5 +168,8 @@ public final class Stdio implements AutoCloseable {
     @Override
     public void close() {
         handedOver();
+        if (pty != null) {
+            pty.close();
+        }
     }
 }

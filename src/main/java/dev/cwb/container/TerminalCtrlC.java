@@ -18,6 +18,10 @@ import java.util.concurrent.TimeoutException;
 /**
  * Ctrl-C while a container's command holds the terminal ({@link Stdio#terminal}).
  *
+ * <p>With a container's own terminal ({@link ContainerTerminal}) the workbench relays every key and so sees
+ * each Ctrl-C itself, which the pty turns into SIGINT for the command; the rest is the same. With the
+ * workbench's own terminal handed to the command:
+ *
  * <p>The terminal sends SIGINT to its foreground process group, which is then the command's: the
  * workbench's own group is in the background and hears nothing. So the first Ctrl-C goes to the command,
  * as in any terminal. But PID 1 of a PID namespace gets no signal it has no handler for (the kernel drops
@@ -46,7 +50,14 @@ public final class TerminalCtrlC implements AutoCloseable {
 
     private TerminalCtrlC(Stdio terminal, int pgroup) {
         this.notes = terminal.notes();
-        this.sentinel = Sentinel.watch(terminal.sentinels(), pgroup, () -> presses.add(System.nanoTime()));
+        ContainerTerminal own = terminal.containerTerminal();
+        if (own != null) {
+            // the keys pass through the workbench on their way to the container's pty: it sees each Ctrl-C itself
+            this.sentinel = null;
+            own.onCtrlC(() -> presses.add(System.nanoTime()));
+        } else {
+            this.sentinel = Sentinel.watch(terminal.sentinels(), pgroup, () -> presses.add(System.nanoTime()));
+        }
     }
 
     /**
@@ -97,7 +108,9 @@ public final class TerminalCtrlC implements AutoCloseable {
     /** Ends the sentinel. */
     @Override
     public void close() {
-        sentinel.close();
+        if (sentinel != null) {
+            sentinel.close();
+        }
     }
 
     /** Why a Ctrl-C left {@code pid} running, or null when it has a handler for SIGINT (its own business). */

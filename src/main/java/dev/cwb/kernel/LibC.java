@@ -185,4 +185,21 @@ final class LibC {
 
     /** shutdown(2): ends a socket's traffic, waking any thread blocked reading it. */
     static native int shutdown(int fd, int how);
+
+    // ---- pseudo-terminals (the workbench's own, untraced): return -1 and leave errno in Native.getLastError() ----
+
+    /** ioctl(2) with an integer argument passed by value: TIOCGPTPEER's open flags. */
+    static native int ioctl(int fd, long request, long arg);
+
+    /** ioctl(2) with a pointer to an int: TIOCSPTLCK's lock flag, TIOCGPTN's number. */
+    static native int ioctl(int fd, long request, int[] arg);
+
+    /** tcgetattr(3) into a {@code struct termios} held as bytes. */
+    static native int tcgetattr(int fd, byte[] termios);
+
+    /** tcsetattr(3) from a {@code struct termios} held as bytes. */
+    static native int tcsetattr(int fd, int optionalActions, byte[] termios);
+
+    /** poll(2) over {@code struct pollfd}s held as bytes (int fd, short events, short revents). */
+    static native int poll(byte[] fds, long nfds, int timeout);
 }
