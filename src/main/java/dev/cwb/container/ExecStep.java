@@ -43,11 +43,12 @@ public final class ExecStep {
         boolean started = false;
         TerminalCtrlC ctrlC = null;
         try {
-            prepare(calls, child, stdio.childFds(), credentials, spec.workingDir());
+            boolean ownTerminal = stdio.takeContainerTerminal(c, child, calls);
+            prepare(calls, child, stdio.childFds(), credentials, spec.workingDir(), ownTerminal);
             c.recordProcess(new Container.ProcessRun(child.pid(), nsPid, command, null));
             if (stdio.isTerminal()) {
-                ctrlC = TerminalCtrlC.watch(stdio, child.pid()); // its group exists (setpgid in prepare)
-                Kernel.giveTerminalTo(0, child.pid());
+                ctrlC = TerminalCtrlC.watch(stdio, child.pid()); // its group exists (setpgid or setsid in prepare)
+                stdio.foreground(child.pid());
             }
             calls.execve(program, spec.argv(), spec.environment(c.rootSeenFromHost(), credentials, stdio.term()));
             started = true;

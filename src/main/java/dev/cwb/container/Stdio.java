@@ -8,11 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Where a container's command reads and writes. On a terminal, {@code run} gives it a terminal of its own
- * container ({@link ContainerTerminal}: a pty made in the container's devpts, relayed to the workbench's
- * terminal and screen stream, as {@code docker run -it} does), and {@code exec} the workbench's terminal
- * itself (descriptors 0, 1 and 2, inherited through cwb-init); either way a shell inside is interactive
- * and Ctrl-C reaches it. Otherwise — a script, a pipe, a test, a lesson being verified — it gets /dev/null for input
+ * Where a container's command reads and writes. On a terminal it gets a terminal of its own container
+ * ({@link ContainerTerminal}: a pty made in the container's devpts, relayed to the workbench's terminal
+ * and screen stream, as {@code docker run -it} does), so a shell inside is interactive, Ctrl-C reaches it,
+ * and a recording holds what it shows. ({@link #terminal(java.io.PrintWriter, Containers)} without a screen
+ * stream hands over the workbench's terminal itself instead: descriptors 0, 1 and 2, inherited through
+ * cwb-init.) Otherwise — a script, a pipe, a test, a lesson being verified — it gets /dev/null for input
  * and pipes for output, which {@link BytePump}s copy byte for byte to the workbench's standard output and
  * error streams: {@code ./cwb run IMAGE cmd | sha256sum} digests exactly what {@code cmd} wrote.
  */
@@ -80,10 +81,22 @@ public final class Stdio implements AutoCloseable {
      * done, for pipes or when no screen stream was given.
      */
     boolean takeContainerTerminal(Container c) throws SyscallException {
+        return takeContainerTerminal(c, c.current(), c.calls());
+    }
+
+    /**
+     * The same for {@code process} (a clone about to exec, whose calls are {@code calls}): a pty of the
+     * container's devpts when its root has one mounted, else of the host's {@code /dev/ptmx} (step mode
+     * before {@code mount dev}: the command still gets a terminal, but one of the host's devpts).
+     */
+    boolean takeContainerTerminal(Container c, dev.cwb.kernel.InitProcess process, dev.cwb.kernel.Syscalls calls) throws SyscallException {
         if (!terminal || screen == null || pty != null) {
             return false;
         }
         java.nio.file.Path ptmx = java.nio.file.Path.of(c.rootSeenFromHost() + c.pathInside("/dev/pts/ptmx"));
+        if (!java.nio.file.Files.exists(ptmx)) {
+            ptmx = java.nio.file.Path.of("/dev/ptmx");
+        }
         try {
             pty = ContainerTerminal.open(ptmx, screen);
         } catch (SyscallException e) {
@@ -91,12 +104,12 @@ public final class Stdio implements AutoCloseable {
             notes.flush();
             return false;
         }
-        int[] received = c.current().passDescriptors(c.calls(), new int[] {pty.slave()});
+        int[] received = process.passDescriptors(calls, new int[] {pty.slave()});
         pty.slaveHandedOver();
         for (int fd = 0; fd < 3; fd++) {
-            c.calls().dup3(received[0], fd);
+            calls.dup3(received[0], fd);
         }
-        c.calls().close(received[0]);
+        calls.close(received[0]);
         return true;
     }
 

@@ -48,7 +48,9 @@ class ShellHabitsTest {
             assertTrue(shell.command("inspect layers alpine").contains("'pull alpine' fetches it from a registry"), shell.screen());
             assertTrue(shell.command("clear").contains("error: unknown command 'clear' — the shell's own command is ':clear'"), shell.screen());
             assertTrue(shell.command("history").contains("the commands you typed are ':history' in the shell"), shell.screen());
-            assertTrue(shell.command("run -it busybox sh").contains("error: '-it' is docker's: run needs no option for it"), shell.screen());
+            assertTrue(shell.command("exec -it sh").contains("error: '-it' is docker's: exec needs no option for it"), shell.screen());
+            String runIt = shell.command("help run");
+            assertTrue(runIt.contains("-i, -t, --tty, --interactive"), "run takes docker's -it (a terminal of the container's own):\n" + runIt);
             assertTrue(shell.command("run --rm busybox true").contains("error: '--rm' is docker's: run always removes its container"), shell.screen());
             String helpRun = shell.command("help run");
             assertFalse(helpRun.contains("CONTAINER"), "run makes its container: no -c to choose one:\n" + helpRun);
