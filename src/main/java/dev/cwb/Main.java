@@ -110,7 +110,7 @@ public final class Main {
             // state directories narrowed to 0700, and anyone who could swap $CWB_HOME named, before any command
             HomeSafety.check(workbench.home(), uid).forEach(workbench.err()::println);
         }
-        // a container's command gets the terminal itself when the workbench's own 0 and 1 are that terminal
+        // a container's command gets a terminal (a pty of its container, relayed) when the workbench's own 0 and 1 are one
         workbench.detectTerminalStdio(() -> dev.cwb.kernel.Kernel.isTerminal(0) && dev.cwb.kernel.Kernel.isTerminal(1));
         Thread teardown = new Thread(() -> {
             if (workbench.hasContainers()) {

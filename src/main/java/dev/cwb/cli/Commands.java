@@ -166,7 +166,7 @@ public final class Commands {
         String command = ex.getCommandLine().getCommandName();
         return switch (option) {
             case "-it", "-ti", "-i", "-t", "--interactive", "--tty" -> "'" + option + "' is docker's: " + command
-                    + " needs no option for it — a command started at the workbench's terminal gets that terminal (" + command
+                    + " needs no option for it — a command started at the workbench's terminal gets a terminal of its container (" + command
                     + (command.equals("run") ? " busybox sh" : " sh") + ")";
             case "--rm" -> "'--rm' is docker's: run always removes its container when the command ends — leave it out";
             default -> null;

@@ -14,7 +14,7 @@ import java.util.List;
 /** {@code exec [CMD...]}: run a command inside what is set up so far. */
 @Command(name = "exec", description = "Run a command in the container as set up so far (default: the image's Entrypoint + Cmd).",
         footer = {"", "The container's process clones itself and the clone becomes the command (execve(2)), with the image's",
-                "Env, WorkingDir and User. A shell gets the terminal; Ctrl-C goes to it. Options go before the command.",
+                "Env, WorkingDir and User. At a terminal it gets one of the container (a pty: tty, job control, TERM); Ctrl-C goes to it. Options go before the command.",
                 "Example: exec hostname    exec sh    exec -u 1000 id"})
 public final class ExecCommand extends ContainerCommand implements TakesACommand {
     @Parameters(arity = "0..*", paramLabel = "CMD", description = "The command and its arguments.")

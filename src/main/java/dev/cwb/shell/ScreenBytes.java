@@ -7,8 +7,8 @@ import java.io.OutputStream;
 import java.io.Writer;
 
 /**
- * Bytes for the shell's screen (a container's output when it does not hold the terminal itself, such as a
- * lesson step's): written to the terminal's output stream as they are, after the text written before them
+ * Bytes for the shell's screen (a container's output: relayed from the pty of its own terminal, or from
+ * pipes, such as a lesson step's): written to the terminal's output stream as they are, after the text written before them
  * is flushed. The lesson checks and a {@code :record} recording keep text, so they get a decoded copy.
  */
 final class ScreenBytes extends OutputStream {
