@@ -64,6 +64,11 @@ public final class Pty implements AutoCloseable {
 
     /** Starts {@code command} on a new 120x40 terminal of type xterm-256color, with {@code env} added to this JVM's environment. */
     public static Pty start(List<String> command, Map<String, String> env, Path dir) throws IOException {
+        return start(command, env, dir, 120, 40);
+    }
+
+    /** The same on a terminal of {@code columns} x {@code rows} (a projector's 80 columns, say). */
+    public static Pty start(List<String> command, Map<String, String> env, Path dir, int columns, int rows) throws IOException {
         Requirements.requireLinux();
         Requirements.requireCommand("setsid", "util-linux");
         int master = LIBC.posix_openpt(O_RDWR | O_NOCTTY);
@@ -71,8 +76,8 @@ public final class Pty implements AutoCloseable {
             throw new IOException("no pseudo-terminal: errno " + Native.getLastError());
         }
         try (Memory size = new Memory(8)) {
-            size.setShort(0, (short) 40);
-            size.setShort(2, (short) 120);
+            size.setShort(0, (short) rows);
+            size.setShort(2, (short) columns);
             size.setShort(4, (short) 0);
             size.setShort(6, (short) 0);
             LIBC.ioctl(master, TIOCSWINSZ, size);
@@ -108,6 +113,13 @@ public final class Pty implements AutoCloseable {
             throw new AssertionError("could not type into the terminal: errno " + Native.getLastError());
         }
         return this;
+    }
+
+    /** Everything the terminal received so far, escape sequences included. */
+    public String rawScreen() {
+        synchronized (screen) {
+            return screen.toString(StandardCharsets.UTF_8);
+        }
     }
 
     /** What the terminal shows so far, escape sequences and carriage returns removed. */
