@@ -81,4 +81,28 @@ class ProcessSpecTest {
     private static ProcessSpec spec(String user) {
         return ProcessSpec.of(config(user, null, null, List.of("x"), null), List.of());
     }
+
+    @Test
+    void homeComesFromThePasswdEntryInsideTheRootAndTermOnlyWithATerminal() throws Exception {
+        Files.createDirectories(root.resolve("etc"));
+        Files.writeString(root.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n");
+        ProcessSpec byName = ProcessSpec.of(config("app", List.of(), List.of("sh"), null, null), List.of());
+        assertEquals(List.of("PATH=" + ProcessSpec.DEFAULT_PATH, "HOME=/home/app"),
+                byName.environment(root, byName.credentials(root), null), "no terminal: no TERM");
+        ProcessSpec byUid = ProcessSpec.of(config("1000", List.of(), List.of("sh"), null, null), List.of());
+        assertTrue(byUid.environment(root, byUid.credentials(root), "screen-256color").containsAll(
+                List.of("HOME=/home/app", "TERM=screen-256color")));
+        ProcessSpec asRoot = ProcessSpec.of(config(null, List.of("TERM=dumb"), List.of("sh"), null, null), List.of());
+        assertEquals(List.of("PATH=" + ProcessSpec.DEFAULT_PATH, "TERM=dumb", "HOME=/root"), asRoot.environment(root, null, "xterm"),
+                "the image's own TERM stays");
+        ProcessSpec unknown = ProcessSpec.of(config("4242", List.of(), List.of("sh"), null, null), List.of());
+        assertTrue(unknown.environment(root, unknown.credentials(root), null).contains("HOME=/"), "no entry: runc's default");
+
+        // an image whose /etc/passwd is a link to an absolute path: followed inside the root, never to the host's file
+        Files.delete(root.resolve("etc/passwd"));
+        Files.createDirectories(root.resolve("data"));
+        Files.writeString(root.resolve("data/passwd"), "root:x:0:0:root:/data/root-home:/bin/sh\n");
+        Files.createSymbolicLink(root.resolve("etc/passwd"), Path.of("/data/passwd"));
+        assertTrue(asRoot.environment(root, null, null).contains("HOME=/data/root-home"), asRoot.environment(root, null, null).toString());
+    }
 }
