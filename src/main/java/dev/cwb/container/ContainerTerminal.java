@@ -19,7 +19,8 @@ import java.nio.file.Path;
  * threads relay: keys from descriptor 0 to the master (Ctrl-C is byte 3 there, which the pty's own line
  * discipline turns into SIGINT for the command's foreground group, and which is also reported to
  * {@link TerminalCtrlC}), and the master's output, byte for byte, to the workbench's screen stream. The
- * output ends with EIO once no process holds the slave any more (pty(7)).
+ * pty starts with the window size of the workbench's terminal and follows it when the window is resized.
+ * The output ends with EIO once no process holds the slave any more (pty(7)).
  */
 public final class ContainerTerminal implements AutoCloseable {
     private static final int POLL_MILLIS = 50;
@@ -33,6 +34,7 @@ public final class ContainerTerminal implements AutoCloseable {
     private Thread output;
     private byte[] savedTerminal;
     private boolean closed;
+    private int windowSize = -1; // the workbench terminal's rows and columns last given to the pty
 
     private ContainerTerminal(Pty.Pair pair, OutputStream screen) {
         this.pair = pair;
@@ -46,8 +48,9 @@ public final class ContainerTerminal implements AutoCloseable {
      */
     static ContainerTerminal open(Path ptmx, OutputStream screen) throws SyscallException {
         Pty.Pair pair = Pty.open(ptmx);
-        Pty.copyWindowSize(KEYBOARD, pair.master());
-        return new ContainerTerminal(pair, screen);
+        ContainerTerminal t = new ContainerTerminal(pair, screen);
+        t.windowSize = Pty.copyWindowSize(KEYBOARD, pair.master(), -1);
+        return t;
     }
 
     /** The slave, to be handed to the command (then {@link #slaveHandedOver()}). */
@@ -88,6 +91,8 @@ public final class ContainerTerminal implements AutoCloseable {
     private void relayInput() {
         byte[] buf = new byte[4096];
         while (!stopped) {
+            // a resized window: the pty gets the new size, and its foreground group SIGWINCH, within a poll
+            windowSize = Pty.copyWindowSize(KEYBOARD, pair.master(), windowSize);
             if (!Pty.readable(KEYBOARD, POLL_MILLIS) || stopped) {
                 continue;
             }

@@ -83,15 +83,22 @@ public final class Pty {
         }
     }
 
-    /** Gives {@code to} the window size of the terminal on {@code from} (TIOCGWINSZ, TIOCSWINSZ); false when {@code from} is none. */
-    public static boolean copyWindowSize(int from, int to) {
+    /**
+     * Gives {@code to} the window size of the terminal on {@code from} (TIOCGWINSZ, TIOCSWINSZ) when it differs
+     * from {@code known}; returns the size now (rows and columns in one int), or {@code known} when
+     * {@code from} is no terminal. Setting a pty's size sends SIGWINCH to its foreground group (ioctl_tty(2)).
+     */
+    public static int copyWindowSize(int from, int to, int known) {
         short[] winsize = new short[4];
         try {
             LibC.ioctl(from, TIOCGWINSZ, winsize);
-            LibC.ioctl(to, TIOCSWINSZ, winsize);
-            return true;
+            int size = (winsize[0] & 0xffff) << 16 | (winsize[1] & 0xffff);
+            if (size != known) {
+                LibC.ioctl(to, TIOCSWINSZ, winsize);
+            }
+            return size;
         } catch (com.sun.jna.LastErrorException e) {
-            return false;
+            return known;
         }
     }
 

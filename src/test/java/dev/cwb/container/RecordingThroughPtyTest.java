@@ -65,8 +65,13 @@ class RecordingThroughPtyTest {
             pty.awaitScreen("cwb> ", 3, BOUND);
             pty.type("run -it --name " + sh + " busybox sh\n");
             pty.awaitScreen("/ # ", 1, BOUND);
-            pty.type("tty; echo \"term=$TERM home=$HOME\"; echo $((6 * 7))\n");
+            pty.type("tty; echo \"term=$TERM home=$HOME\"; echo $((6 * 7)); stty size\n");
             pty.awaitScreen("42", 1, BOUND);
+            pty.awaitScreen("\n40 120\n", 1, BOUND); // the container's pty has the window's size
+            pty.resize(100, 30);
+            Thread.sleep(300);
+            pty.type("stty size\n");
+            pty.awaitScreen("\n30 100\n", 1, BOUND); // and follows it
             pty.type("exit\n");
             String screen = pty.awaitScreen("cwb> ", 4, BOUND);
             assertTrue(screen.contains("\n/dev/pts/0\n"), "sh's terminal is its container's own pty:\n" + screen);

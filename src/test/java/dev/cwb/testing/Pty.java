@@ -106,6 +106,20 @@ public final class Pty implements AutoCloseable {
         // EIO: every holder of the slave side is gone
     }
 
+    /** Resizes the terminal, as dragging the window's corner does (TIOCSWINSZ on the master: SIGWINCH to its foreground group). */
+    public Pty resize(int columns, int rows) {
+        try (Memory size = new Memory(8)) {
+            size.setShort(0, (short) rows);
+            size.setShort(2, (short) columns);
+            size.setShort(4, (short) 0);
+            size.setShort(6, (short) 0);
+            if (LIBC.ioctl(master, TIOCSWINSZ, size) != 0) {
+                throw new AssertionError("could not resize the terminal: errno " + Native.getLastError());
+            }
+        }
+        return this;
+    }
+
     /** Types {@code keys}: {@code \n} is Enter, {@code \u0003} is Ctrl-C. */
     public Pty type(String keys) {
         byte[] b = keys.getBytes(StandardCharsets.UTF_8);
