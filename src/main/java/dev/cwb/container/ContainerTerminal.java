@@ -34,6 +34,7 @@ public final class ContainerTerminal implements AutoCloseable {
     private Thread output;
     private byte[] savedTerminal;
     private boolean closed;
+    private Thread restoreOnExit;
     private int windowSize = -1; // the workbench terminal's rows and columns last given to the pty
 
     private ContainerTerminal(Pty.Pair pair, OutputStream screen) {
@@ -80,6 +81,13 @@ public final class ContainerTerminal implements AutoCloseable {
             return;
         }
         savedTerminal = Pty.rawInput(KEYBOARD);
+        byte[] saved = savedTerminal;
+        restoreOnExit = new Thread(() -> Pty.restore(KEYBOARD, saved), "cwb-pty-restore");
+        try {
+            Runtime.getRuntime().addShutdownHook(restoreOnExit); // SIGTERM or SIGHUP mid-command: the terminal is not left raw
+        } catch (IllegalStateException shuttingDown) {
+            restoreOnExit = null;
+        }
         output = new Thread(this::relayOutput, "cwb-pty-output");
         output.setDaemon(true);
         output.start();
@@ -170,6 +178,13 @@ public final class ContainerTerminal implements AutoCloseable {
             interrupted = true;
         } finally {
             Pty.restore(KEYBOARD, savedTerminal);
+            if (restoreOnExit != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(restoreOnExit);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook runs anyway
+                }
+            }
             if (slave >= 0) {
                 Kernel.close(slave);
                 slave = -1;
