@@ -241,7 +241,7 @@ public final class ContainerRun {
         }
         c.recordProcess(new Container.ProcessRun(c.pid1(), 1, String.join(" ", spec.argv()), null));
         if (terminal) {
-            ctrlC[0] = TerminalCtrlC.watch(stdio, c.pid1()); // its group exists (setpgid above): no Ctrl-C goes unseen
+            ctrlC[0] = TerminalCtrlC.watch(stdio, c.pid1()); // its group exists (setpgid or setsid above): no Ctrl-C goes unseen
             stdio.foreground(c.pid1());
         }
         pid1.execve(program, spec.argv(), spec.environment(c.rootSeenFromHost(), credentials, stdio.term()));
