@@ -146,6 +146,36 @@ class NamespaceIsolationTest {
         assertTrue(interfaces(Files.readAllLines(Path.of("/proc/net/dev"))).contains("lo"));
     }
 
+    /**
+     * {@code run} without {@code --network} is on the bridge, as Docker's default is — where the kernel has
+     * the bridge driver. The test VM's kernel has no modules for it, and there {@code ip link add cwb0 type
+     * bridge} is answered EOPNOTSUPP: the run goes on with {@code lo} alone and says why, while a bridge or a
+     * published port asked for by name still fails.
+     */
+    @Test
+    void theDefaultNetworkIsTheBridgeOrSaysWhyNot() throws IOException {
+        String release = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
+        boolean driver = Files.exists(Path.of("/sys/module/bridge")) || Files.exists(Path.of("/lib/modules", release, "kernel/net/bridge"));
+        ContainerBench.Result r = cwb.ok("run", "--name", cwb.name("dflt"), "busybox", "cat", "/proc/net/dev");
+        String note = "note: this kernel has no bridge driver (ip link add cwb0 type bridge: EOPNOTSUPP)";
+        if (driver) {
+            assertEquals(List.of("lo", "eth0"), interfaces(r.lines()), r.toString());
+            assertFalse(r.err().contains(note), r.toString());
+            return;
+        }
+        assertTrue(r.err().contains(note), r.toString());
+        assertEquals(List.of("lo"), interfaces(r.lines()), r.toString());
+        for (List<String> asked : List.of(List.of("--network", "bridge"), List.of("-p", "8080:80"))) {
+            List<String> args = new java.util.ArrayList<>(List.of("run", "--name", cwb.name("br")));
+            args.addAll(asked);
+            args.addAll(List.of("busybox", "true"));
+            ContainerBench.Result refused = cwb.run(args.toArray(String[]::new));
+            assertNotEquals(0, refused.code(), refused.toString());
+            assertTrue(refused.err().contains("EOPNOTSUPP"), refused.toString());
+            assertFalse(refused.err().contains(note), refused.toString());
+        }
+    }
+
     /** Interface names from /proc/net/dev: the lines {@code   lo: 0 0 ...} after two header lines. */
     private static List<String> interfaces(List<String> procNetDev) {
         return procNetDev.stream().filter(l -> l.matches("\\s*[^\\s|]+:.*") && !l.startsWith("net:["))

@@ -49,7 +49,6 @@ class CgroupV2VmTest {
             "dev.cwb.container.NamespaceIsolationTest",
             "dev.cwb.container.TeardownTest",
             "dev.cwb.container.RootlessTest",
-            "dev.cwb.container.NoBridgeDriverInTheVm",
             "dev.cwb.container.OverlayLayersTest",
             "dev.cwb.container.RootEscapeTest",
             "dev.cwb.lesson.CgroupChecksTest");
