@@ -50,6 +50,7 @@ public final class Commands {
             NnpCommand.class,
             NetCommand.class,
             PortCommand.class,
+            VolumeCommand.class,
             ChrootCommand.class,
             PivotRootCommand.class,
             EscapeCommand.class,

@@ -18,7 +18,8 @@ import java.util.Locale;
 /** {@code run IMAGE [CMD...]}: every step at once, the way runc does them, then removal. */
 @Command(name = "run", description = "Run a command in a new container with runc's defaults: all namespaces, a cgroup, overlay, /proc /dev /sys, pivot_root.",
         footer = {"", "The command is PID 1. The container is removed when it exits. --trace prints every system call.",
-                "Example: run busybox    run --memory 64M --pids 20 busybox sh    run --trace hello"})
+                "-v and --mount are bind mounts PID 1 makes before pivot_root; a volume is one of $CWB_HOME/volumes/NAME/_data (volume ls).",
+                "Example: run busybox    run --memory 64M --pids 20 busybox sh    run --trace hello    run -v $PWD:/www:ro busybox ls /www"})
 public final class RunCommand extends SessionCommand implements TakesACommand {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "The image.")
     String image;
@@ -90,6 +91,12 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
     @Option(names = {"-P", "--publish-all"}, description = "Publish every port the image EXPOSEs, each on a free host port.")
     boolean publishAll;
 
+    @Option(names = {"-v", "--volume"}, paramLabel = "SRC:CTR_PATH[:ro]", description = "A bind mount (-v /host/path:/data[:ro]), a named volume (-v NAME:/data) or an anonymous one (-v /data).")
+    List<String> volumes = new ArrayList<>();
+
+    @Option(names = "--mount", paramLabel = "type=bind|volume|tmpfs,...", description = "A mount spelled out: type=bind,source=/host/path,target=/data[,readonly], type=volume[,source=NAME],target=/data, type=tmpfs,target=/tmp.")
+    List<String> mountSpecs = new ArrayList<>();
+
     @Override
     protected int run() throws Exception {
         long start = System.nanoTime(); // the learner waits from here: image lookup and layer check included
@@ -98,8 +105,10 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
         List<LayerCache.Unpacked> layers = cache.unpack(img, (u, n) -> { });
         ProcessSpec process = ProcessSpecs.withOverrides(ProcessSpec.of(img.config().runConfig(), command), user, null, env);
         boolean userNs = rootless || workbench.rootless();
+        List<String> tmpfsPaths = new ArrayList<>(tmpfs);
+        List<dev.cwb.volume.MountRequest> mounts = mounts(img, tmpfsPaths);
         ContainerRun.Options o = ContainerRun.options(name, hostname, memory, pids, cpus, userNs,
-                security(securityOpts, capAdd, capDrop, privileged, readOnly, tmpfs, groupAdd))
+                security(securityOpts, capAdd, capDrop, privileged, readOnly, tmpfsPaths, groupAdd))
                 .withNetwork(network(img, userNs), line -> {
                     if (trace) {
                         notes().println("  # " + line);
@@ -108,7 +117,7 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
                 }, line -> {
                     notes().println(line);
                     notes().flush();
-                });
+                }).withMounts(mounts);
         if (privileged) {
             notes().println("warning: --privileged: the container's root keeps every capability, no seccomp filter, no masked or "
                     + "read-only /proc and /sys paths, and may open every device: it can do to this machine whatever root can");
@@ -142,6 +151,40 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
                 total / 1e6, (prepared - start) / 1e6 + ms(r.setUp()), ms(r.running()), ms(r.tearDown()));
         notes().flush();
         return r.status().shellStatus();
+    }
+
+    /**
+     * The mounts asked for with {@code -v} and {@code --mount}, checked before anything is made, and an anonymous
+     * volume for each of the image's {@code VOLUME}s no other mount covers (as {@code docker run} makes them).
+     * A {@code type=tmpfs} joins {@code tmpfs}: the same mount as {@code --tmpfs}.
+     */
+    private List<dev.cwb.volume.MountRequest> mounts(Image img, List<String> tmpfsPaths) {
+        List<dev.cwb.volume.MountRequest> requests = new ArrayList<>();
+        volumes.forEach(v -> requests.add(dev.cwb.volume.MountRequest.parseVolumeFlag(v)));
+        mountSpecs.forEach(m -> requests.add(dev.cwb.volume.MountRequest.parseMountFlag(m)));
+        java.util.Set<String> targets = new java.util.HashSet<>();
+        tmpfsPaths.forEach(t -> targets.add(java.nio.file.Path.of(t).normalize().toString()));
+        List<dev.cwb.volume.MountRequest> result = new ArrayList<>();
+        for (dev.cwb.volume.MountRequest r : requests) {
+            if (!targets.add(java.nio.file.Path.of(r.target()).normalize().toString())) {
+                throw dev.cwb.CwbException.badInput("duplicate mount point: " + r.target(), "give each path inside the container one mount");
+            }
+            r.checkSource(); // a --mount source that is missing, a read-write /: refused before anything exists
+            if (r.type() == dev.cwb.volume.MountRequest.Type.TMPFS) {
+                tmpfsPaths.add(r.target());
+            } else {
+                result.add(r);
+            }
+        }
+        java.util.Map<String, Object> imageVolumes = img.config().runConfig() == null ? null : img.config().runConfig().volumes();
+        if (imageVolumes != null) {
+            for (String path : new java.util.TreeSet<>(imageVolumes.keySet())) {
+                if (targets.add(java.nio.file.Path.of(path).normalize().toString())) {
+                    result.add(dev.cwb.volume.MountRequest.anonymous(path));
+                }
+            }
+        }
+        return result;
     }
 
     /** Docker's {@code --security-opt} values: {@code seccomp=unconfined|FILE}, {@code no-new-privileges[=true|false]}. */

@@ -40,6 +40,7 @@ final class ContainerRemoval {
             }
         }
         unmountHostMounts(c.hostMounts(), c.hostCalls(), problems);
+        dev.cwb.volume.ContainerVolumes.release(c.dirs().dir(), problems); // its anonymous volumes, as --rm
         deleteWorkspace(c.dirs().dir(), problems);
         return problems;
     }

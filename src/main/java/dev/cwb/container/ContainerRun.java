@@ -30,13 +30,25 @@ public final class ContainerRun {
     /** What the learner asked for; null limits mean none. */
     public record Options(String name, String hostname, Long memory, Long pids, Double cpus, boolean userNamespace,
                           Security security, NetworkStep.Spec network, java.util.function.Consumer<String> rules,
-                          java.util.function.Consumer<String> notes) {
+                          java.util.function.Consumer<String> notes, List<dev.cwb.volume.MountRequest> mounts) {
+        /** Without bind mounts or volumes. */
+        public Options(String name, String hostname, Long memory, Long pids, Double cpus, boolean userNamespace,
+                       Security security, NetworkStep.Spec network, java.util.function.Consumer<String> rules,
+                       java.util.function.Consumer<String> notes) {
+            this(name, hostname, memory, pids, cpus, userNamespace, security, network, rules, notes, List.of());
+        }
+
+        /** The same, with bind mounts and volumes ({@code -v}, {@code --mount}): {@link dev.cwb.volume.VolumeStep}. */
+        public Options withMounts(List<dev.cwb.volume.MountRequest> m) {
+            return new Options(name, hostname, memory, pids, cpus, userNamespace, security, network, rules, notes, List.copyOf(m));
+        }
+
         /**
          * The same, with a network ({@code run}'s default is the bridge; without this, isolated), where its nft
          * rules are shown and where a note goes when the host cannot give the default network.
          */
         public Options withNetwork(NetworkStep.Spec n, java.util.function.Consumer<String> shown, java.util.function.Consumer<String> said) {
-            return new Options(name, hostname, memory, pids, cpus, userNamespace, security, n, shown, said);
+            return new Options(name, hostname, memory, pids, cpus, userNamespace, security, n, shown, said, mounts);
         }
     }
 
@@ -207,6 +219,8 @@ public final class ContainerRun {
         boolean ownTerminal = stdio.takeContainerTerminal(c); // docker run -t: a pty of the container's devpts as 0, 1, 2
         MountStep.sys(c);
         String hostname = o.hostname() != null ? o.hostname() : c.name();
+        // -v and --mount: runc's mountToRootfs, host paths still in reach; before /etc/hosts, so -v x:/etc keeps it
+        dev.cwb.volume.VolumeStep.mount(containers, c, o.mounts(), o.notes());
         NetworkStep.etcFiles(containers, c, net, lease, hostname); // bind mounts from the workspace: before pivot_root
         RootStep.pivotRoot(c);
         makeWorkingDirectory(c, spec.workingDir());

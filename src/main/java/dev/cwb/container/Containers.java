@@ -329,6 +329,7 @@ public final class Containers {
         }
         ContainerRemoval.unmountHostMounts(s.hostMounts() == null ? List.of() : s.hostMounts(), hostCalls, problems);
         problems.addAll(dev.cwb.network.Bridge.releaseIfAny(hostCalls, home.root(), s.name()));
+        dev.cwb.volume.ContainerVolumes.release(directory().resolve(s.name()), problems);
         ContainerRemoval.deleteWorkspace(directory().resolve(s.name()), problems);
         return problems;
     }

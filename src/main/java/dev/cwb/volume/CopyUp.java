@@ -1,0 +1,105 @@
+package dev.cwb.volume;
+
+import dev.cwb.kernel.DirFd;
+import dev.cwb.kernel.SyscallException;
+
+import java.io.InputStream;
+
+/**
+ * A new volume's first filling: what the image holds at the mount point, copied into the volume before it is
+ * mounted there, as Docker does for an empty volume (daemon/volumes_unix.go, {@code copyExistingContents}) —
+ * so {@code -v data:/etc/nginx} starts with the image's configuration, and keeps it after. Names are bytes
+ * ({@link dev.cwb.kernel.FileNames}), owners, modes and times kept, symbolic links copied as links (never
+ * followed), devices and fifos made again; every open is relative to a directory descriptor with
+ * {@code O_NOFOLLOW}, so nothing in the image leads the copy elsewhere. A file with several names becomes
+ * several files, as Docker's copy makes them.
+ *
+ * <p>Untraced bulk work of the workbench, like unpacking a layer: the learner is told it happened and how much.
+ */
+final class CopyUp {
+    private final boolean asRoot;
+    private long files;
+    private long bytes;
+
+    private CopyUp(boolean asRoot) {
+        this.asRoot = asRoot;
+    }
+
+    /** What was copied. */
+    record Copied(long files, long bytes) {
+    }
+
+    /** Copies the contents of {@code from} into the empty directory {@code to}, and gives {@code to} the owner, mode and times of {@code from}. */
+    static Copied copy(DirFd from, DirFd.Stat fromStat, DirFd to) throws SyscallException {
+        CopyUp c = new CopyUp(dev.cwb.WorkbenchHome.isRoot());
+        c.contents(from, to);
+        c.owner(to, ".", fromStat);
+        to.chmod(".", fromStat.mode() & 07777);
+        to.utimes(".", fromStat.mtimeSeconds(), fromStat.mtimeNanos());
+        return new Copied(c.files, c.bytes);
+    }
+
+    private void contents(DirFd from, DirFd to) throws SyscallException {
+        for (String name : from.list()) {
+            DirFd.Stat st = from.stat(name);
+            int perm = st.mode() & 07777;
+            switch (st.type()) {
+                case DirFd.S_IFDIR -> {
+                    to.mkdir(name, 0700);
+                    try (DirFd sub = from.openDir(name); DirFd dst = to.openDir(name)) {
+                        contents(sub, dst);
+                    }
+                    owner(to, name, st);
+                    to.chmod(name, perm);
+                }
+                case DirFd.S_IFREG -> {
+                    int fd = to.create(name, 0600);
+                    try (InputStream in = from.read(name)) {
+                        byte[] buf = new byte[1 << 16];
+                        int n;
+                        while ((n = in.read(buf)) > 0) {
+                            DirFd.writeAll(fd, buf, n, name);
+                            bytes += n;
+                        }
+                    } catch (SyscallException e) {
+                        DirFd.closeFile(fd, name);
+                        throw e;
+                    } catch (java.io.IOException e) {
+                        DirFd.closeFile(fd, name);
+                        throw new SyscallException("read of " + name + " from the image failed: " + e.getMessage());
+                    }
+                    DirFd.closeFile(fd, name);
+                    owner(to, name, st);
+                    to.chmod(name, perm); // after chown, which clears set-user-ID
+                }
+                case DirFd.S_IFLNK -> {
+                    to.symlink(from.readlink(name), name);
+                    owner(to, name, st);
+                }
+                case DirFd.S_IFCHR, DirFd.S_IFBLK, DirFd.S_IFIFO -> {
+                    to.mknod(name, st.mode(), dev.cwb.kernel.Kernel.makedev(st.rdevMajor(), st.rdevMinor()));
+                    owner(to, name, st);
+                    to.chmod(name, perm);
+                }
+                default -> {
+                    continue; // a socket: nothing to copy (Docker skips them too)
+                }
+            }
+            files++;
+            if (st.type() != DirFd.S_IFLNK) {
+                to.utimes(name, st.mtimeSeconds(), st.mtimeNanos());
+            }
+        }
+    }
+
+    /** The image's owner; without root only one's own ids can be given, and the copy keeps the workbench's user. */
+    private void owner(DirFd dir, String name, DirFd.Stat st) throws SyscallException {
+        try {
+            dir.chown(name, st.uid(), st.gid());
+        } catch (SyscallException e) {
+            if (asRoot || e.errno() != dev.cwb.kernel.Errno.EPERM) {
+                throw e;
+            }
+        }
+    }
+}
