@@ -94,7 +94,8 @@ public record MountRequest(Type type, String source, String target, boolean read
         String type = f.remove("type");
         String source = f.remove("source");
         String target = f.remove("target");
-        boolean ro = flag(spec, "readonly", f.remove("readonly"), f.containsKey("readonly"));
+        boolean hasReadOnly = f.containsKey("readonly");
+        boolean ro = flag(spec, "readonly", f.remove("readonly"), hasReadOnly);
         boolean noCopy = false;
         if (f.containsKey("volume-nocopy")) {
             noCopy = flag(spec, "volume-nocopy", f.remove("volume-nocopy"), true);

@@ -89,6 +89,28 @@ class VolumesRunTest {
         assertTrue(file.out().contains("file bind"), file.toString());
     }
 
+    /**
+     * In a user namespace the kernel locks the flags a mount had when the namespace was made: a read-only remount of a
+     * bind of a {@code nosuid,nodev,noexec} file system must repeat them, or it is EPERM (checked by hand: without
+     * them this very run fails with {@code mount(..., MS_RDONLY|MS_REMOUNT|MS_BIND, NULL): EPERM}).
+     */
+    @Test
+    void aReadOnlyBindInAUserNamespaceKeepsTheSourcesLockedFlags() throws Exception {
+        Path locked = Files.createDirectories(host.resolve("locked"));
+        assertEquals(0, new ProcessBuilder("mount", "-t", "tmpfs", "-o", "nosuid,nodev,noexec", "tmpfs", locked.toString()).inheritIO().start().waitFor());
+        try {
+            Files.writeString(locked.resolve("f"), "locked flags\n");
+            ContainerBench.Result r = cwb.run("run", "--rootless", "--network", "none", "--trace", "-v", locked + ":/x:ro", "busybox", "sh", "-c",
+                    "cat /x/f; touch /x/g");
+            assertEquals(1, r.code(), r.toString());
+            assertTrue(r.out().contains("locked flags"), r.toString());
+            assertTrue(r.all().contains("touch: /x/g: Read-only file system"), r.toString());
+            assertTrue(r.all().contains("/rootfs/x\", NULL, MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND|MS_RELATIME, NULL) = 0"), r.toString());
+        } finally {
+            assertEquals(0, new ProcessBuilder("umount", locked.toString()).inheritIO().start().waitFor());
+        }
+    }
+
     @Test
     void aNamedVolumeKeepsItsDataAcrossTwoContainersAndTheirRemoval() {
         String vol = cwb.name("data").replace("-", "_");

@@ -1,0 +1,76 @@
+package dev.cwb.volume;
+
+import dev.cwb.CwbException;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Docker's two spellings of a mount, read as Docker reads them; bad ones refused in one line. */
+class MountRequestTest {
+    @Test
+    void dashVTellsBindsFromVolumesByTheirSlash() {
+        assertEquals(new MountRequest(MountRequest.Type.BIND, "/srv/site", "/www", true, true, false), MountRequest.parseVolumeFlag("/srv/site:/www:ro"));
+        assertEquals(new MountRequest(MountRequest.Type.VOLUME, "data", "/data", false, true, false), MountRequest.parseVolumeFlag("data:/data"));
+        assertEquals(new MountRequest(MountRequest.Type.VOLUME, null, "/cache", false, true, false), MountRequest.parseVolumeFlag("/cache"));
+        assertFalse(MountRequest.parseVolumeFlag("data:/data:rw").readOnly());
+    }
+
+    @Test
+    void mountSpellsItOutWithDockersAliases() {
+        assertEquals(new MountRequest(MountRequest.Type.BIND, "/a", "/b", true, false, false),
+                MountRequest.parseMountFlag("type=bind,src=/a,dst=/b,ro"));
+        assertEquals(new MountRequest(MountRequest.Type.VOLUME, "v1", "/b", false, false, true),
+                MountRequest.parseMountFlag("type=volume,source=v1,destination=/b,volume-nocopy"));
+        assertEquals(new MountRequest(MountRequest.Type.VOLUME, null, "/b", false, false, false), MountRequest.parseMountFlag("type=volume,target=/b"));
+        assertEquals(MountRequest.Type.TMPFS, MountRequest.parseMountFlag("type=tmpfs,target=/t").type());
+        assertTrue(MountRequest.parseMountFlag("type=bind,source=/a,target=/b,readonly=true").readOnly());
+        assertFalse(MountRequest.parseMountFlag("type=bind,source=/a,target=/b,readonly=false").readOnly());
+    }
+
+    @Test
+    void badSpecsAreRefused() {
+        for (String[] bad : new String[][] {{"-v", "a/b:/x"}, {"-v", "./x:/y"}, {"-v", "/a:y"}, {"-v", "/a:/"}, {"-v", "/a:/b:rx"},
+                {"-v", "a:b:c:d"}, {"-v", "x:/y"}, {"--mount", "type=bind,target=/x"}, {"--mount", "source=/a,target=/x"},
+                {"--mount", "type=bind,source=/a"}, {"--mount", "type=volume,source=.hidden,target=/x"}, {"--mount", "type=tmpfs,source=x,target=/t"},
+                {"--mount", "type=bind,source=/a,target=/b,propagation=shared"}, {"--mount", "type=bind,source=/a,target=/b,volume-nocopy"},
+                {"--mount", "type=bind,source=/a,source=/c,target=/b"}}) {
+            CwbException e = assertThrows(CwbException.class, () -> {
+                if (bad[0].equals("-v")) {
+                    MountRequest.parseVolumeFlag(bad[1]);
+                } else {
+                    MountRequest.parseMountFlag(bad[1]);
+                }
+            }, bad[1]);
+            assertEquals(CwbException.BAD_INPUT, e.exitCode(), bad[1]);
+        }
+    }
+
+    @Test
+    void volumeNamesFollowDockersRule() {
+        for (String ok : List.of("data", "db_1", "web-content", "a.b", "0x")) {
+            assertEquals(ok, Volumes.checkName(ok));
+        }
+        for (String bad : List.of("a", "a/b", ".x", "-x", "_x", "sp ace", "ü-name", "")) {
+            assertThrows(CwbException.class, () -> Volumes.checkName(bad), bad);
+        }
+    }
+
+    @Test
+    void aRemountKeepsTheFlagsAUserNamespaceLocks() {
+        assertEquals(dev.cwb.kernel.MountFlags.MS_NOSUID | dev.cwb.kernel.MountFlags.MS_NODEV | dev.cwb.kernel.MountFlags.MS_RELATIME,
+                VolumeStep.lockedFlags("rw,nosuid,nodev,relatime"));
+        assertEquals(dev.cwb.kernel.MountFlags.MS_NOEXEC | dev.cwb.kernel.MountFlags.MS_STRICTATIME, VolumeStep.lockedFlags("rw,noexec"));
+    }
+
+    @Test
+    void parentsAreMountedBeforeTheirChildren() {
+        List<MountRequest> sorted = MountRequest.inMountOrder(List.of(MountRequest.anonymous("/a/b/c"), MountRequest.anonymous("/a"),
+                MountRequest.anonymous("/a/b")));
+        assertEquals(List.of("/a", "/a/b", "/a/b/c"), sorted.stream().map(MountRequest::target).toList());
+    }
+}
