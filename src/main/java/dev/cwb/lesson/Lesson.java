@@ -13,10 +13,11 @@ import java.util.List;
  * @param unpacks       images whose layers the lesson unpacks into the layer cache; {@code :reset} clears those entries
  * @param containers    containers the lesson's steps make ({@code containers:}); {@code :reset} removes them
  * @param notes         {@code > instructor:} notes outside the steps, shown only in demo mode
+ * @param volumes       named volumes the lesson's steps make ({@code volumes:}); {@code :reset} removes them
  */
 public record Lesson(Path file, int number, String title, boolean needsRoot, List<String> images,
                      List<String> createsImages, List<String> unpacks, List<String> containers, String goal, String concept,
-                     List<Step> steps, String documentation, String exercises, List<String> notes) {
+                     List<Step> steps, String documentation, String exercises, List<String> notes, List<String> volumes) {
 
     public Step step(int index) {
         return steps.get(index);

@@ -20,7 +20,7 @@ import java.util.regex.Matcher;
  * Reads a lesson file: Markdown a teacher writes, with a small structured part (docs/teachers.md).
  *
  * <pre>
- * ---                       front matter: id, title, needs, images, creates-images, unpacks, containers
+ * ---                       front matter: id, title, needs, images, creates-images, unpacks, containers, volumes
  * ## Goal / ## Concept      prose
  * ## Steps
  * ### Title                 one step: prose, ```cwb or ```sh blocks, check:, hint: (tiers), requires: lines
@@ -33,7 +33,7 @@ import java.util.regex.Matcher;
  */
 public final class LessonParser {
     static final List<String> SECTIONS = List.of("goal", "concept", "steps", "relevant documentation", "exercises");
-    private static final List<String> KEYS = List.of("id", "title", "needs", "images", "creates-images", "unpacks", "containers");
+    private static final List<String> KEYS = List.of("id", "title", "needs", "images", "creates-images", "unpacks", "containers", "volumes");
     private static final String INSTRUCTOR = "> instructor:";
     /** A step titled so ({@code ### 9. Challenge: ...}) states a goal and hides its commands in {@code solution:}. */
     static final java.util.regex.Pattern CHALLENGE = java.util.regex.Pattern.compile("(?i)^challenge\\b.*");
@@ -187,7 +187,8 @@ public final class LessonParser {
         }
         return new Lesson(file, number, title, needs.equals("root"), words(front.get("images")), words(front.get("creates-images")),
                 words(front.get("unpacks")), containerNames(front.get("containers")), text(sections, "goal"), text(sections, "concept"),
-                List.copyOf(steps), text(sections, "relevant documentation"), text(sections, "exercises"), List.copyOf(notes));
+                List.copyOf(steps), text(sections, "relevant documentation"), text(sections, "exercises"), List.copyOf(notes),
+                volumeNames(front.get("volumes")));
     }
 
     /**
@@ -361,6 +362,19 @@ public final class LessonParser {
                 dev.cwb.container.Containers.checkName(n);
             } catch (CwbException e) {
                 throw error(1, "'containers: " + value.strip() + "' — " + e.getMessage());
+            }
+        }
+        return names;
+    }
+
+    /** Volume names as {@code volume create} accepts them. */
+    private List<String> volumeNames(String value) {
+        List<String> names = words(value);
+        for (String n : names) {
+            try {
+                dev.cwb.volume.Volumes.checkName(n);
+            } catch (CwbException e) {
+                throw error(1, "'volumes: " + value.strip() + "' — " + e.getMessage());
             }
         }
         return names;

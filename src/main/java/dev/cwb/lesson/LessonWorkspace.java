@@ -55,6 +55,7 @@ public final class LessonWorkspace {
     public List<String> reset(Lesson lesson) {
         List<String> report = new ArrayList<>();
         removeContainers(lesson, report); // first: their overlays keep layer directories mounted
+        removeVolumes(lesson, report); // after them: a volume in use is not removed
         ImageStore store = workbench.images();
         Set<Digest> layers = new LinkedHashSet<>();
         for (String name : lesson.unpacks()) {
@@ -126,6 +127,22 @@ public final class LessonWorkspace {
                 }
             }
             removeLeftCgroup(containers, name.replace('.', '_'), report);
+        }
+    }
+
+    /** The lesson's named volumes ({@code volumes:}), as {@code volume rm} removes them; one another container uses stays. */
+    private void removeVolumes(Lesson lesson, List<String> report) {
+        dev.cwb.volume.Volumes volumes = new dev.cwb.volume.Volumes(workbench.home());
+        for (String name : lesson.volumes()) {
+            if (volumes.find(name).isEmpty()) {
+                continue;
+            }
+            try {
+                volumes.remove(name);
+                report.add("removed volume " + name);
+            } catch (CwbException e) {
+                report.add("kept volume " + name + ": " + e.getMessage());
+            }
         }
     }
 
