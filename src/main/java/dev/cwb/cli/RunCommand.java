@@ -18,8 +18,10 @@ import java.util.Locale;
 /** {@code run IMAGE [CMD...]}: every step at once, the way runc does them, then removal. */
 @Command(name = "run", description = "Run a command in a new container with runc's defaults: all namespaces, a cgroup, overlay, /proc /dev /sys, pivot_root.",
         footer = {"", "The command is PID 1. The container is removed when it exits. --trace prints every system call.",
-                "-v and --mount are bind mounts PID 1 makes before pivot_root; a volume is one of $CWB_HOME/volumes/NAME/_data (volume ls).",
-                "Example: run busybox    run --memory 64M --pids 20 busybox sh    run --trace hello    run -v $PWD:/www:ro busybox ls /www"})
+                "-v and --mount are bind mounts PID 1 makes before pivot_root; a named volume is",
+                "one of $CWB_HOME/volumes/NAME/_data (volume ls), kept after the container.",
+                "Example: run busybox    run --memory 64M --pids 20 busybox sh    run --trace hello",
+                "         run -v $PWD:/www:ro busybox ls /www    run -v data:/data busybox sh"})
 public final class RunCommand extends SessionCommand implements TakesACommand {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "The image.")
     String image;

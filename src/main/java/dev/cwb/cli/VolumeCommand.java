@@ -24,8 +24,10 @@ import java.util.Map;
 @Command(name = "volume", description = "Named volumes (docker volume): volume create, ls, inspect, rm, prune.",
         subcommands = {VolumeCommand.Create.class, VolumeCommand.Ls.class, VolumeCommand.Inspect.class, VolumeCommand.Rm.class,
                 VolumeCommand.Prune.class},
-        footer = {"", "Each is $CWB_HOME/volumes/NAME/_data, bind-mounted by run -v NAME:/path (made there on first use, and filled",
-                "from the image's files at /path while it is empty). What a container writes there bypasses the overlay and stays after rm."})
+        footer = {"", "Each is $CWB_HOME/volumes/NAME/_data, bind-mounted by run -v NAME:/path: made there",
+                "on first use, and filled from the image's files at /path while it is empty.",
+                "What a container writes there bypasses the overlay and stays after rm.",
+                "Example: volume create data    run -v data:/data busybox sh    volume inspect data"})
 public final class VolumeCommand extends WorkbenchCommand {
     @Mixin
     JsonOption json;
