@@ -70,6 +70,7 @@ public final class HomeSafety {
     public static List<String> check(WorkbenchHome home, int uid) {
         List<String> warnings = new ArrayList<>();
         swappable(home.root(), uid, warnings);
+        repair(home.root().resolve("volumes"), uid, warnings); // the volumes' data: a container's files, as the upper directories
         Path run = home.root().resolve("run");
         if (repair(run, uid, warnings)) {
             Path containers = run.resolve("containers");
