@@ -10,7 +10,7 @@ import java.io.InputStream;
  * mounted there, as Docker does for an empty volume (daemon/volumes_unix.go, {@code copyExistingContents}) —
  * so {@code -v data:/etc/nginx} starts with the image's configuration, and keeps it after. Names are bytes
  * ({@link dev.cwb.kernel.FileNames}), owners, modes and times kept, symbolic links copied as links (never
- * followed), devices and fifos made again; every open is relative to a directory descriptor with
+ * followed), devices and fifos made again, extended attributes kept; every open is relative to a directory descriptor with
  * {@code O_NOFOLLOW}, so nothing in the image leads the copy elsewhere. A file with several names becomes
  * several files, as Docker's copy makes them.
  *
@@ -50,6 +50,7 @@ final class CopyUp {
                         contents(sub, dst);
                     }
                     owner(to, name, st);
+                    xattrs(from, to, name);
                     to.chmod(name, perm);
                 }
                 case DirFd.S_IFREG -> {
@@ -70,7 +71,8 @@ final class CopyUp {
                     }
                     DirFd.closeFile(fd, name);
                     owner(to, name, st);
-                    to.chmod(name, perm); // after chown, which clears set-user-ID
+                    xattrs(from, to, name); // after chown, which clears security.capability
+                    to.chmod(name, perm); // and set-user-ID
                 }
                 case DirFd.S_IFLNK -> {
                     to.symlink(from.readlink(name), name);
@@ -91,6 +93,29 @@ final class CopyUp {
             }
         }
     }
+
+    /**
+     * The entry's extended attributes ({@code security.capability} of a program like ping, a user's own),
+     * but not overlayfs's bookkeeping ({@code trusted.overlay.*}, {@code user.overlay.*}), which only means
+     * something in a layer. A file system of the volume without xattrs (ENOTSUP), or without root a
+     * {@code security.*} or {@code trusted.*} one (EPERM), leaves that attribute out.
+     */
+    private void xattrs(DirFd from, DirFd to, String name) throws SyscallException {
+        for (java.util.Map.Entry<String, byte[]> x : from.xattrs(name).entrySet()) {
+            if (x.getKey().startsWith("trusted.overlay.") || x.getKey().startsWith("user.overlay.")) {
+                continue;
+            }
+            try {
+                to.setxattr(name, x.getKey(), x.getValue());
+            } catch (SyscallException e) {
+                if (e.errno() != ENOTSUP && (asRoot || e.errno() != dev.cwb.kernel.Errno.EPERM)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static final int ENOTSUP = 95;
 
     /** The image's owner; without root only one's own ids can be given, and the copy keeps the workbench's user. */
     private void owner(DirFd dir, String name, DirFd.Stat st) throws SyscallException {

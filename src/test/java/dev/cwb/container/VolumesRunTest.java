@@ -218,7 +218,7 @@ class VolumesRunTest {
     void anImagesVolumeIsAnAnonymousVolumeFilledFromTheImageAndGoneWithTheContainer() throws IOException {
         Path ctx = Files.createDirectories(host.resolve("vctx"));
         Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nRUN mkdir /vol && echo seeded > /vol/seed && chown 1000:1000 /vol/seed"
-                + " && ln -s seed /vol/link\nVOLUME /vol\n");
+                + " && ln -s seed /vol/link && touch \"/vol/$(printf 'caf\\351')\"\nVOLUME /vol\n");
         cwb.ok("build", "-t", "withvol:v1", ctx.toString());
         ContainerBench.Result r = cwb.ok("run", "--network", "none", "withvol:v1", "sh", "-c",
                 "cat /vol/seed; ls -ln /vol; readlink /vol/link; grep ' /vol ' /proc/self/mountinfo");
@@ -233,6 +233,12 @@ class VolumesRunTest {
         cwb.ok("run", "--network", "none", "-v", vol + ":/vol", "withvol:v1", "true");
         assertEquals(List.of(), anonymousVolumes());
         assertTrue(Files.isRegularFile(home.resolve("volumes").resolve(vol).resolve("_data/seed")));
+        try (dev.cwb.kernel.DirFd data = dev.cwb.kernel.DirFd.open(home.resolve("volumes").resolve(vol).resolve("_data"))) {
+            assertTrue(data.list().contains(dev.cwb.kernel.FileNames.decode(new byte[] {'c', 'a', 'f', (byte) 0xe9})),
+                    "a name that is not UTF-8 copied byte for byte: " + data.list());
+            assertEquals(1000, data.stat("seed").uid());
+            assertEquals(dev.cwb.kernel.DirFd.S_IFLNK, data.stat("link").type());
+        }
         cwb.ok("volume", "rm", vol);
     }
 
