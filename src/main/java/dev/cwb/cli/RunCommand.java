@@ -93,7 +93,7 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
     @Option(names = {"-P", "--publish-all"}, description = "Publish every port the image EXPOSEs, each on a free host port.")
     boolean publishAll;
 
-    @Option(names = {"-v", "--volume"}, paramLabel = "SRC:CTR_PATH[:ro]", description = "A bind mount (-v /host/path:/data[:ro]), a named volume (-v NAME:/data) or an anonymous one (-v /data).")
+    @Option(names = {"-v", "--volume"}, paramLabel = "SRC:CTR_PATH[:ro]", description = "A bind mount (-v /host/path:/data[:ro]), a named volume (-v NAME:/data[:ro,nocopy]) or an anonymous one (-v /data).")
     List<String> volumes = new ArrayList<>();
 
     @Option(names = "--mount", paramLabel = "type=bind|volume|tmpfs,...", description = "A mount spelled out: type=bind,source=/host/path,target=/data[,readonly], type=volume[,source=NAME],target=/data, type=tmpfs,target=/tmp.")

@@ -52,12 +52,19 @@ public record MountRequest(Type type, String source, String target, boolean read
                     "for example -v $PWD/site:/www:ro or -v data:/data");
         }
         boolean ro = false;
+        boolean noCopy = false;
         if (parts.length == 3) {
-            ro = switch (parts[2]) {
-                case "ro" -> true;
-                case "rw", "" -> false;
-                default -> throw CwbException.badInput("-v " + spec + ": unknown mode '" + parts[2] + "'", "ro (read-only) or rw (the default)");
-            };
+            for (String mode : parts[2].split(",")) {
+                switch (mode) {
+                    case "ro" -> ro = true;
+                    case "rw", "" -> ro = false;
+                    case "nocopy" -> noCopy = true;
+                    case "z", "Z" -> throw new CwbException(CwbException.UNSUPPORTED, "-v " + spec + ": '" + mode
+                            + "' relabels for SELinux, and the workbench sets up no Linux security module", "leave it out");
+                    default -> throw CwbException.badInput("-v " + spec + ": unknown mode '" + mode + "'",
+                            "ro (read-only), rw (the default), nocopy (a volume not filled from the image)");
+                }
+            }
         }
         String source = parts[0];
         if (source.contains("/")) {
@@ -66,10 +73,13 @@ public record MountRequest(Type type, String source, String target, boolean read
                 throw CwbException.badInput("-v " + spec + ": '" + source + "' is neither an absolute host path nor a volume name",
                         "give the host path absolute (-v $PWD/" + source.replaceFirst("^\\./", "") + ":" + parts[1] + "), or a name of [a-zA-Z0-9][a-zA-Z0-9_.-]+");
             }
+            if (noCopy) {
+                throw CwbException.badInput("-v " + spec + ": nocopy is for a volume; a bind shows the host's files as they are", "leave it out");
+            }
             return new MountRequest(Type.BIND, source, parts[1], ro, true, false);
         }
         Volumes.checkName(source);
-        return new MountRequest(Type.VOLUME, source, parts[1], ro, true, false);
+        return new MountRequest(Type.VOLUME, source, parts[1], ro, true, noCopy);
     }
 
     /** {@code --mount SPEC}: comma-separated {@code key=value} fields. */

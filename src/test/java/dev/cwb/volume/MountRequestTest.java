@@ -18,6 +18,7 @@ class MountRequestTest {
         assertEquals(new MountRequest(MountRequest.Type.VOLUME, "data", "/data", false, true, false), MountRequest.parseVolumeFlag("data:/data"));
         assertEquals(new MountRequest(MountRequest.Type.VOLUME, null, "/cache", false, true, false), MountRequest.parseVolumeFlag("/cache"));
         assertFalse(MountRequest.parseVolumeFlag("data:/data:rw").readOnly());
+        assertEquals(new MountRequest(MountRequest.Type.VOLUME, "data", "/data", true, true, true), MountRequest.parseVolumeFlag("data:/data:ro,nocopy"));
     }
 
     @Test
@@ -35,7 +36,7 @@ class MountRequestTest {
     @Test
     void badSpecsAreRefused() {
         for (String[] bad : new String[][] {{"-v", "a/b:/x"}, {"-v", "./x:/y"}, {"-v", "/a:y"}, {"-v", "/a:/"}, {"-v", "/a:/b:rx"},
-                {"-v", "a:b:c:d"}, {"-v", "x:/y"}, {"--mount", "type=bind,target=/x"}, {"--mount", "source=/a,target=/x"},
+                {"-v", "a:b:c:d"}, {"-v", "/a:/b:nocopy"}, {"-v", "x:/y"}, {"--mount", "type=bind,target=/x"}, {"--mount", "source=/a,target=/x"},
                 {"--mount", "type=bind,source=/a"}, {"--mount", "type=volume,source=.hidden,target=/x"}, {"--mount", "type=tmpfs,source=x,target=/t"},
                 {"--mount", "type=bind,source=/a,target=/b,propagation=shared"}, {"--mount", "type=bind,source=/a,target=/b,volume-nocopy"},
                 {"--mount", "type=bind,source=/a,source=/c,target=/b"}}) {
