@@ -1,5 +1,6 @@
 package dev.cwb.container;
 
+import dev.cwb.testing.Requirements;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -109,6 +110,39 @@ class VolumesRunTest {
         } finally {
             assertEquals(0, new ProcessBuilder("umount", locked.toString()).inheritIO().start().waitFor());
         }
+    }
+
+    /** The picture: busybox httpd with {@code -p 127.0.0.1:PORT:80 -v DIR:/www:ro} serves a host file to a host curl. */
+    @Test
+    void httpdServesAHostFileThroughAReadOnlyBindAndAPublishedPort() throws Exception {
+        Requirements.requireCommand("curl", "curl");
+        Path www = Files.createDirectories(host.resolve("www"));
+        Files.writeString(www.resolve("index.html"), "served from the host's disk\n");
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        String name = cwb.name("httpd");
+        Process p = background(name + ".log", "run", "--name", name, "-p", "127.0.0.1:" + port + ":80", "-v", www + ":/www:ro", "busybox",
+                "sh", "-c", "httpd -p 80 -h /www; touch /www/x || echo refused; sleep 600");
+        try {
+            String got = "";
+            long until = System.nanoTime() + 30_000_000_000L;
+            while (System.nanoTime() < until && p.isAlive() && !got.contains("served from the host's disk")) {
+                Thread.sleep(100);
+                got = NetworkStepsTest.host("curl", "-s", "-m", "2", "http://127.0.0.1:" + port + "/");
+            }
+            assertEquals("served from the host's disk\n", got, Files.readString(home.resolve(name + ".log")));
+            Files.writeString(www.resolve("index.html"), "changed on the host\n");
+            assertEquals("changed on the host\n", NetworkStepsTest.host("curl", "-s", "-m", "2", "http://127.0.0.1:" + port + "/"),
+                    "no copy: the container reads the host's file as it is now");
+            assertTrue(Files.readString(home.resolve(name + ".log")).contains("refused"));
+            assertFalse(Files.exists(www.resolve("x")));
+        } finally {
+            p.destroy();
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+        }
+        cwb.ok("cleanup");
     }
 
     @Test
