@@ -38,7 +38,7 @@ public final class ContainerRun {
             this(name, hostname, memory, pids, cpus, userNamespace, security, network, rules, notes, List.of());
         }
 
-        /** The same, with bind mounts and volumes ({@code -v}, {@code --mount}): {@link dev.cwb.volume.VolumeStep}. */
+        /** The same, with bind mounts and volumes ({@code -v}, {@code --mount}): {@link VolumeStep}. */
         public Options withMounts(List<dev.cwb.volume.MountRequest> m) {
             return new Options(name, hostname, memory, pids, cpus, userNamespace, security, network, rules, notes, List.copyOf(m));
         }
@@ -220,7 +220,7 @@ public final class ContainerRun {
         MountStep.sys(c);
         String hostname = o.hostname() != null ? o.hostname() : c.name();
         // -v and --mount: runc's mountToRootfs, host paths still in reach; before /etc/hosts, so -v x:/etc keeps it
-        dev.cwb.volume.VolumeStep.mount(containers, c, o.mounts(), o.notes());
+        VolumeStep.mount(containers, c, o.mounts(), o.notes());
         NetworkStep.etcFiles(containers, c, net, lease, hostname); // bind mounts from the workspace: before pivot_root
         RootStep.pivotRoot(c);
         makeWorkingDirectory(c, spec.workingDir());

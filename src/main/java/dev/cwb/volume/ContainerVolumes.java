@@ -28,7 +28,7 @@ public final class ContainerVolumes {
     }
 
     /** Records {@code uses} in the workspace {@code dir} (mode 0600, written whole or not at all). */
-    static void write(Path dir, List<Use> uses) throws IOException {
+    public static void write(Path dir, List<Use> uses) throws IOException {
         StringBuilder b = new StringBuilder();
         uses.forEach(u -> b.append(u.name()).append(u.anonymous() ? " anonymous\n" : " named\n"));
         AtomicFile.write(dir.resolve(FILE), AtomicFile.PRIVATE, out -> out.write(b.toString().getBytes(StandardCharsets.UTF_8)));

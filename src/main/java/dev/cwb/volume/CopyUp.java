@@ -16,7 +16,7 @@ import java.io.InputStream;
  *
  * <p>Untraced bulk work of the workbench, like unpacking a layer: the learner is told it happened and how much.
  */
-final class CopyUp {
+public final class CopyUp {
     private final boolean asRoot;
     private long files;
     private long bytes;
@@ -26,11 +26,11 @@ final class CopyUp {
     }
 
     /** What was copied. */
-    record Copied(long files, long bytes) {
+    public record Copied(long files, long bytes) {
     }
 
     /** Copies the contents of {@code from} into the empty directory {@code to}, and gives {@code to} the owner, mode and times of {@code from}. */
-    static Copied copy(DirFd from, DirFd.Stat fromStat, DirFd to) throws SyscallException {
+    public static Copied copy(DirFd from, DirFd.Stat fromStat, DirFd to) throws SyscallException {
         CopyUp c = new CopyUp(dev.cwb.WorkbenchHome.isRoot());
         c.contents(from, to);
         c.owner(to, ".", fromStat);

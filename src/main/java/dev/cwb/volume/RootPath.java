@@ -19,19 +19,19 @@ import java.util.List;
  * {@code ../../../../etc} — gets the mount at its own {@code /etc}, never at the host's.
  *
  * <p>The walk is the workbench looking (untraced), made before PID 1 mounts; no process of the container runs
- * yet, so nothing inside can swap a component meanwhile. {@link VolumeStep} still checks where the mount landed.
+ * yet, so nothing inside can swap a component meanwhile. {@link dev.cwb.container.VolumeStep} still checks where the mount landed.
  */
-final class RootPath {
+public final class RootPath {
     /** What a name is, its link (if any) not followed. */
-    enum Kind { MISSING, DIRECTORY, FILE, OTHER }
+    public enum Kind { MISSING, DIRECTORY, FILE, OTHER }
 
     /**
      * @param path     the resolved path inside the root, absolute and clean, no link in it
      * @param existing how many of its leading components exist (the rest are to be made)
      * @param kind     what the last component is
      */
-    record Resolved(String path, int existing, Kind kind) {
-        List<String> components() {
+    public record Resolved(String path, int existing, Kind kind) {
+        public List<String> components() {
             return path.equals("/") ? List.of() : List.of(path.substring(1).split("/"));
         }
     }
@@ -41,14 +41,14 @@ final class RootPath {
     private RootPath() {
     }
 
-    static Resolved resolve(java.nio.file.Path rootDir, String path) throws SyscallException {
+    public static Resolved resolve(java.nio.file.Path rootDir, String path) throws SyscallException {
         try (DirFd root = DirFd.open(rootDir)) {
             return resolve(root, path);
         }
     }
 
     /** {@code path} must be clean ({@link java.nio.file.Path#normalize}): a {@code ..} only comes from a link's target. */
-    static Resolved resolve(DirFd root, String path) throws SyscallException {
+    public static Resolved resolve(DirFd root, String path) throws SyscallException {
         Deque<String> todo = new ArrayDeque<>(components(path));
         List<String> done = new ArrayList<>();
         int links = 0;

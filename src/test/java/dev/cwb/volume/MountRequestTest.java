@@ -64,8 +64,8 @@ class MountRequestTest {
     @Test
     void aRemountKeepsTheFlagsAUserNamespaceLocks() {
         assertEquals(dev.cwb.kernel.MountFlags.MS_NOSUID | dev.cwb.kernel.MountFlags.MS_NODEV | dev.cwb.kernel.MountFlags.MS_RELATIME,
-                VolumeStep.lockedFlags("rw,nosuid,nodev,relatime"));
-        assertEquals(dev.cwb.kernel.MountFlags.MS_NOEXEC | dev.cwb.kernel.MountFlags.MS_STRICTATIME, VolumeStep.lockedFlags("rw,noexec"));
+                dev.cwb.container.VolumeStep.lockedFlags("rw,nosuid,nodev,relatime"));
+        assertEquals(dev.cwb.kernel.MountFlags.MS_NOEXEC | dev.cwb.kernel.MountFlags.MS_STRICTATIME, dev.cwb.container.VolumeStep.lockedFlags("rw,noexec"));
     }
 
     @Test

@@ -1,14 +1,17 @@
-package dev.cwb.volume;
+package dev.cwb.container;
 
 import dev.cwb.CwbException;
-import dev.cwb.container.Container;
-import dev.cwb.container.Containers;
 import dev.cwb.kernel.DirFd;
 import dev.cwb.kernel.MountInfo;
 import dev.cwb.kernel.OpenFlags;
 import dev.cwb.kernel.StraceText;
 import dev.cwb.kernel.SyscallException;
 import dev.cwb.kernel.Syscalls;
+import dev.cwb.volume.ContainerVolumes;
+import dev.cwb.volume.CopyUp;
+import dev.cwb.volume.MountRequest;
+import dev.cwb.volume.RootPath;
+import dev.cwb.volume.Volumes;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,7 +34,8 @@ import static dev.cwb.kernel.MountFlags.MS_REMOUNT;
 import static dev.cwb.kernel.MountFlags.MS_STRICTATIME;
 
 /**
- * {@code run -v} and {@code --mount type=bind|volume}: the container's bind mounts, made by its PID 1 — so they
+ * {@code run -v} and {@code --mount type=bind|volume} ({@link dev.cwb.volume}'s use in a container, as
+ * {@link NetworkStep} is the network package's): the container's bind mounts, made by its PID 1 — so they
  * land in the container's mount namespace and the host's mount table never sees them — after the overlay root is
  * mounted and before pivot_root, while the host's paths are still in reach. runc's {@code mountToRootfs} for a
  * {@code "bind"} mount, in its order:
@@ -186,7 +190,7 @@ public final class VolumeStep {
     }
 
     /** The flags of a mount's options ({@code rw,nosuid,nodev,relatime}) a remount must keep (runc: statfsToMountFlags). */
-    static long lockedFlags(String options) {
+    public static long lockedFlags(String options) {
         long flags = 0;
         boolean atime = false;
         for (String o : options.split(",")) {
