@@ -123,13 +123,7 @@ public final class VolumeCommand extends WorkbenchCommand {
                 l.put(kv[0], kv.length > 1 ? kv[1] : "");
             }
             Volumes store = store(this);
-            String n = name;
-            if (n == null) {
-                byte[] b = new byte[32];
-                new java.security.SecureRandom().nextBytes(b);
-                n = java.util.HexFormat.of().formatHex(b);
-            }
-            out().println(store.create(n, l).name());
+            out().println(store.create(name != null ? name : Volumes.randomName(), l).name());
             return 0;
         }
     }

@@ -81,24 +81,24 @@ public final class VolumeStep {
                 }
                 sources.add(r.source());
             } else {
-                String name = r.source();
-                if (name == null) {
-                    name = store.createAnonymous().name();
-                    uses.add(new ContainerVolumes.Use(name, true));
-                } else {
-                    if (store.find(name).isEmpty()) {
-                        notes.accept("volume " + name + " made (" + store.data(name) + "), as docker run makes a volume it does not know");
-                    }
-                    store.create(name, java.util.Map.of());
-                    uses.add(new ContainerVolumes.Use(name, false));
-                }
+                String name = r.source() != null ? r.source() : Volumes.randomName();
+                uses.add(new ContainerVolumes.Use(name, r.source() == null));
                 sources.add(store.data(name).toString());
             }
         }
         try {
-            ContainerVolumes.write(c.dirs().dir(), uses); // before the first mount: in use from here, and found by cleanup
+            // before any volume is made: in use from here, and an anonymous one found by cleanup whatever happens next
+            ContainerVolumes.write(c.dirs().dir(), uses);
         } catch (IOException e) {
             throw CwbException.io("record the container's volumes in " + c.dirs().dir(), e, "run cleanup, then try again");
+        }
+        for (ContainerVolumes.Use u : uses) {
+            if (u.anonymous()) {
+                store.createAnonymous(u.name());
+            } else if (store.find(u.name()).isEmpty()) {
+                store.create(u.name(), java.util.Map.of());
+                notes.accept("volume " + u.name() + " made (" + store.data(u.name()) + "), as docker run makes a volume it does not know");
+            }
         }
         Path top = c.rootSeenFromHost().resolve(c.dirs().rootfs().toString().substring(1));
         for (int i = 0; i < ordered.size(); i++) {

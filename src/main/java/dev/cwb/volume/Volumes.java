@@ -123,9 +123,19 @@ public final class Volumes {
 
     /** An anonymous volume: a random 64-hex name, Docker's label. */
     public Volume createAnonymous() {
+        return createAnonymous(randomName());
+    }
+
+    /** The anonymous volume {@code name} (from {@link #randomName}), made unless it exists. */
+    public Volume createAnonymous(String name) {
+        return create(name, Map.of(ANONYMOUS, ""));
+    }
+
+    /** 64 random hex digits, as Docker names an anonymous volume. */
+    public static String randomName() {
         byte[] b = new byte[32];
         new SecureRandom().nextBytes(b);
-        return create(HexFormat.of().formatHex(b), Map.of(ANONYMOUS, ""));
+        return HexFormat.of().formatHex(b);
     }
 
     /** Every volume, by name. */
