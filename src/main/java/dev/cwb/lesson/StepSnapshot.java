@@ -18,17 +18,17 @@ import java.util.stream.Stream;
 
 /**
  * What there was when the learner came onto a step, so that {@code :undo} can take away what the step made
- * since and nothing else: the session's containers, the store's image names, the layer cache's directories
- * and the files in the lesson's own directory.
+ * since and nothing else: the session's containers, the store's image names, the layer cache's directories,
+ * the files in the lesson's own directory and the named volumes.
  */
-record StepSnapshot(Set<String> containers, Set<String> images, Set<String> layers, Set<Path> work) {
+record StepSnapshot(Set<String> containers, Set<String> images, Set<String> layers, Set<Path> work, Set<String> volumes) {
 
     static StepSnapshot take(Workbench workbench, Path work) {
         Set<String> containers = new TreeSet<>();
         if (workbench.hasContainers()) {
             workbench.containers().all().forEach(c -> containers.add(c.name()));
         }
-        return new StepSnapshot(containers, images(workbench), layers(workbench), files(work));
+        return new StepSnapshot(containers, images(workbench), layers(workbench), files(work), volumes(workbench));
     }
 
     /** Containers of the session now that were not there when the step began. */
@@ -52,7 +52,8 @@ record StepSnapshot(Set<String> containers, Set<String> images, Set<String> laye
 
     /**
      * Takes away what was made since the snapshot, and nothing else: the containers made since are removed, and
-     * so are the images, the layer cache entries (unless mounted) and the files in the lesson's directory.
+     * so are the images, the layer cache entries (unless mounted), the files in the lesson's directory and the
+     * volumes (unless in use).
      * Returns a line for each thing removed or kept. ({@code :undo}, and {@code lessons verify} after a wrong
      * solution.)
      */
@@ -84,6 +85,18 @@ record StepSnapshot(Set<String> containers, Set<String> images, Set<String> laye
             LessonWorkspace.delete(file);
             report.add("removed " + file);
         }
+        dev.cwb.volume.Volumes store = new dev.cwb.volume.Volumes(workbench.home());
+        for (String volume : volumes(workbench)) {
+            if (volumes.contains(volume)) {
+                continue; // a volume that was there keeps what the step wrote into it: only new ones are taken back
+            }
+            try {
+                store.remove(volume);
+                report.add("removed volume " + volume);
+            } catch (CwbException e) {
+                report.add("kept volume " + volume + ": " + e.getMessage());
+            }
+        }
         return report;
     }
 
@@ -114,6 +127,16 @@ record StepSnapshot(Set<String> containers, Set<String> images, Set<String> laye
             }
         } catch (CwbException e) {
             // no store yet
+        }
+        return names;
+    }
+
+    private static Set<String> volumes(Workbench workbench) {
+        Set<String> names = new TreeSet<>();
+        try {
+            new dev.cwb.volume.Volumes(workbench.home()).all().forEach(v -> names.add(v.name()));
+        } catch (CwbException e) {
+            // an unreadable volumes directory: nothing to compare
         }
         return names;
     }
