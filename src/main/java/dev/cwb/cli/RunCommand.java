@@ -99,8 +99,21 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
     @Option(names = "--mount", paramLabel = "type=bind|volume|tmpfs,...", description = "A mount spelled out: type=bind,source=/host/path,target=/data[,readonly], type=volume[,source=NAME],target=/data, type=tmpfs,target=/tmp.")
     List<String> mountSpecs = new ArrayList<>();
 
+    @Option(names = {"-d", "--detach"}, description = "Run it in the background, kept by a shim: prints the container's name at once (then: ps, logs, exec, stop, rm).")
+    boolean detach;
+
+    @Option(names = "--rm", description = "With -d: remove the container when its command exits (without -d it always is).")
+    boolean autoRemove;
+
+    /** Set by {@code run -d} on the command line of the shim it starts: this JVM is that shim. */
+    @Option(names = "--shim", hidden = true)
+    boolean shim;
+
     @Override
     protected int run() throws Exception {
+        if (detach && !shim) {
+            return startShim();
+        }
         long start = System.nanoTime(); // the learner waits from here: image lookup and layer check included
         Image img = workbench.images().image(image);
         LayerCache cache = new LayerCache(workbench.images(), workbench.home().layers(), WorkbenchHome.isRoot());
@@ -129,11 +142,32 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
             tracer.printTo(printer(notes()));
             containers().cgroups().trace().onWrite(cgroupPrinter(notes()));
         }
-        Stdio stdio = stdio();
+        dev.cwb.container.ContainerLog log = null;
+        ContainerRun.Detach kept = null;
+        Stdio stdio;
+        if (shim) {
+            dev.cwb.container.Shim.becomeShim(dev.cwb.kernel.SyscallListener.NONE);
+            log = dev.cwb.container.ContainerLog.in(containers().directory().resolve(name));
+            stdio = Stdio.pipes(log.stream(1), log.stream(2));
+            dev.cwb.container.Detached record = detachedRecord(img, process, o.security());
+            kept = new ContainerRun.Detach() {
+                @Override
+                public void started(Container c) {
+                    dev.cwb.container.Shim.announce(c, record, dev.cwb.kernel.SyscallListener.NONE);
+                }
+
+                @Override
+                public boolean keepWorkspace() {
+                    return !autoRemove;
+                }
+            };
+        } else {
+            stdio = stdio();
+        }
         long prepared = System.nanoTime();
         ContainerRun.Result r;
         try {
-            r = ContainerRun.run(containers(), img, layers, o, process, stdio, tracer);
+            r = ContainerRun.run(containers(), img, layers, o, process, stdio, tracer, null, kept);
         } catch (dev.cwb.kernel.SyscallException e) {
             throw new dev.cwb.CwbException(dev.cwb.CwbException.IO, "run " + image + ": " + e.getMessage(),
                     hintFor(e, img), e);
@@ -143,6 +177,15 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
                 containers().cgroups().trace().onWrite(null);
             }
             stdio.close();
+        }
+        if (shim) {
+            log.close();
+            java.nio.file.Path dir = containers().directory().resolve(r.name());
+            dev.cwb.container.Detached d = dev.cwb.container.Detached.load(dir);
+            if (!autoRemove && d != null) {
+                d.ended(r.status()).save(dir); // ps -a: Exited (N) ... ago
+            }
+            containers().release(r.name());
         }
         long total = System.nanoTime() - start;
         r.problems().forEach(p -> notes().println("warning: " + p));
@@ -187,6 +230,59 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
             }
         }
         return result;
+    }
+
+    /**
+     * {@code run -d}: the container's name chosen now (so it can be printed at once), then a shim started to
+     * run it ({@link dev.cwb.container.Shim}): this command returns once PID 1 has exec'd its command, and
+     * the container outlives it.
+     */
+    private int startShim() throws Exception {
+        Image img = workbench.images().image(image); // an unknown image is this command's error, before any JVM starts
+        String chosen = name != null ? dev.cwb.container.Containers.checkName(name) : containers().freeName(img);
+        if (containers().find(chosen).isPresent() || java.nio.file.Files.exists(containers().directory().resolve(chosen))) {
+            throw dev.cwb.CwbException.badInput("there is already a container called " + chosen, "pick another name, or rm -f " + chosen);
+        }
+        List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+        int at = args.indexOf("run");
+        args = new ArrayList<>(args.subList(at + 1, args.size()));
+        if (name == null) {
+            args.addAll(0, List.of("--name", chosen));
+        }
+        List<String> global = new ArrayList<>();
+        if (workbench.rootless()) {
+            global.add("--rootless");
+        }
+        if (workbench.debug()) {
+            global.add("--debug");
+        }
+        global.add("--no-color");
+        notes().flush();
+        int code = dev.cwb.container.Shim.start(global, args, notes());
+        if (code != 0) {
+            return code;
+        }
+        out().println(chosen); // as docker run -d prints the id: a script can take it
+        out().flush();
+        return 0;
+    }
+
+    /** What the shim records for {@code ps}, {@code exec}, {@code stop} and {@code start}. */
+    private dev.cwb.container.Detached detachedRecord(Image img, ProcessSpec process, ContainerRun.Security security) {
+        String stop = img.config().runConfig().stopSignal();
+        String seccomp = security.seccomp() == null ? "unconfined" : "default";
+        for (String opt : securityOpts) {
+            if (opt.startsWith("seccomp") && security.seccomp() != null && !opt.endsWith("=default") && !opt.endsWith("=builtin")) {
+                seccomp = java.nio.file.Path.of(opt.substring(8)).toAbsolutePath().toString();
+            }
+        }
+        List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+        args = new ArrayList<>(args.subList(args.indexOf("run") + 1, args.size()));
+        args.remove("--shim");
+        ProcessHandle self = ProcessHandle.current();
+        return new dev.cwb.container.Detached(self.pid(), self.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L),
+                String.join(" ", process.argv()), System.currentTimeMillis(), false, 0, 0, autoRemove,
+                stop == null || stop.isEmpty() ? "SIGTERM" : stop, seccomp, security.noNewPrivileges(), security.capabilities(), user, args);
     }
 
     /** Docker's {@code --security-opt} values: {@code seccomp=unconfined|FILE}, {@code no-new-privileges[=true|false]}. */

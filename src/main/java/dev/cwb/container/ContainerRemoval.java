@@ -25,6 +25,15 @@ final class ContainerRemoval {
 
     /** Removes {@code c}; returns notes on anything that could not be removed. */
     static List<String> remove(Container c) {
+        return remove(c, false);
+    }
+
+    /**
+     * Removes {@code c}; with {@code keepWorkspace} everything but its workspace (a detached container that
+     * exited: its upper directory, log and state stay for {@code ps -a}, {@code logs}, {@code start} and
+     * {@code rm}). Its overlay and other mounts were made in its own mount namespace and are gone with it.
+     */
+    static List<String> remove(Container c, boolean keepWorkspace) {
         List<String> problems = new ArrayList<>();
         killProcesses(c);
         c.current().close();
@@ -40,8 +49,10 @@ final class ContainerRemoval {
             }
         }
         unmountHostMounts(c.hostMounts(), c.hostCalls(), problems);
-        dev.cwb.volume.ContainerVolumes.release(c.dirs().dir(), problems); // its anonymous volumes, as --rm
-        deleteWorkspace(c.dirs().dir(), problems);
+        if (!keepWorkspace) { // a kept (exited, detached) container keeps its anonymous volumes too, until rm
+            dev.cwb.volume.ContainerVolumes.release(c.dirs().dir(), problems); // its anonymous volumes, as --rm
+            deleteWorkspace(c.dirs().dir(), problems);
+        }
         return problems;
     }
 

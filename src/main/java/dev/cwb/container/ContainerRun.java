@@ -95,6 +95,23 @@ public final class ContainerRun {
 
     public static Result run(Containers containers, Image image, List<LayerCache.Unpacked> layers, Options o, ProcessSpec spec, Stdio stdio,
                              Container.Tracer tracer, AfterExit afterExit) throws SyscallException, InterruptedException {
+        return run(containers, image, layers, o, spec, stdio, tracer, afterExit, null);
+    }
+
+    /**
+     * A detached container's side of {@code run}, in its shim: told when PID 1 has exec'd its command (the
+     * shim then lets the workbench that started it go), and whether the workspace stays when PID 1 ends
+     * (not {@code --rm}).
+     */
+    public interface Detach {
+        void started(Container c);
+
+        boolean keepWorkspace();
+    }
+
+    /** {@link #run}, kept by a shim when {@code detach} is not null. */
+    public static Result run(Containers containers, Image image, List<LayerCache.Unpacked> layers, Options o, ProcessSpec spec, Stdio stdio,
+                             Container.Tracer tracer, AfterExit afterExit, Detach detach) throws SyscallException, InterruptedException {
         long start = System.nanoTime();
         String name = o.name() != null ? Containers.checkName(o.name()) : containers.freeName(image);
         Container c;
@@ -115,6 +132,9 @@ public final class ContainerRun {
         try {
             setUp(containers, c, o, spec, stdio, ctrlC);
             started = System.nanoTime();
+            if (detach != null) {
+                detach.started(c);
+            }
             try {
                 if (ctrlC[0] != null) {
                     TerminalCtrlC.Ending e = ctrlC[0].await(c.pid1Ended(), c.pid1(), true);
@@ -148,7 +168,7 @@ public final class ContainerRun {
                 Kernel.giveTerminalTo(0, Kernel.processGroup());
             }
             long before = System.nanoTime();
-            problems = containers.remove(name);
+            problems = detach != null && detach.keepWorkspace() && started != 0 ? containers.removeKeepingWorkspace(name) : containers.remove(name);
             removal = System.nanoTime() - before;
             stdio.drain(cancelled ? 200 : 2000);
         }

@@ -41,6 +41,8 @@ public final class Containers {
     private final Map<String, Container> byName = new LinkedHashMap<>();
     private final Map<String, InUseMarker> markers = new LinkedHashMap<>();
     private final Map<String, Long> created = new LinkedHashMap<>();
+    /** Locks of workspaces kept after their container ended, until the shim has recorded how ({@link #release}). */
+    private final Map<String, InUseMarker> kept = new LinkedHashMap<>();
     private String current;
     private Cgroups cgroups;
     /** run/cwb-init, written and checked once, then started from its descriptor (see InitBinary). */
@@ -136,6 +138,10 @@ public final class Containers {
                 Files.createDirectory(dirs.dir(), HomeSafety.privateMode());
                 made = true;
             } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (Detached.load(dirs.dir()) != null) {
+                    throw CwbException.badInput("there is already a container called " + name + " (detached"
+                            + (InUseMarker.inUse(dirs.dir()) ? ", running)" : ", not running)"), "pick another name, or rm -f " + name);
+                }
                 throw CwbException.badInput("a workspace for " + name + " already exists in " + dirs.dir()
                         + (InUseMarker.inUse(dirs.dir()) ? ", used by another workbench" : ", left by a workbench that was killed"),
                         InUseMarker.inUse(dirs.dir()) ? "pick another name" : "run cleanup, then try again");
@@ -240,6 +246,28 @@ public final class Containers {
 
     /** Removes a container; returns what could not be removed. */
     public List<String> remove(String name) {
+        return remove(name, false);
+    }
+
+    /**
+     * Takes a detached container down but keeps its workspace (upper directory, log, state) and, until
+     * {@link #release}, the lock that tells {@code cleanup} it is in use: the shim records how PID 1 ended
+     * in between.
+     */
+    public List<String> removeKeepingWorkspace(String name) {
+        return remove(name, true);
+    }
+
+    /** Lets go of a kept workspace ({@link #removeKeepingWorkspace}): from now on {@code rm} or {@code start} may have it. */
+    public void release(String name) {
+        InUseMarker marker;
+        synchronized (this) {
+            marker = kept.remove(name);
+        }
+        closeQuietly(marker);
+    }
+
+    private List<String> remove(String name, boolean keepWorkspace) {
         Container c;
         InUseMarker marker;
         synchronized (this) {
@@ -251,9 +279,15 @@ public final class Containers {
                 current = byName.isEmpty() ? null : byName.keySet().iterator().next();
             }
         }
-        List<String> problems = new ArrayList<>(c.remove());
+        List<String> problems = new ArrayList<>(ContainerRemoval.remove(c, keepWorkspace));
         problems.addAll(dev.cwb.network.Bridge.releaseIfAny(c.hostCalls(), home.root(), c.name()));
-        closeQuietly(marker);
+        if (keepWorkspace) {
+            synchronized (this) {
+                kept.put(c.name(), marker);
+            }
+        } else {
+            closeQuietly(marker);
+        }
         return problems;
     }
 
@@ -289,6 +323,10 @@ public final class Containers {
             if (InUseMarker.inUse(dir)) {
                 continue;
             }
+            Detached d = Detached.load(dir);
+            if (d != null && d.exited()) {
+                continue; // a detached container that ended: kept on purpose, until rm
+            }
             try {
                 result.add(ContainerState.load(dir.resolve("state.json")));
             } catch (IOException | RuntimeException e) {
@@ -299,7 +337,7 @@ public final class Containers {
     }
 
     /** Every workspace directory under {@link #directory()}, of any workbench (none when there is none). */
-    private List<Path> workspaces() {
+    public List<Path> workspaces() {
         if (!Files.isDirectory(directory())) {
             return List.of();
         }

@@ -97,6 +97,25 @@ public final class StraceText {
         return Integer.toString(sig);
     }
 
+    /**
+     * A signal by name or number, as {@code kill -s} and Docker's {@code --signal} take it: {@code TERM},
+     * {@code SIGTERM}, {@code 15}; -1 when it names none.
+     */
+    public static int signalNumber(String text) {
+        String t = text.strip().toUpperCase(java.util.Locale.ROOT);
+        if (t.matches("\\d{1,2}")) {
+            int n = Integer.parseInt(t);
+            return n >= 1 && n <= SIGRTMAX ? n : -1;
+        }
+        String name = t.startsWith("SIG") ? t : "SIG" + t;
+        for (int i = 1; i < SIGNALS.length; i++) {
+            if (SIGNALS[i].equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     private static String hexOrZero(long v) {
         return v == 0 ? "0" : FlagTable.hex(v);
     }
