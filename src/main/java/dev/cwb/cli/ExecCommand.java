@@ -33,6 +33,76 @@ public final class ExecCommand extends ContainerCommand implements TakesACommand
             + "(before chroot or pivot_root, or after an escape): the host's program, on the host's files.")
     boolean onHost;
 
+    @Option(names = {"-i", "--interactive"}, description = "With a detached container: keep standard input open (on a terminal it is).")
+    boolean interactive;
+
+    @Option(names = {"-t", "--tty"}, description = "With a detached container: the command gets the workbench's terminal, when it has one.")
+    boolean tty;
+
+    @Option(names = "--trace", description = "With a detached container: print every system call of the setns dance.")
+    boolean trace;
+
+    /**
+     * The detached container this exec goes into, or null for the step-by-step form: {@code -c NAME} naming
+     * one, or (Docker's form) a first word that is the name of a detached container and of no container of
+     * this session.
+     */
+    private dev.cwb.container.DetachedContainers.Entry detachedTarget() {
+        dev.cwb.container.DetachedContainers all = new dev.cwb.container.DetachedContainers(containers());
+        if (containerName != null) {
+            return containers().find(containerName).isPresent() ? null : safeFind(all, containerName);
+        }
+        if (command.isEmpty() || containers().find(command.get(0)).isPresent()) {
+            return null;
+        }
+        dev.cwb.container.DetachedContainers.Entry e = safeFind(all, command.get(0));
+        if (e != null) {
+            command = new ArrayList<>(command.subList(1, command.size()));
+        }
+        return e;
+    }
+
+    private static dev.cwb.container.DetachedContainers.Entry safeFind(dev.cwb.container.DetachedContainers all, String name) {
+        try {
+            return all.find(name);
+        } catch (dev.cwb.CwbException e) {
+            return null; // not a container name at all: a program
+        }
+    }
+
+    /** {@code exec NAME CMD...}: a fresh process joins the running container's namespaces, cgroup and root. */
+    private int execInto(dev.cwb.container.DetachedContainers.Entry e) throws Exception {
+        if (command.isEmpty()) {
+            throw dev.cwb.CwbException.badInput("exec " + e.name() + ": which command?", "exec " + e.name() + " sh, or exec " + e.name() + " hostname");
+        }
+        String image = e.state() == null ? null : e.state().image();
+        dev.cwb.image.Image img = workbench.images().image(image);
+        ProcessSpec process = ProcessSpecs.withOverrides(ProcessSpec.of(img.config().runConfig(), command),
+                user != null ? user : e.detached().user(), workdir, env);
+        Container.Tracer tracer = containers().newTracer();
+        if (trace) {
+            tracer.printTo(printer(notes()));
+        }
+        Stdio stdio = stdio();
+        ExecStep.Ending r;
+        try {
+            r = dev.cwb.container.ExecInto.run(containers(), e, process, stdio, tracer);
+        } catch (dev.cwb.kernel.SyscallException ex) {
+            throw new dev.cwb.CwbException(dev.cwb.CwbException.IO, "exec in " + e.name() + ": " + ex.getMessage(),
+                    ex.errno() == dev.cwb.kernel.Errno.ENOENT ? "is " + command.get(0) + " in the image? exec " + e.name() + " ls /bin"
+                    : "exec --trace " + e.name() + " ... shows every call", ex);
+        } finally {
+            tracer.stopPrinting();
+            stdio.close();
+        }
+        if (trace || r.status().shellStatus() != 0) {
+            notes().println(ProcessSpecs.ending(String.join(" ", process.argv()) + " in " + e.name(), r.hostPid(), r.containerPid(),
+                    r.status(), false, null, r.cancelled(), null));
+            notes().flush();
+        }
+        return r.status().shellStatus();
+    }
+
     /** Its calls go to standard error with its other lines: standard output is the command's. */
     @Override
     protected java.io.PrintWriter tracePrinter() {
@@ -41,6 +111,10 @@ public final class ExecCommand extends ContainerCommand implements TakesACommand
 
     @Override
     protected int run() throws Exception {
+        dev.cwb.container.DetachedContainers.Entry detached = detachedTarget();
+        if (detached != null) {
+            return execInto(detached);
+        }
         Container c = container();
         if (c.root() == Container.RootChange.NONE || c.root() == Container.RootChange.ESCAPED) {
             String why = c.root() == Container.RootChange.NONE ? "no chroot or pivot_root yet" : "it escaped";

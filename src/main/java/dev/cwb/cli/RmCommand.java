@@ -18,6 +18,9 @@ public final class RmCommand extends ContainerCommand {
     @Option(names = {"-a", "--all"}, description = "Every container of this session.")
     boolean all;
 
+    @Option(names = {"-f", "--force"}, description = "A running detached container too: SIGKILL to its PID 1 first.")
+    boolean force;
+
     @Override
     protected int run() {
         List<String> targets = new ArrayList<>(names);
@@ -31,7 +34,28 @@ public final class RmCommand extends ContainerCommand {
             return 0;
         }
         int failed = 0;
+        dev.cwb.container.DetachedContainers detached = new dev.cwb.container.DetachedContainers(containers());
         for (String n : targets) {
+            dev.cwb.container.DetachedContainers.Entry d = containers().find(n).isPresent() ? null : detached.find(n);
+            if (d != null) {
+                String was = d.statusText(System.currentTimeMillis());
+                List<String> problems;
+                try {
+                    problems = detached.remove(d, force);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new CwbException(CwbException.IO, "rm " + n + " was interrupted", "run rm -f " + n + " again, or cleanup");
+                }
+                if (problems.isEmpty()) {
+                    notes().println("Removed " + n + " (" + was + "): " + (d.status() == dev.cwb.container.DetachedContainers.Status.RUNNING
+                            ? "PID 1 killed, its shim ended, " : "") + "cgroup, network and workspace (upper directory, log) gone.");
+                    out().println(n);
+                } else {
+                    failed++;
+                    problems.forEach(p -> dev.cwb.cli.Commands.printError(workbench, "rm " + n + ": " + p));
+                }
+                continue;
+            }
             Container c = containers().get(n);
             List<String> problems = containers().remove(c.name());
             if (problems.isEmpty()) {

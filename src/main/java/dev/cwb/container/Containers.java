@@ -388,6 +388,22 @@ public final class Containers {
     }
 
     /**
+     * A fresh cwb-init of this workbench's, with {@code stdio} as its descriptors 0..2 (null: this JVM's),
+     * for work that needs a single-threaded process of its own ({@code exec} into a detached container).
+     */
+    synchronized InitProcess startInit(String argv0, int[] stdio) throws SyscallException, IOException {
+        if (!Syscalls.available()) {
+            throw new CwbException(CwbException.UNSUPPORTED, "containers need Linux", "use a Linux machine or VM");
+        }
+        if (initProgram == null) {
+            Files.createDirectories(home.root());
+            HomeSafety.createPrivateDirectory(home.run());
+            initProgram = dev.cwb.kernel.InitBinary.install(home.run());
+        }
+        return InitProcess.start(initProgram, argv0, stdio);
+    }
+
+    /**
      * A cwb-init that only waits, in process group {@code pgroup} (a container command's, which holds the
      * terminal): the terminal's Ctrl-C ends it, which is how the workbench learns of the key (see
      * {@link TerminalCtrlC}). It exits by itself when its socket closes, so it cannot outlive the workbench.
