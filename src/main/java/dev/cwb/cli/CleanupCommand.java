@@ -53,7 +53,10 @@ public final class CleanupCommand extends WorkbenchCommand {
         int n = 0;
         for (ContainerState s : containers.abandoned()) {
             n++;
-            String what = "container " + s.name() + " (image " + s.image() + ", workbench pid " + s.ownerPid() + " is gone)";
+            dev.cwb.container.Detached d = dev.cwb.container.Detached.load(containers.directory().resolve(s.name()));
+            String what = "container " + s.name() + " (image " + s.image() + (d != null
+                    ? ", detached: its shim, pid " + d.shimPid() + ", was killed, and its container with it)"
+                    : ", workbench pid " + s.ownerPid() + " is gone)");
             if (dryRun) {
                 out().println("Would remove " + what);
                 continue;

@@ -258,7 +258,7 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
         }
         global.add("--no-color");
         notes().flush();
-        int code = dev.cwb.container.Shim.start(global, args, notes());
+        int code = dev.cwb.container.Shim.start(workbench.home(), global, args, notes());
         if (code != 0) {
             return code;
         }

@@ -51,7 +51,8 @@ public final class Shim {
      * shim prints while it sets the container up (its errors, {@code --trace}) goes to {@code notes}.
      * Returns 0 when the container runs, else the shim's exit code.
      */
-    public static int start(List<String> globalOptions, List<String> runArgs, PrintWriter notes) throws IOException, InterruptedException {
+    public static int start(dev.cwb.WorkbenchHome home, List<String> globalOptions, List<String> runArgs, PrintWriter notes)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(javaCommand());
         cmd.add("dev.cwb.Main");
         cmd.addAll(globalOptions);
@@ -60,6 +61,7 @@ public final class Shim {
         cmd.addAll(runArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.directory(new java.io.File("/"));
+        pb.environment().put("CWB_HOME", home.root().toAbsolutePath().toString()); // this workbench's home, however it was chosen
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Process p = pb.start();
         p.getOutputStream().close();
