@@ -23,7 +23,7 @@ import java.util.Map;
  * is for. The learner sees that an image is not a zip file but a few content-addressed JSON documents
  * pointing at layer tars.
  */
-@Command(name = "inspect", description = "Show an image's manifest and config, each part explained. 'inspect layers IMAGE' for its layers.",
+@Command(name = "inspect", description = "Show an image's manifest and config, each part explained; or a detached container's state (inspect NAME). 'inspect layers IMAGE' for its layers.",
         subcommands = InspectLayersCommand.class)
 public final class InspectCommand extends WorkbenchCommand {
     @Mixin
@@ -38,6 +38,10 @@ public final class InspectCommand extends WorkbenchCommand {
         if (image == null) {
             throw new dev.cwb.CwbException(dev.cwb.CwbException.USAGE, "inspect needs an image",
                     "type 'inspect IMAGE' or 'inspect layers IMAGE'; 'images' lists them");
+        }
+        dev.cwb.container.DetachedContainers.Entry detached = detachedNamed(image);
+        if (detached != null) {
+            return inspectContainer(detached);
         }
         ImageStore store = workbench.images();
         Image img = store.image(image);
@@ -148,5 +152,77 @@ public final class InspectCommand extends WorkbenchCommand {
         }
         return mediaType.contains("docker") ? "Docker's format (v2 schema 2), the ancestor of the OCI one"
                 : "the OCI image format (github.com/opencontainers/image-spec)";
+    }
+
+    /** A detached container of that name (when no image has it), or null. */
+    private dev.cwb.container.DetachedContainers.Entry detachedNamed(String name) {
+        if (name.contains(":") || name.contains("/")) {
+            return null;
+        }
+        try {
+            return new dev.cwb.container.DetachedContainers(workbench.containers()).find(name);
+        } catch (dev.cwb.CwbException e) {
+            return null;
+        }
+    }
+
+    /**
+     * {@code inspect NAME} of a detached container: what its shim recorded (detached.json), what cleanup
+     * needs (state.json), its network lease, read from disk by this workbench, whichever started it.
+     */
+    private int inspectContainer(dev.cwb.container.DetachedContainers.Entry e) throws IOException {
+        dev.cwb.container.Detached d = e.detached();
+        dev.cwb.container.ContainerState s = e.state();
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("status", e.status().name().toLowerCase(java.util.Locale.ROOT));
+        state.put("text", e.statusText(System.currentTimeMillis()));
+        state.put("pid", e.livePid1());
+        state.put("exitCode", d.exited() ? d.exitCode() : null);
+        state.put("startedAt", java.time.Instant.ofEpochMilli(d.started()).toString());
+        state.put("finishedAt", d.exited() ? java.time.Instant.ofEpochMilli(d.finished()).toString() : null);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", e.name());
+        m.put("image", s == null ? null : s.image());
+        m.put("command", d.command());
+        m.put("state", state);
+        m.put("shim", Map.of("pid", d.shimPid(), "alive", e.status() == dev.cwb.container.DetachedContainers.Status.RUNNING));
+        m.put("cwbInitPid", s == null ? 0 : s.initPid());
+        m.put("cgroup", s == null ? null : s.cgroup());
+        m.put("workspace", e.dir().toString());
+        m.put("upperDir", e.dir().resolve("upper").toString());
+        m.put("log", dev.cwb.container.ContainerLog.file(e.dir()).toString());
+        dev.cwb.network.Bridge.leaseOf(workbench.home().root(), e.name()).ifPresent(l -> {
+            m.put("ip", l.addressText());
+            m.put("ports", l.ports().stream().map(Object::toString).toList());
+        });
+        Map<String, Object> security = new LinkedHashMap<>();
+        security.put("seccomp", d.seccomp());
+        security.put("noNewPrivileges", d.noNewPrivileges());
+        security.put("capabilities", dev.cwb.kernel.Capabilities.format(d.capabilities()));
+        security.put("user", d.user());
+        m.put("security", security);
+        m.put("stopSignal", d.stopSignal());
+        m.put("autoRemove", d.autoRemove());
+        m.put("runArgs", d.args());
+        if (e.livePid1() > 0) {
+            m.put("namespaces", dev.cwb.kernel.NamespaceIds.ofProcess(e.livePid1()));
+        }
+        if (json.enabled()) {
+            out().println(Json.pretty(m));
+            return 0;
+        }
+        PrintWriter out = out();
+        out.println("Container " + e.name() + "   (detached, kept by its shim; --json for everything)");
+        field(out, "Status", e.statusText(System.currentTimeMillis()), "from detached.json, which the shim writes when PID 1 starts and ends");
+        field(out, "Command", Printable.of(d.command()), "PID 1's argv");
+        field(out, "PID 1", e.livePid1() == 0 ? "-" : Integer.toString(e.livePid1()), "its pid on the host; a child of cwb-init " + (s == null ? "?" : s.initPid()));
+        field(out, "Shim", Long.toString(d.shimPid()), "the workbench process that keeps it: reaps PID 1, holds its output pipes");
+        field(out, "Cgroup", s == null || s.cgroup() == null ? "-" : s.cgroup(), "its limits and processes");
+        field(out, "Workspace", e.dir().toString(), "upper/ (its changes), container.log, state.json, detached.json");
+        if (m.containsKey("ip")) {
+            field(out, "Address", (String) m.get("ip"), "on the bridge; ports " + m.get("ports"));
+        }
+        field(out, "Stop signal", d.stopSignal(), "what stop sends first; SIGKILL after -t seconds");
+        return 0;
     }
 }

@@ -179,6 +179,7 @@ public final class WorkbenchShell {
 
     /** Leaving the shell takes down the containers made in it: processes, cgroups, mounts, workspaces. */
     private void removeContainers(PrintWriter screen) {
+        sayDetachedStay(screen);
         if (!workbench.hasContainers()) {
             return;
         }
@@ -188,6 +189,26 @@ public final class WorkbenchShell {
             Commands.printError(workbench, problem);
         }
         screen.flush();
+    }
+
+    /**
+     * Detached containers are not the session's: their shims keep them, on purpose, after the shell has gone.
+     * Leaving says so, and how to reach them again.
+     */
+    private void sayDetachedStay(PrintWriter screen) {
+        try {
+            var running = new dev.cwb.container.DetachedContainers(workbench.containers()).all().stream()
+                    .filter(e -> e.status() == dev.cwb.container.DetachedContainers.Status.RUNNING)
+                    .map(dev.cwb.container.DetachedContainers.Entry::name).toList();
+            if (!running.isEmpty()) {
+                screen.println("Detached container" + (running.size() == 1 ? " " : "s ") + String.join(", ", running)
+                        + " keep" + (running.size() == 1 ? "s" : "") + " running, each kept by its shim: ps, logs, exec, stop and rm reach "
+                        + (running.size() == 1 ? "it" : "them") + " from the next workbench.");
+                screen.flush();
+            }
+        } catch (RuntimeException e) {
+            // no workspace directory to look in: nothing detached
+        }
     }
 
     /** Handles one typed line; returns false when the learner asked to leave. */
