@@ -119,6 +119,11 @@ public final class LessonWorkspace {
                 report.add(problems.isEmpty() ? "removed container " + name : "removed container " + name + ", except: " + String.join("; ", problems));
                 continue;
             }
+            if (StepSnapshot.detachedNames(workbench).contains(name)) {
+                List<String> problems = StepSnapshot.removeDetached(workbench, name);
+                report.add("removed detached container " + name + (problems.isEmpty() ? "" : ", except: " + String.join("; ", problems)));
+                continue;
+            }
             for (ContainerState left : containers.abandoned()) {
                 if (left.name().equals(name)) {
                     List<String> problems = containers.removeAbandoned(left, new Syscalls(containers.log()));

@@ -28,22 +28,50 @@ record StepSnapshot(Set<String> containers, Set<String> images, Set<String> laye
         if (workbench.hasContainers()) {
             workbench.containers().all().forEach(c -> containers.add(c.name()));
         }
+        containers.addAll(detachedNames(workbench));
         return new StepSnapshot(containers, images(workbench), layers(workbench), files(work), volumes(workbench));
     }
 
-    /** Containers of the session now that were not there when the step began. */
+    /** Containers of the session, and detached ones of the home, now that were not there when the step began. */
     List<String> newContainers(Workbench workbench) {
-        if (!workbench.hasContainers()) {
+        List<String> made = new ArrayList<>();
+        if (workbench.hasContainers()) {
+            workbench.containers().all().stream().map(Container::name).filter(n -> !containers.contains(n)).forEach(made::add);
+        }
+        detachedNames(workbench).stream().filter(n -> !containers.contains(n) && !made.contains(n)).forEach(made::add);
+        return made;
+    }
+
+    /** The detached containers of the workbench's home (run -d), running or not: they are no session's. */
+    static List<String> detachedNames(Workbench workbench) {
+        try {
+            return new dev.cwb.container.DetachedContainers(workbench.containers()).all().stream()
+                    .map(dev.cwb.container.DetachedContainers.Entry::name).toList();
+        } catch (RuntimeException e) {
             return List.of();
         }
-        return workbench.containers().all().stream().map(Container::name).filter(n -> !containers.contains(n)).toList();
+    }
+
+    /** Removes a detached container as {@code rm -f} does; returns what could not be removed. */
+    static List<String> removeDetached(Workbench workbench, String name) {
+        dev.cwb.container.DetachedContainers all = new dev.cwb.container.DetachedContainers(workbench.containers());
+        dev.cwb.container.DetachedContainers.Entry e = all.find(name);
+        if (e == null) {
+            return List.of();
+        }
+        try {
+            return all.remove(e, true);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return List.of("interrupted while removing " + name);
+        }
     }
 
     /** Containers there when the step began that are gone now ({@code rm}). */
     List<String> goneContainers(Workbench workbench) {
         List<String> gone = new ArrayList<>();
         for (String name : containers) {
-            if (!workbench.hasContainers() || workbench.containers().find(name).isEmpty()) {
+            if ((!workbench.hasContainers() || workbench.containers().find(name).isEmpty()) && !detachedNames(workbench).contains(name)) {
                 gone.add(name);
             }
         }
@@ -60,7 +88,8 @@ record StepSnapshot(Set<String> containers, Set<String> images, Set<String> laye
     List<String> takeBack(Workbench workbench, Path work) {
         List<String> report = new ArrayList<>();
         for (String name : newContainers(workbench)) {
-            List<String> problems = workbench.containers().remove(name);
+            List<String> problems = workbench.hasContainers() && workbench.containers().find(name).isPresent()
+                    ? workbench.containers().remove(name) : removeDetached(workbench, name);
             report.add("removed container " + name + (problems.isEmpty() ? "" : ", except: " + String.join("; ", problems)));
         }
         for (String image : newImages(workbench)) {

@@ -44,6 +44,7 @@ public final class CheckVocabulary {
         CgroupChecks.register(vocabulary);
         TraceChecks.register(vocabulary);
         NetworkChecks.register(vocabulary);
+        DetachedChecks.register(vocabulary);
         return vocabulary;
     }
 
