@@ -62,6 +62,8 @@ public final class Commands {
             PsCommand.class,
             LogsCommand.class,
             StopCommand.class,
+            StartCommand.class,
+            RestartCommand.class,
             KillCommand.class,
             RmCommand.class,
             TraceCommand.class,

@@ -32,8 +32,10 @@ public final class KillCommand extends SessionCommand {
         for (String n : names) {
             DetachedContainers.Entry e = detached.get(n);
             detached.kill(e, sig, r -> {
-                notes().println("  " + r.straceLine());
-                notes().flush();
+                if (!r.straceLine().startsWith("gettid(")) { // this thread's own tid, asked once for the trace
+                    notes().println("  " + r.straceLine());
+                    notes().flush();
+                }
             });
             out().println(e.name());
         }

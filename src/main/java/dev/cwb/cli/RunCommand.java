@@ -109,6 +109,10 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
     @Option(names = "--shim", hidden = true)
     boolean shim;
 
+    /** Set by {@code start NAME} for its shim: take the exited container's kept workspace again. */
+    @Option(names = "--restart", hidden = true)
+    boolean restart;
+
     @Override
     protected int run() throws Exception {
         if (detach && !shim) {
@@ -147,6 +151,9 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
         Stdio stdio;
         if (shim) {
             dev.cwb.container.Shim.becomeShim(dev.cwb.kernel.SyscallListener.NONE);
+            if (restart) {
+                containers().allowRestart(name);
+            }
             log = dev.cwb.container.ContainerLog.in(containers().directory().resolve(name));
             stdio = Stdio.pipes(log.stream(1), log.stream(2));
             dev.cwb.container.Detached record = detachedRecord(img, process, o.security());
@@ -249,14 +256,7 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
         if (name == null) {
             args.addAll(0, List.of("--name", chosen));
         }
-        List<String> global = new ArrayList<>();
-        if (workbench.rootless()) {
-            global.add("--rootless");
-        }
-        if (workbench.debug()) {
-            global.add("--debug");
-        }
-        global.add("--no-color");
+        List<String> global = globalOptions(workbench);
         notes().flush();
         int code = dev.cwb.container.Shim.start(workbench.home(), global, args, notes());
         if (code != 0) {
@@ -265,6 +265,19 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
         out().println(chosen); // as docker run -d prints the id: a script can take it
         out().flush();
         return 0;
+    }
+
+    /** The workbench's global options a shim it starts must have too. */
+    static List<String> globalOptions(dev.cwb.Workbench workbench) {
+        List<String> global = new ArrayList<>();
+        if (workbench.rootless()) {
+            global.add("--rootless");
+        }
+        if (workbench.debug()) {
+            global.add("--debug");
+        }
+        global.add("--no-color");
+        return global;
     }
 
     /** What the shim records for {@code ps}, {@code exec}, {@code stop} and {@code start}. */
@@ -279,6 +292,7 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
         List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
         args = new ArrayList<>(args.subList(args.indexOf("run") + 1, args.size()));
         args.remove("--shim");
+        args.remove("--restart");
         ProcessHandle self = ProcessHandle.current();
         return new dev.cwb.container.Detached(self.pid(), self.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L),
                 String.join(" ", process.argv()), System.currentTimeMillis(), false, 0, 0, autoRemove,

@@ -41,6 +41,8 @@ public final class Containers {
     private final Map<String, Container> byName = new LinkedHashMap<>();
     private final Map<String, InUseMarker> markers = new LinkedHashMap<>();
     private final Map<String, Long> created = new LinkedHashMap<>();
+    /** Names whose kept workspace the next {@link #create} may take again ({@code start NAME}). */
+    private final Set<String> restartable = new HashSet<>();
     /** Locks of workspaces kept after their container ended, until the shim has recorded how ({@link #release}). */
     private final Map<String, InUseMarker> kept = new LinkedHashMap<>();
     private String current;
@@ -134,11 +136,23 @@ public final class Containers {
             Files.createDirectories(home.root());
             HomeSafety.createPrivateDirectory(home.run());
             HomeSafety.createPrivateDirectory(directory());
+            boolean restart = restartable.remove(name);
             try {
                 Files.createDirectory(dirs.dir(), HomeSafety.privateMode());
                 made = true;
             } catch (java.nio.file.FileAlreadyExistsException e) {
-                if (Detached.load(dirs.dir()) != null) {
+                Detached before = Detached.load(dirs.dir());
+                if (restart && before != null && before.exited() && !InUseMarker.inUse(dirs.dir())) {
+                    // start NAME: the same workspace, its upper directory (what the container wrote) kept
+                    marker = InUseMarker.hold(dirs.dir());
+                    for (Path d : List.of(dirs.upper(), dirs.work(), dirs.rootfs())) {
+                        if (!Files.isDirectory(d)) {
+                            Files.createDirectory(d, HomeSafety.privateMode());
+                        }
+                    }
+                    return started(name, image, layers, dirs, marker, stdio, tracer, false);
+                }
+                if (before != null) {
                     throw CwbException.badInput("there is already a container called " + name + " (detached"
                             + (InUseMarker.inUse(dirs.dir()) ? ", running)" : ", not running)"), "pick another name, or rm -f " + name);
                 }
@@ -153,12 +167,23 @@ public final class Containers {
         } catch (IOException e) {
             if (made) {
                 abandonWorkspace(marker, dirs); // a Ctrl-C (an interrupted lock) or a failed mkdir leaves nothing for cleanup
+            } else if (marker != null) {
+                closeQuietly(marker); // a restart that could not remake its directories: the workspace stays as it was
             }
             if (e instanceof java.nio.channels.ClosedByInterruptException || e instanceof java.nio.channels.FileLockInterruptionException) {
                 throw new CwbException(CwbException.IO, "cancelled while making the workspace of " + name, null, e);
             }
             throw CwbException.io("making the workspace " + dirs.dir(), e, "check that " + home.root() + " is writable");
         }
+        return started(name, image, layers, dirs, marker, stdio, tracer, true);
+    }
+
+    /**
+     * The rest of {@link #create}, for a fresh workspace ({@code fresh}: a failure deletes it) or one kept
+     * for {@code start} (a failure leaves it, and its upper directory, as they were).
+     */
+    private Container started(String name, Image image, List<LayerCache.Unpacked> layers, ContainerDirs dirs, InUseMarker marker,
+                              int[] stdio, Container.Tracer tracer, boolean fresh) throws SyscallException {
         InitProcess init;
         try {
             if (initProgram == null) {
@@ -166,10 +191,18 @@ public final class Containers {
             }
             init = InitProcess.start(initProgram, "cwb-init", stdio);
         } catch (IOException e) {
-            abandonWorkspace(marker, dirs);
+            if (fresh) {
+                abandonWorkspace(marker, dirs);
+            } else {
+                closeQuietly(marker);
+            }
             throw CwbException.io("starting cwb-init", e, "check " + home.root());
         } catch (RuntimeException e) {
-            abandonWorkspace(marker, dirs);
+            if (fresh) {
+                abandonWorkspace(marker, dirs);
+            } else {
+                closeQuietly(marker);
+            }
             throw e;
         }
         Container c = new Container(name, image, layers, dirs, init, tracer);
@@ -256,6 +289,14 @@ public final class Containers {
      */
     public List<String> removeKeepingWorkspace(String name) {
         return remove(name, true);
+    }
+
+    /**
+     * Lets the next {@link #create} of {@code name} take the kept workspace of an exited detached container
+     * instead of refusing it: {@code start NAME} runs it again over the upper directory it left.
+     */
+    public synchronized void allowRestart(String name) {
+        restartable.add(name);
     }
 
     /** Lets go of a kept workspace ({@link #removeKeepingWorkspace}): from now on {@code rm} or {@code start} may have it. */

@@ -124,7 +124,12 @@ public final class DetachedContainers {
         say.accept("# " + name + " to PID 1 of " + e.name() + " (pid " + pid1 + " on the host), which " + (d == TerminalCtrlC.Disposition.HANDLED
                 ? "has a handler for it" : d == TerminalCtrlC.Disposition.IGNORED ? "ignores it (SIG_IGN)"
                 : "has no handler for it") + " (SigCgt/SigIgn of /proc/" + pid1 + "/status)");
-        dev.cwb.kernel.SyscallListener shown = r -> say.accept(r.straceLine());
+        // the first call on this thread asks its tid (the trace's pid column): the workbench's, not the container's
+        dev.cwb.kernel.SyscallListener shown = r -> {
+            if (!r.straceLine().startsWith("gettid(")) {
+                say.accept(r.straceLine());
+            }
+        };
         long start = System.nanoTime();
         signal(pid1, sig, shown);
         if (waitForEnd(e, seconds * 1000L)) {
@@ -195,6 +200,11 @@ public final class DetachedContainers {
         ContainerState s = e.state() != null ? e.state()
                 : new ContainerState(e.name(), "?", 0, 0, 0, 0, 0, 0, null, List.of(), 0);
         return containers.removeAbandoned(s, new dev.cwb.kernel.Syscalls(dev.cwb.kernel.SyscallListener.NONE));
+    }
+
+    /** Waits (up to 10 s) until the shim of {@code e} has let go of its workspace. */
+    public void waitForShimGone(Entry e) throws InterruptedException {
+        waitForShim(e, 10_000);
     }
 
     private static boolean waitForShim(Entry e, long millis) throws InterruptedException {
