@@ -12,10 +12,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** {@code exec [CMD...]}: run a command inside what is set up so far. */
-@Command(name = "exec", description = "Run a command in the container as set up so far (default: the image's Entrypoint + Cmd).",
+@Command(name = "exec", description = "Run a command in the container as set up so far (default: the image's Entrypoint + Cmd), or in a running detached one: exec NAME CMD...",
         footer = {"", "The container's process clones itself and the clone becomes the command (execve(2)), with the image's",
                 "Env, WorkingDir and User. At a terminal it gets one of the container (a pty: tty, job control, TERM); Ctrl-C goes to it. Options go before the command.",
-                "Example: exec hostname    exec sh    exec -u 1000 id"})
+                "Example: exec hostname    exec sh    exec -u 1000 id",
+                "",
+                "exec NAME CMD... (NAME a detached container, run -d): a fresh cwb-init joins its cgroup, then setns(2)s",
+                "into PID 1's user, mnt, uts, ipc, net, pid and cgroup namespaces and its root, and clones; the clone, born",
+                "in the container's PID namespace, takes PID 1's seccomp filter and capabilities and execs CMD. (This JVM",
+                "cannot: a multi-threaded process may not setns into a user or mount namespace.) --trace shows each call.",
+                "At a terminal it gets the workbench's own terminal, not a pty of the container's (not done yet).",
+                "Example: exec web hostname    exec -e A=1 -w /tmp web sh -c 'pwd; echo $A'    exec --trace web ps"})
 public final class ExecCommand extends ContainerCommand implements TakesACommand {
     @Parameters(arity = "0..*", paramLabel = "CMD", description = "The command and its arguments.")
     List<String> command = new ArrayList<>();
@@ -33,7 +40,7 @@ public final class ExecCommand extends ContainerCommand implements TakesACommand
             + "(before chroot or pivot_root, or after an escape): the host's program, on the host's files.")
     boolean onHost;
 
-    @Option(names = {"-i", "--interactive"}, description = "With a detached container: keep standard input open (on a terminal it is).")
+    @Option(names = {"-i", "--interactive"}, description = "Accepted as Docker takes it: on a terminal the command reads it; otherwise its standard input is /dev/null.")
     boolean interactive;
 
     @Option(names = {"-t", "--tty"}, description = "With a detached container: the command gets the workbench's terminal, when it has one.")

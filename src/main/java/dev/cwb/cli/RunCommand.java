@@ -21,7 +21,11 @@ import java.util.Locale;
                 "-v and --mount are bind mounts PID 1 makes before pivot_root; a named volume is",
                 "one of $CWB_HOME/volumes/NAME/_data (volume ls), kept after the container.",
                 "Example: run busybox    run --memory 64M --pids 20 busybox sh    run --trace hello",
-                "         run -v $PWD:/www:ro busybox ls /www    run -v data:/data busybox sh"})
+                "         run -v $PWD:/www:ro busybox ls /www    run -v data:/data busybox sh",
+                "",
+                "-d: a shim (a workbench process of its own, in its own session, subreaper) runs the container and keeps",
+                "it after this command returns; its output goes to a log (logs NAME). Then ps, exec NAME, stop, start, rm.",
+                "Example: run -d --name web -p 127.0.0.1:8080:80 busybox httpd -f -p 80"})
 public final class RunCommand extends SessionCommand implements TakesACommand {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "The image.")
     String image;

@@ -228,6 +228,33 @@ class DetachedContainerTest {
     }
 
     @Test
+    void startRunsItAgainOverItsUpperDirectoryAndExecTakesDockersOptions() throws Exception {
+        String name = cwb.name("again");
+        cwb.ok("run", "-d", "--network", "none", "--name", name, "busybox", "sh", "-c",
+                "date >> /runs; echo run $(wc -l < /runs); exec sleep 1000");
+        ContainerBench.Result opts = cwb.ok("exec", "-e", "GREETING=hi", "-w", "/tmp", "-u", "65534", name, "sh", "-c", "echo $GREETING $(pwd) $(id -u)");
+        assertEquals("hi /tmp 65534\n", opts.out());
+        ContainerBench.Result running = cwb.run("start", name);
+        assertNotEquals(0, running.code());
+        assertTrue(running.err().contains("is already running"), running.err());
+        cwb.ok("stop", "-t", "1", name);
+        int first = entry(name).state().pid1();
+        assertEquals(name + "\n", cwb.ok("start", name).out());
+        DetachedContainers.Entry e = entry(name);
+        assertEquals(DetachedContainers.Status.RUNNING, e.status());
+        assertNotEquals(first, e.livePid1(), "a new PID 1");
+        assertEquals("2\n", cwb.ok("exec", name, "sh", "-c", "wc -l < /runs").out(), "the upper directory of the first run is kept");
+        for (int i = 0; i < 100 && !cwb.ok("logs", name).out().contains("run 2"); i++) {
+            Thread.sleep(20);
+        }
+        assertEquals("run 1\nrun 2\n", cwb.ok("logs", name).out(), "the log goes on");
+        cwb.ok("restart", "-t", "1", name);
+        assertEquals("3\n", cwb.ok("exec", name, "sh", "-c", "wc -l < /runs").out());
+        cwb.ok("rm", "-f", name);
+        assertGone(name, 0);
+    }
+
+    @Test
     void badInputIsOneLine() {
         ContainerBench.Result logs = cwb.run("logs", cwb.name("nobody"));
         assertNotEquals(0, logs.code());
