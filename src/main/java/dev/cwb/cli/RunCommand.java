@@ -119,6 +119,10 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
 
     @Override
     protected int run() throws Exception {
+        if (autoRemove && !detach) {
+            throw dev.cwb.CwbException.badInput("'--rm' is docker's: run always removes its container when the command ends",
+                    "leave it out (with -d, --rm removes the detached container when its command exits)");
+        }
         if (detach && !shim) {
             return startShim();
         }
