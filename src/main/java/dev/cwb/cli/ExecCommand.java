@@ -40,12 +40,6 @@ public final class ExecCommand extends ContainerCommand implements TakesACommand
             + "(before chroot or pivot_root, or after an escape): the host's program, on the host's files.")
     boolean onHost;
 
-    @Option(names = {"-i", "--interactive"}, description = "Accepted as Docker takes it: on a terminal the command reads it; otherwise its standard input is /dev/null.")
-    boolean interactive;
-
-    @Option(names = {"-t", "--tty"}, description = "With a detached container: the command gets the workbench's terminal, when it has one.")
-    boolean tty;
-
     @Option(names = "--trace", description = "With a detached container: print every system call of the setns dance.")
     boolean trace;
 
