@@ -79,7 +79,7 @@ public final class LayerCache {
                 });
     }
 
-    /** Whiteout formats, as layer.json records them. */
+    // Whiteout formats, as layer.json records them.
     /** overlayfs whiteouts, opaque directories marked with trusted.overlay.opaque only: what older workbenches wrote as root. */
     public static final String FORMAT_OVERLAY = "overlay";
     /** overlayfs whiteouts, opaque directories marked with both trusted.overlay.opaque and user.overlay.opaque (root). */
