@@ -79,6 +79,31 @@ final class ContainerBench implements AutoCloseable {
         return home;
     }
 
+    /** The command line of a workbench JVM of its own, on the tests' class path. */
+    static List<String> workbenchJvm() {
+        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.cwb.Main");
+    }
+
+    /** The workbench's shell in a pseudo-terminal of its own, over {@code home}, once its prompt is shown. */
+    static dev.cwb.testing.Pty shellOnPty(Path home) throws IOException, InterruptedException {
+        dev.cwb.testing.Pty pty = dev.cwb.testing.Pty.start(workbenchJvm(), java.util.Map.of("CWB_HOME", home.toString()), null);
+        pty.awaitScreen("cwb> ", 1, java.time.Duration.ofSeconds(60));
+        return pty;
+    }
+
+    /** A workbench process of its own over {@code home} running {@code ARGS...}, its output in the file {@code log} there. */
+    static Process inBackground(Path home, String log, String... args) throws IOException {
+        List<String> command = new ArrayList<>(workbenchJvm());
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(home.resolve(log).toFile());
+        pb.environment().put("CWB_HOME", home.toString());
+        pb.environment().put("CWB_NO_SAMPLES", "1");
+        Process p = pb.start();
+        p.getOutputStream().close();
+        return p;
+    }
+
     CommandHarness harness() {
         return cwb;
     }

@@ -66,15 +66,7 @@ class NetworkRunTest {
 
     /** A workbench process of its own (same home) running {@code run ARGS...} in the foreground, its output in a file. */
     private static Process background(String log, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "dev.cwb.Main"));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(home.resolve(log).toFile());
-        pb.environment().put("CWB_HOME", home.toString());
-        pb.environment().put("CWB_NO_SAMPLES", "1");
-        Process p = pb.start();
-        p.getOutputStream().close();
-        return p;
+        return ContainerBench.inBackground(home, log, args);
     }
 
     private static String curl(String url) throws IOException, InterruptedException {

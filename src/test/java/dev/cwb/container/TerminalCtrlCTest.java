@@ -56,11 +56,7 @@ class TerminalCtrlCTest {
     }
 
     private static Pty shell() throws IOException, InterruptedException {
-        List<String> java = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "dev.cwb.Main");
-        Pty pty = Pty.start(java, Map.of("CWB_HOME", home.toString()), null);
-        pty.awaitScreen("cwb> ", 1, Duration.ofSeconds(60));
-        return pty;
+        return ContainerBench.shellOnPty(home);
     }
 
     @Test
