@@ -75,6 +75,8 @@ class CgroupV2VmTest {
         Path testClasses = Path.of(CgroupV2VmTest.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Path work = testClasses.getParent().resolve("cgroup-v2-vm");
         Path repo = Path.of(System.getenv().getOrDefault("CWB_TEST_REPO", "")).toAbsolutePath();
+        Requirements.require(!repo.startsWith("/tmp") && !testClasses.startsWith("/tmp"), "the checkout " + repo + " is under /tmp, "
+                + "which the VM replaces with a /tmp of its own (its disk): clone it elsewhere to run this stage");
         Map<String, String> env = new LinkedHashMap<>();
         env.put("CWB_TEST_REPO", repo.toString());
         if (Requirements.underCi()) {
