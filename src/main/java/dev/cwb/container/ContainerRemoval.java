@@ -25,15 +25,17 @@ final class ContainerRemoval {
 
     /** Removes {@code c}; returns notes on anything that could not be removed. */
     static List<String> remove(Container c) {
-        return remove(c, false);
+        return remove(c, false, true);
     }
 
     /**
      * Removes {@code c}; with {@code keepWorkspace} everything but its workspace (a detached container that
      * exited: its upper directory, log and state stay for {@code ps -a}, {@code logs}, {@code start} and
      * {@code rm}). Its overlay and other mounts were made in its own mount namespace and are gone with it.
+     * With {@code anonymousVolumes} false its anonymous volumes stay in the store, as {@code docker rm}
+     * without {@code -v} leaves them: no container uses them any more, {@code volume prune} removes them.
      */
-    static List<String> remove(Container c, boolean keepWorkspace) {
+    static List<String> remove(Container c, boolean keepWorkspace, boolean anonymousVolumes) {
         List<String> problems = new ArrayList<>();
         killProcesses(c);
         c.current().close();
@@ -50,7 +52,9 @@ final class ContainerRemoval {
         }
         unmountHostMounts(c.hostMounts(), c.hostCalls(), problems);
         if (!keepWorkspace) { // a kept (exited, detached) container keeps its anonymous volumes too, until rm
-            dev.cwb.volume.ContainerVolumes.release(c.dirs().dir(), problems); // its anonymous volumes, as --rm
+            if (anonymousVolumes) {
+                dev.cwb.volume.ContainerVolumes.release(c.dirs().dir(), problems); // its anonymous volumes, as --rm and rm -v
+            }
             deleteWorkspace(c.dirs().dir(), problems);
         }
         return problems;

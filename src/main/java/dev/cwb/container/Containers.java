@@ -279,7 +279,16 @@ public final class Containers {
 
     /** Removes a container; returns what could not be removed. */
     public List<String> remove(String name) {
-        return remove(name, false);
+        return remove(name, false, true);
+    }
+
+    /**
+     * {@code rm NAME} as Docker's: with {@code anonymousVolumes} false the container's anonymous volumes stay,
+     * used by no container ({@code volume ls -f dangling=true}, {@code volume prune}); {@code rm -v} removes them
+     * as {@code --rm} and leaving the shell do ({@link #remove(String)}).
+     */
+    public List<String> remove(String name, boolean anonymousVolumes) {
+        return remove(name, false, anonymousVolumes);
     }
 
     /**
@@ -288,7 +297,7 @@ public final class Containers {
      * in between.
      */
     public List<String> removeKeepingWorkspace(String name) {
-        return remove(name, true);
+        return remove(name, true, false);
     }
 
     /**
@@ -308,7 +317,7 @@ public final class Containers {
         closeQuietly(marker);
     }
 
-    private List<String> remove(String name, boolean keepWorkspace) {
+    private List<String> remove(String name, boolean keepWorkspace, boolean anonymousVolumes) {
         Container c;
         InUseMarker marker;
         synchronized (this) {
@@ -320,7 +329,7 @@ public final class Containers {
                 current = byName.isEmpty() ? null : byName.keySet().iterator().next();
             }
         }
-        List<String> problems = new ArrayList<>(ContainerRemoval.remove(c, keepWorkspace));
+        List<String> problems = new ArrayList<>(ContainerRemoval.remove(c, keepWorkspace, anonymousVolumes));
         problems.addAll(dev.cwb.network.Bridge.releaseIfAny(c.hostCalls(), home.root(), c.name()));
         if (keepWorkspace) {
             synchronized (this) {
@@ -391,6 +400,11 @@ public final class Containers {
 
     /** Takes down what a killed workbench left of a container: processes, host mounts, workspace. */
     public List<String> removeAbandoned(ContainerState s, Syscalls hostCalls) {
+        return removeAbandoned(s, hostCalls, true);
+    }
+
+    /** {@link #removeAbandoned(ContainerState, Syscalls)}; its anonymous volumes only with {@code anonymousVolumes}. */
+    public List<String> removeAbandoned(ContainerState s, Syscalls hostCalls, boolean anonymousVolumes) {
         List<String> problems = new ArrayList<>();
         for (long[] p : new long[][] {{s.pid1(), s.pid1Start()}, {s.initPid(), s.initStart()}}) {
             int pid = (int) p[0];
@@ -408,7 +422,9 @@ public final class Containers {
         }
         ContainerRemoval.unmountHostMounts(s.hostMounts() == null ? List.of() : s.hostMounts(), hostCalls, problems);
         problems.addAll(dev.cwb.network.Bridge.releaseIfAny(hostCalls, home.root(), s.name()));
-        dev.cwb.volume.ContainerVolumes.release(directory().resolve(s.name()), problems);
+        if (anonymousVolumes) {
+            dev.cwb.volume.ContainerVolumes.release(directory().resolve(s.name()), problems);
+        }
         ContainerRemoval.deleteWorkspace(directory().resolve(s.name()), problems);
         return problems;
     }

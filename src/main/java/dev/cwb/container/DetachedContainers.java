@@ -182,6 +182,14 @@ public final class DetachedContainers {
      * and processes — as {@code cleanup} removes a killed workbench's. Returns what could not be removed.
      */
     public List<String> remove(Entry e, boolean force) throws InterruptedException {
+        return remove(e, force, true);
+    }
+
+    /**
+     * {@link #remove(Entry, boolean)}, its anonymous volumes only with {@code anonymousVolumes} ({@code rm -v});
+     * without, they stay and no container uses them, as {@code docker rm} leaves them.
+     */
+    public List<String> remove(Entry e, boolean force, boolean anonymousVolumes) throws InterruptedException {
         if (e.status() == Status.RUNNING) {
             if (!force) {
                 throw CwbException.badInput("container " + e.name() + " is running (" + e.statusText(System.currentTimeMillis()) + ")",
@@ -199,7 +207,7 @@ public final class DetachedContainers {
         }
         ContainerState s = e.state() != null ? e.state()
                 : new ContainerState(e.name(), "?", 0, 0, 0, 0, 0, 0, null, List.of(), 0);
-        return containers.removeAbandoned(s, new dev.cwb.kernel.Syscalls(dev.cwb.kernel.SyscallListener.NONE));
+        return containers.removeAbandoned(s, new dev.cwb.kernel.Syscalls(dev.cwb.kernel.SyscallListener.NONE), anonymousVolumes);
     }
 
     /** Waits (up to 10 s) until the shim of {@code e} has let go of its workspace. */

@@ -1,0 +1,97 @@
+package dev.cwb.container;
+
+import dev.cwb.volume.ContainerVolumes;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What Docker users do to detached containers besides logs and exec, on the real kernel: {@code rm} keeping
+ * anonymous volumes unless {@code -v}, {@code stats} from the container's cgroup, {@code top} from /proc, and
+ * many detached runs leaving the host as it was.
+ */
+class DetachedToolsTest {
+    @TempDir
+    static Path home;
+    static ContainerBench cwb;
+
+    @BeforeAll
+    static void buildSamples() {
+        cwb = ContainerBench.open(home);
+    }
+
+    @AfterAll
+    static void removeContainers() throws Exception {
+        if (cwb != null) {
+            for (DetachedContainers.Entry e : new DetachedContainers(cwb.harness().workbench().containers()).all()) {
+                cwb.run("rm", "-f", "-v", e.name());
+            }
+            cwb.close();
+        }
+    }
+
+    /** The one anonymous volume the container {@code name} uses, from its workspace's record. */
+    private static String anonymousVolume(String name) {
+        List<String> anon = ContainerVolumes.read(cwb.workspace(name)).stream().filter(ContainerVolumes.Use::anonymous)
+                .map(ContainerVolumes.Use::name).toList();
+        assertEquals(1, anon.size(), "one anonymous volume: " + anon);
+        return anon.get(0);
+    }
+
+    private Path data(String volume) {
+        return home.resolve("volumes").resolve(volume).resolve("_data");
+    }
+
+    @Test
+    void rmKeepsAnonymousVolumesUnlessDashVAsDockerDoes() throws Exception {
+        String kept = cwb.name("keepvol");
+        cwb.ok("run", "-d", "--network", "none", "--name", kept, "-v", "/anon", "busybox", "sleep", "1000");
+        String keptVolume = anonymousVolume(kept);
+        cwb.ok("exec", kept, "sh", "-c", "echo written > /anon/f");
+        ContainerBench.Result rm = cwb.ok("rm", "-f", kept);
+        assertEquals(kept + "\n", rm.out());
+        assertTrue(rm.err().contains("its anonymous volume kept, used by no container now"), rm.toString());
+        assertFalse(Files.exists(cwb.workspace(kept)), "the container is gone");
+        assertEquals("written\n", Files.readString(data(keptVolume).resolve("f")), "rm without -v keeps the anonymous volume and its data");
+        assertTrue(cwb.ok("volume", "ls", "-q").out().lines().anyMatch(keptVolume::equals), "volume ls lists it");
+        assertTrue(cwb.ok("volume", "ls", "-q", "-f", "dangling=true").out().lines().anyMatch(keptVolume::equals), "used by no container");
+        cwb.ok("volume", "prune", "-f");
+        assertFalse(Files.exists(data(keptVolume).getParent()), "volume prune removes it");
+
+        String removed = cwb.name("rmvol");
+        cwb.ok("run", "-d", "--network", "none", "--name", removed, "-v", "/anon", "busybox", "sleep", "1000");
+        String removedVolume = anonymousVolume(removed);
+        assertTrue(Files.isDirectory(data(removedVolume)));
+        ContainerBench.Result rmv = cwb.ok("rm", "-f", "-v", removed);
+        assertTrue(rmv.err().contains("its anonymous volume removed (-v)"), rmv.toString());
+        assertFalse(Files.exists(data(removedVolume).getParent()), "rm -v removes the anonymous volume");
+
+        String exited = cwb.name("exitvol");
+        cwb.ok("run", "-d", "--network", "none", "--name", exited, "-v", "/anon", "busybox", "true");
+        String exitedVolume = anonymousVolume(exited);
+        assertTrue(new DetachedContainers(cwb.harness().workbench().containers()).waitForEnd(
+                new DetachedContainers(cwb.harness().workbench().containers()).get(exited), 10_000));
+        assertTrue(Files.isDirectory(data(exitedVolume)), "an exited container keeps its volume");
+        cwb.ok("rm", "--volumes", exited);
+        assertFalse(Files.exists(data(exitedVolume).getParent()), "rm --volumes of an exited one removes it");
+
+        String auto = cwb.name("autovol");
+        cwb.ok("run", "-d", "--rm", "--network", "none", "--name", auto, "-v", "/anon", "busybox", "sh", "-c", "sleep 0.5");
+        String autoVolume = anonymousVolume(auto);
+        for (int i = 0; i < 300 && Files.exists(cwb.workspace(auto)); i++) {
+            Thread.sleep(20);
+        }
+        assertFalse(Files.exists(cwb.workspace(auto)), "--rm removed the container");
+        assertFalse(Files.exists(data(autoVolume).getParent()), "--rm removes its anonymous volumes, as Docker's --rm");
+        assertEquals(List.of(), ContainerBench.hostMountsUnder(home), "mounts left");
+    }
+}
