@@ -65,6 +65,8 @@ public final class Commands {
             StartCommand.class,
             RestartCommand.class,
             KillCommand.class,
+            StatsCommand.class,
+            TopCommand.class,
             RmCommand.class,
             TraceCommand.class,
             CleanupCommand.class,

@@ -94,4 +94,55 @@ class DetachedToolsTest {
         assertFalse(Files.exists(data(autoVolume).getParent()), "--rm removes its anonymous volumes, as Docker's --rm");
         assertEquals(List.of(), ContainerBench.hostMountsUnder(home), "mounts left");
     }
+
+    /** The cells of the row of {@code table} whose first cell is {@code first}. */
+    private static List<String> row(String table, String first) {
+        for (String line : table.lines().toList()) {
+            List<String> cells = java.util.Arrays.stream(line.split("\\s*[|\u2502]\\s*|\\s{2,}")).map(String::strip)
+                    .filter(c -> !c.isEmpty()).toList();
+            if (!cells.isEmpty() && cells.get(0).equals(first)) {
+                return cells;
+            }
+        }
+        throw new AssertionError("no row " + first + " in\n" + table);
+    }
+
+    @Test
+    void statsReadsEachRunningContainersCgroup() throws Exception {
+        String busy = cwb.name("busy");
+        String idle = cwb.name("idle");
+        cwb.ok("run", "-d", "--network", "none", "--name", busy, "--memory", "64M", "busybox", "sh", "-c", "while :; do :; done");
+        cwb.ok("run", "-d", "--network", "none", "--name", idle, "busybox", "sh", "-c",
+                "sleep 1000 & sleep 1000 & wait");
+        Thread.sleep(300);
+        ContainerBench.Result r = cwb.ok("stats", "--no-stream", busy, idle);
+        List<String> header = row(r.out(), "NAME");
+        assertEquals(List.of("NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "NET I/O", "BLOCK I/O", "PIDS"), header, r.toString());
+        List<String> b = row(r.out(), busy);
+        List<String> i = row(r.out(), idle);
+        double busyCpu = Double.parseDouble(b.get(1).replace("%", ""));
+        double idleCpu = Double.parseDouble(i.get(1).replace("%", ""));
+        assertTrue(busyCpu > 20, "a shell loop keeps a CPU busy: " + r);
+        assertTrue(idleCpu < 5, "sleeping processes use no CPU: " + r);
+        assertTrue(b.get(2).endsWith(" / 64MiB"), "the limit is --memory's: " + r);
+        assertTrue(b.get(2).matches("[0-9.]+(B|KiB|MiB) / 64MiB"), r.toString());
+        assertEquals("1", b.get(6), "one shell: " + r);
+        assertEquals("3", i.get(6), "a shell and two sleeps: " + r);
+        assertEquals("0B / 0B", b.get(4), "--network none: no interface but lo");
+        long hostKiB = Long.parseLong(Files.readAllLines(Path.of("/proc/meminfo")).get(0).replaceAll("[^0-9]", ""));
+        assertEquals(dev.cwb.cli.StatsTestAccess.binary(hostKiB * 1024), i.get(2).substring(i.get(2).indexOf(" / ") + 3),
+                "without --memory the limit is the host's memory, as Docker shows it");
+
+        ContainerBench.Result every = cwb.ok("stats");
+        row(every.out(), busy);
+        row(every.out(), idle);
+        cwb.ok("stop", "-t", "1", busy);
+        ContainerBench.Result stopped = cwb.run("stats", busy);
+        assertEquals(dev.cwb.CwbException.BAD_INPUT, stopped.code(), stopped.toString());
+        assertTrue(stopped.err().contains("is not running") && stopped.err().contains("stats needs a running one"), stopped.toString());
+        assertFalse(cwb.ok("stats").out().contains(busy), "stats leaves out exited containers");
+        ContainerBench.Result unknown = cwb.run("stats", cwb.name("nosuch"));
+        assertTrue(unknown.err().contains("no detached container called"), unknown.toString());
+        cwb.ok("rm", "-f", busy, idle);
+    }
 }
