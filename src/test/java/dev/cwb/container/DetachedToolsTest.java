@@ -145,4 +145,43 @@ class DetachedToolsTest {
         assertTrue(unknown.err().contains("no detached container called"), unknown.toString());
         cwb.ok("rm", "-f", busy, idle);
     }
+
+    @Test
+    void topShowsTheContainersProcessesAsTheHostSeesThem() throws Exception {
+        String name = cwb.name("top");
+        cwb.ok("run", "-d", "--network", "none", "--name", name, "-u", "65534", "busybox", "sh", "-c", "sleep 1001 & sleep 1002 & wait");
+        DetachedContainers.Entry e = new DetachedContainers(cwb.harness().workbench().containers()).get(name);
+        int pid1 = e.livePid1();
+        for (int i = 0; i < 100 && HostPids.children(pid1).size() < 2; i++) {
+            Thread.sleep(20);
+        }
+        ContainerBench.Result r = cwb.ok("top", name);
+        assertEquals(List.of("UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"), row(r.out(), "UID"), r.toString());
+        List<List<String>> rows = r.out().lines().map(l -> l.split("\\s*[|\u2502]\\s*|\\s{2,}"))
+                .map(c -> java.util.Arrays.stream(c).map(String::strip).filter(x -> !x.isEmpty()).toList())
+                .filter(c -> c.size() == 8 && c.get(0).equals("nobody")).toList();
+        assertEquals(3, rows.size(), "PID 1 and its two sleeps, run as uid 65534, the host's nobody: " + r);
+        List<String> first = rows.get(0);
+        assertEquals(Integer.toString(pid1), first.get(1), "host pids, not the container's 1: " + r);
+        assertEquals(Integer.toString(e.state().initPid()), first.get(2), "PID 1's parent is the shim's cwb-init");
+        assertEquals("sh -c sleep 1001 & sleep 1002 & wait", first.get(7));
+        assertEquals("?", first.get(5), "a detached container has no terminal");
+        java.util.Set<String> sleeps = new java.util.HashSet<>();
+        for (List<String> child : rows.subList(1, 3)) {
+            assertEquals(Integer.toString(pid1), child.get(2), "the sleeps are children of PID 1: " + r);
+            assertTrue(HostPids.commandLine(Integer.parseInt(child.get(1))).startsWith("sleep 100"), "the host's pid of a sleep: " + r);
+            sleeps.add(child.get(7));
+        }
+        assertEquals(java.util.Set.of("sleep 1001", "sleep 1002"), sleeps, r.toString());
+
+        ContainerBench.Result withOptions = cwb.ok("top", name, "-eo", "pid,comm");
+        assertTrue(withOptions.err().contains("ps options ignored (-eo pid,comm)"), withOptions.toString());
+        assertEquals(r.out().lines().filter(l -> l.contains("sleep 100")).count(), withOptions.out().lines().filter(l -> l.contains("sleep 100")).count());
+
+        cwb.ok("stop", "-t", "1", name);
+        ContainerBench.Result stopped = cwb.run("top", name);
+        assertEquals(dev.cwb.CwbException.BAD_INPUT, stopped.code(), stopped.toString());
+        assertTrue(stopped.err().contains("top needs a running one"), stopped.toString());
+        cwb.ok("rm", name);
+    }
 }
