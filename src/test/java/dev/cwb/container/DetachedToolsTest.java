@@ -184,4 +184,104 @@ class DetachedToolsTest {
         assertTrue(stopped.err().contains("top needs a running one"), stopped.toString());
         cwb.ok("rm", name);
     }
+
+    /** Processes of this home: shims (CWB_HOME in their environment), cwb-inits (run from the home's copy), or naming {@code token}. */
+    private static java.util.Set<String> workbenchProcesses(String token) throws java.io.IOException {
+        java.util.Set<String> found = new java.util.TreeSet<>();
+        long me = ProcessHandle.current().pid();
+        try (java.util.stream.Stream<Path> s = Files.list(Path.of("/proc"))) {
+            for (Path p : s.filter(d -> d.getFileName().toString().matches("\\d+")).toList()) {
+                int pid = Integer.parseInt(p.getFileName().toString());
+                if (pid == me) {
+                    continue;
+                }
+                String cmd = HostPids.commandLine(pid);
+                String exe = "";
+                String env = "";
+                try {
+                    exe = Files.readSymbolicLink(p.resolve("exe")).toString();
+                    env = new String(Files.readAllBytes(p.resolve("environ")), java.nio.charset.StandardCharsets.UTF_8);
+                } catch (java.io.IOException | RuntimeException e) {
+                    // a kernel thread, or gone
+                }
+                if (exe.startsWith(home.toString()) || ("\0" + env + "\0").contains("\0CWB_HOME=" + home + "\0") || cmd.contains(token)) {
+                    found.add(pid + " " + cmd);
+                }
+            }
+        }
+        return found;
+    }
+
+    private static java.util.Set<String> listing(Path dir) throws java.io.IOException {
+        if (!Files.isDirectory(dir)) {
+            return java.util.Set.of();
+        }
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+        }
+    }
+
+    /**
+     * This test's groups among the workbench's cgroups (the driver's hierarchies; other sessions on this machine
+     * make and remove their own there meanwhile), and any group of this test's names in any hierarchy.
+     */
+    private static java.util.Set<String> cgroups() throws java.io.IOException {
+        java.util.Set<String> all = new java.util.TreeSet<>();
+        cwb.harness().workbench().containers().cgroups().names().stream().filter(n -> n.startsWith(cwb.prefix())).forEach(all::add);
+        ContainerBench.cgroupsNamed(cwb.prefix()).forEach(p -> all.add(p.toString()));
+        return all;
+    }
+
+    @Test
+    void thirtyMixedDetachedRunsLeaveTheHostAsItWas() throws Exception {
+        String token = "cwbmix" + cwb.prefix().replace("-", "");
+        java.util.Set<String> processes = workbenchProcesses(token);
+        java.util.Set<String> groups = cgroups();
+        java.util.Set<String> workspaces = listing(home.resolve("run").resolve("containers"));
+        java.util.Set<String> volumes = listing(home.resolve("volumes"));
+        List<String> mounts = ContainerBench.hostMountsUnder(home);
+        DetachedContainers detached = new DetachedContainers(cwb.harness().workbench().containers());
+        String keep = "sleep 1000; : " + token;
+        for (int i = 0; i < 30; i++) {
+            String name = cwb.name("mix" + i);
+            switch (i % 5) {
+                case 0 -> { // run -d, stop, rm
+                    cwb.ok("run", "-d", "--network", "none", "--name", name, "busybox", "sh", "-c", keep);
+                    cwb.ok("stop", "-t", "1", name);
+                    cwb.ok("rm", name);
+                }
+                case 1 -> { // run -d with a limit and an anonymous volume, rm -f -v of the running one
+                    cwb.ok("run", "-d", "--network", "none", "--name", name, "--memory", "32M", "-v", "/anon", "busybox", "sh", "-c", keep);
+                    assertTrue(cgroups().stream().anyMatch(g -> g.contains(name)), "it has a cgroup while it runs: " + cgroups());
+                    assertTrue(workbenchProcesses(token).size() > processes.size(), "its shim and processes are seen");
+                    assertTrue(listing(home.resolve("volumes")).size() > volumes.size(), "its anonymous volume is seen");
+                    cwb.ok("rm", "-f", "-v", name);
+                }
+                case 2 -> { // --rm: the shim removes it when its command ends by itself
+                    cwb.ok("run", "-d", "--rm", "--network", "none", "--name", name, "-v", "/anon", "busybox", "sh", "-c", "sleep 0.2; : " + token);
+                }
+                case 3 -> { // kill, then rm of the exited one
+                    cwb.ok("run", "-d", "--network", "none", "--name", name, "busybox", "sh", "-c", keep);
+                    cwb.ok("kill", name);
+                    assertTrue(detached.waitForEnd(detached.get(name), 10_000), name + " ended after SIGKILL");
+                    cwb.ok("rm", name);
+                }
+                default -> { // --rm and kill: the shim removes it after the signal
+                    cwb.ok("run", "-d", "--rm", "--network", "none", "--name", name, "busybox", "sh", "-c", keep);
+                    cwb.ok("exec", name, "true");
+                    cwb.ok("kill", "-s", "KILL", name);
+                }
+            }
+        }
+        for (int i = 0; i < 500 && (!listing(home.resolve("run").resolve("containers")).equals(workspaces)
+                || !workbenchProcesses(token).equals(processes)); i++) {
+            Thread.sleep(20); // the --rm ones' shims finish by themselves
+        }
+        assertEquals(workspaces, listing(home.resolve("run").resolve("containers")), "workspaces as before");
+        assertEquals(processes, workbenchProcesses(token), "no shim, no cwb-init, no container process left");
+        assertEquals(groups, cgroups(), "the workbench's cgroups as before");
+        assertEquals(mounts, ContainerBench.hostMountsUnder(home), "the host's mount table as before, for this home");
+        assertEquals(volumes, listing(home.resolve("volumes")), "anonymous volumes gone with --rm and rm -v");
+        assertEquals(List.of(), detached.all().stream().map(DetachedContainers.Entry::name).filter(n -> n.startsWith(cwb.prefix())).toList());
+    }
 }
