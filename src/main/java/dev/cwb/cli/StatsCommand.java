@@ -1,6 +1,5 @@
 package dev.cwb.cli;
 
-import dev.cwb.CwbException;
 import dev.cwb.cgroup.Cgroup;
 import dev.cwb.cgroup.CgroupStats;
 import dev.cwb.container.DetachedContainers;
@@ -28,14 +27,14 @@ import java.util.OptionalDouble;
  * namespace (proc(5)), {@code lo} left out as Docker leaves it out. CPU % is the CPU time the group used
  * between two samples one second apart, over that second.
  */
-@Command(name = "stats", description = {"Show CPU %, memory usage / limit, network and block I/O and PIDS of running detached containers,"
+@Command(name = "stats", description = {"Show CPU %%, memory usage / limit, network and block I/O and PIDS of running detached containers,"
         + " read from their cgroups (docker stats).",
         "One sample, taken over one second, then it returns: the workbench does not redraw a live table, so --no-stream is"
                 + " what it always does (accepted, as docker's). Run it again for a new sample."},
-        footer = {"", "CPU % is the group's CPU time over one second (100% = one busy CPU): cpuacct.usage (v1) or cpu.stat usage_usec (v2).",
-                "MEM USAGE is the charge less the page cache the kernel can drop (memory.stat inactive_file), as Docker's;",
-                "LIMIT is the group's memory limit, or the host's memory when it has none. -- is a value no controller of the group keeps",
-                "(BLOCK I/O needs the io controller, v1's blkio, to hold the group; the workbench does not put it in v1's blkio hierarchy).",
+        footer = {"", "CPU %% is the group's CPU time over one second (100%% = one busy CPU): cpuacct.usage (v1) or cpu.stat usage_usec (v2).",
+                "MEM USAGE is the charge less the page cache the kernel can drop (memory.stat inactive_file), as Docker's; LIMIT is the",
+                "group's memory limit, or the host's memory when it has none. -- is a value no controller of the group keeps (BLOCK I/O",
+                "needs the io controller, v1's blkio, to hold the group; the workbench does not put it in v1's blkio hierarchy).",
                 "Example: stats    stats web    stats --no-stream web db"})
 public final class StatsCommand extends SessionCommand {
     @Parameters(arity = "0..*", paramLabel = "CONTAINER", description = "Running detached containers (default: every running one).")

@@ -13,8 +13,8 @@ import java.util.List;
 @Command(name = "top", description = {"Show the processes of a running detached container as the host sees them, in ps -ef's columns"
         + " (docker top): host pids, the host's user names, read from /proc.",
         "ps options after the name are accepted and ignored: the columns are always ps -ef's."},
-        footer = {"", "The processes are those in the container's cgroup (cgroup.procs), as docker top finds them; PID 1 of the container",
-                "has a host pid of its own here (its parent is the shim's cwb-init). exec NAME ps shows the container's own view.",
+        footer = {"", "The processes are those in the container's cgroup (cgroup.procs), as docker top finds them. Its PID 1 has a host",
+                "pid of its own here, its parent the shim's cwb-init; exec NAME ps shows the container's own view.",
                 "Example: top web"})
 public final class TopCommand extends SessionCommand implements TakesACommand {
     @Parameters(index = "0", paramLabel = "CONTAINER", description = "A running detached container.")
