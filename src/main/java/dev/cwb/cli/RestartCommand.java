@@ -24,11 +24,7 @@ public final class RestartCommand extends SessionCommand {
         for (String n : names) {
             DetachedContainers.Entry e = detached.get(n);
             if (e.status() == DetachedContainers.Status.RUNNING) {
-                DetachedContainers.Stopped s = detached.stop(e, Math.max(0, seconds), line -> {
-                    notes().println("  " + line);
-                    notes().flush();
-                });
-                notes().println("Stopped " + n + (s.killed() ? " with SIGKILL (" + s.why() + ")" : " with " + s.signal()));
+                StopCommand.stop(detached, e, Math.max(0, seconds), notes());
                 detached.waitForShimGone(e);
                 e = detached.get(n);
             }

@@ -31,15 +31,22 @@ public final class StopCommand extends SessionCommand {
         DetachedContainers detached = new DetachedContainers(containers());
         for (String n : names) {
             DetachedContainers.Entry e = detached.get(n);
-            DetachedContainers.Stopped s = detached.stop(e, seconds, line -> {
-                notes().println("  " + line);
-                notes().flush();
-            });
-            notes().printf(Locale.ROOT, "Stopped %s in %.1f s: %s%n", e.name(), s.millis() / 1000.0,
-                    s.killed() ? s.signal() + " did not end it, SIGKILL did (" + s.why() + ")" : s.signal() + " ended it");
-            notes().flush();
+            stop(detached, e, seconds, notes());
             out().println(e.name());
         }
         return 0;
+    }
+
+    /** Stops one running container, its signals and calls shown on {@code notes}, then which signal ended it. */
+    static DetachedContainers.Stopped stop(DetachedContainers detached, DetachedContainers.Entry e, int seconds,
+                                           java.io.PrintWriter notes) throws InterruptedException {
+        DetachedContainers.Stopped s = detached.stop(e, seconds, line -> {
+            notes.println("  " + line);
+            notes.flush();
+        });
+        notes.printf(Locale.ROOT, "Stopped %s in %.1f s: %s%n", e.name(), s.millis() / 1000.0,
+                s.killed() ? s.signal() + " did not end it, SIGKILL did (" + s.why() + ")" : s.signal() + " ended it");
+        notes.flush();
+        return s;
     }
 }
