@@ -91,6 +91,9 @@ class DetachedToolsTest {
             Thread.sleep(20);
         }
         assertFalse(Files.exists(cwb.workspace(auto)), "--rm removed the container");
+        for (int i = 0; i < 300 && workbenchProcesses(auto).stream().anyMatch(p -> p.contains("--name " + auto + " ")); i++) {
+            Thread.sleep(20); // its shim exits just after removing it
+        }
         assertFalse(Files.exists(data(autoVolume).getParent()), "--rm removes its anonymous volumes, as Docker's --rm");
         assertEquals(List.of(), ContainerBench.hostMountsUnder(home), "mounts left");
     }
@@ -212,6 +215,13 @@ class DetachedToolsTest {
         return found;
     }
 
+    /** What {@code now} holds that {@code before} did not. */
+    private static java.util.Set<String> added(java.util.Set<String> before, java.util.Set<String> now) {
+        java.util.Set<String> more = new java.util.TreeSet<>(now);
+        more.removeAll(before);
+        return more;
+    }
+
     private static java.util.Set<String> listing(Path dir) throws java.io.IOException {
         if (!Files.isDirectory(dir)) {
             return java.util.Set.of();
@@ -273,15 +283,17 @@ class DetachedToolsTest {
                 }
             }
         }
-        for (int i = 0; i < 500 && (!listing(home.resolve("run").resolve("containers")).equals(workspaces)
-                || !workbenchProcesses(token).equals(processes)); i++) {
+        // What was there before may have ended meanwhile (an earlier test's --rm shim finishing its exit);
+        // what matters is that nothing of these thirty runs is left.
+        for (int i = 0; i < 500 && (!added(workspaces, listing(home.resolve("run").resolve("containers"))).isEmpty()
+                || !added(processes, workbenchProcesses(token)).isEmpty()); i++) {
             Thread.sleep(20); // the --rm ones' shims finish by themselves
         }
-        assertEquals(workspaces, listing(home.resolve("run").resolve("containers")), "workspaces as before");
-        assertEquals(processes, workbenchProcesses(token), "no shim, no cwb-init, no container process left");
-        assertEquals(groups, cgroups(), "the workbench's cgroups as before");
+        assertEquals(java.util.Set.of(), added(workspaces, listing(home.resolve("run").resolve("containers"))), "no workspace left");
+        assertEquals(java.util.Set.of(), added(processes, workbenchProcesses(token)), "no shim, no cwb-init, no container process left");
+        assertEquals(java.util.Set.of(), added(groups, cgroups()), "no cgroup left");
         assertEquals(mounts, ContainerBench.hostMountsUnder(home), "the host's mount table as before, for this home");
-        assertEquals(volumes, listing(home.resolve("volumes")), "anonymous volumes gone with --rm and rm -v");
+        assertEquals(java.util.Set.of(), added(volumes, listing(home.resolve("volumes"))), "anonymous volumes gone with --rm and rm -v");
         assertEquals(List.of(), detached.all().stream().map(DetachedContainers.Entry::name).filter(n -> n.startsWith(cwb.prefix())).toList());
     }
 }
