@@ -58,8 +58,55 @@ class LauncherTest {
         assertTrue(second.contains("stand-in java"), second);
     }
 
+    /**
+     * What the launcher passes to Java, once the archive exists: the archive mapped where it was dumped, and
+     * the quick compiler alone only for a command that never hashes a layer (a pull with C1 alone would hash
+     * seven times slower).
+     */
+    @Test
+    void aListingStartsWithTheQuickCompilerAndAPullWithBoth() throws Exception {
+        Requirements.requireLinux();
+        Path script = Requirements.requireCommand("script", "bsdutils");
+        Path checkout = Files.createDirectories(tmp.resolve("checkout/target"));
+        String repo = System.getenv("CWB_TEST_REPO");
+        Files.copy((repo != null ? Path.of(repo) : Path.of("")).toAbsolutePath().resolve("cwb"), checkout.resolveSibling("cwb"),
+                java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        Files.writeString(checkout.resolve("cwb.jar"), "not a real jar");
+        Path jdk = Files.createDirectories(tmp.resolve("jdk/bin"));
+        Files.writeString(jdk.resolveSibling("release"), "JAVA_VERSION=\"17.0.99\"\n");
+        Path java = Files.writeString(jdk.resolve("java"), """
+                #!/bin/sh
+                for a; do
+                    case $a in -XX:SharedArchiveFile=*) dump=${a#-XX:SharedArchiveFile=} ;; -Xshare:dump) dumping=1 ;; esac
+                done
+                [ -n "$dumping" ] && : > "$dump"
+                [ -n "$dumping" ] || echo "$*" > "$(dirname "$0")/../last"
+                exit 0
+                """);
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path last = jdk.resolveSibling("last");
+        start(script, checkout.resolveSibling("cwb"), jdk.getParent(), "--version");
+
+        start(script, checkout.resolveSibling("cwb"), jdk.getParent(), "--no-color images");
+        String images = Files.readString(last);
+        assertTrue(images.contains("-XX:SharedArchiveFile=" + checkout.resolve("cwb-jdk17.0.99.jsa") + " -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0"), images);
+        assertTrue(images.contains("-XX:TieredStopAtLevel=1") && images.endsWith("--no-color images\n"), images);
+        start(script, checkout.resolveSibling("cwb"), jdk.getParent(), "inspect busybox");
+        assertTrue(Files.readString(last).contains("-XX:TieredStopAtLevel=1"), Files.readString(last));
+        for (String slow : new String[] {"pull busybox", "inspect layers busybox", "run busybox true", "load -i x.tar", ""}) {
+            start(script, checkout.resolveSibling("cwb"), jdk.getParent(), slow);
+            String line = Files.readString(last);
+            assertFalse(line.contains("TieredStopAtLevel"), "'" + slow + "' may hash a layer: both compilers: " + line);
+            assertTrue(line.contains("-XX:ArchiveRelocationMode=0"), line);
+        }
+    }
+
     private String start(Path script, Path cwb, Path jdk) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(script.toString(), "-qec", cwb + " --version", "/dev/null").redirectErrorStream(true);
+        return start(script, cwb, jdk, "--version");
+    }
+
+    private String start(Path script, Path cwb, Path jdk, String args) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(script.toString(), "-qec", cwb + " " + args, "/dev/null").redirectErrorStream(true);
         Map<String, String> env = builder.environment();
         env.put("JAVA_HOME", jdk.toString());
         env.put("CWB_HOME", tmp.resolve("home").toString());

@@ -3,7 +3,6 @@ package dev.cwb.cli;
 import dev.cwb.CwbException;
 import dev.cwb.Workbench;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
 import java.util.List;
@@ -19,60 +18,76 @@ public final class Commands {
     /** Exit code of a command stopped by Ctrl-C (128 + SIGINT, as shells report it). */
     public static final int CANCELLED = 130;
 
-    /** Every command, in the order 'help' lists them. */
-    static final List<Class<? extends WorkbenchCommand>> COMMANDS = List.of(
-            ImagesCommand.class,
-            InspectCommand.class,
-            HistoryCommand.class,
-            LoadCommand.class,
-            PullCommand.class,
-            PushCommand.class,
-            SaveCommand.class,
-            RmiCommand.class,
-            TagCommand.class,
-            BuildCommand.class,
-            BuilderCommand.class,
-            UnpackCommand.class,
-            DiffCommand.class,
-            CatCommand.class,
-            SamplesCommand.class,
-            NewCommand.class,
-            OverlayCommand.class,
-            ChangesCommand.class,
-            CommitCommand.class,
-            UnshareCommand.class,
-            NsCommand.class,
-            HostnameCommand.class,
-            MountCommand.class,
-            CgroupCommand.class,
-            SeccompCommand.class,
-            CapsCommand.class,
-            NnpCommand.class,
-            NetCommand.class,
-            PortCommand.class,
-            VolumeCommand.class,
-            ChrootCommand.class,
-            PivotRootCommand.class,
-            EscapeCommand.class,
-            ExecCommand.class,
-            StatusCommand.class,
-            DiagramCommand.class,
-            CompareCommand.class,
-            RunCommand.class,
-            PsCommand.class,
-            LogsCommand.class,
-            StopCommand.class,
-            StartCommand.class,
-            RestartCommand.class,
-            KillCommand.class,
-            StatsCommand.class,
-            TopCommand.class,
-            RmCommand.class,
-            TraceCommand.class,
-            CleanupCommand.class,
-            LessonsCommand.class,
-            ClassCommand.class,
-            HelpCommand.class);
+    /**
+     * Every command with its name, in the order 'help' lists them. The name is written here as well as in
+     * the command's {@code @Command} (a test keeps the two the same): reading an annotation parses it and
+     * loads every class it names, and looking a one-shot command up by the annotations cost all fifty of
+     * them, a tenth of {@code ./cwb images}.
+     */
+    static final List<Named> COMMANDS = List.of(
+            new Named("images", ImagesCommand.class),
+            new Named("inspect", InspectCommand.class),
+            new Named("history", HistoryCommand.class),
+            new Named("load", LoadCommand.class),
+            new Named("pull", PullCommand.class),
+            new Named("push", PushCommand.class),
+            new Named("save", SaveCommand.class),
+            new Named("rmi", RmiCommand.class),
+            new Named("tag", TagCommand.class),
+            new Named("build", BuildCommand.class),
+            new Named("builder", BuilderCommand.class),
+            new Named("unpack", UnpackCommand.class),
+            new Named("diff", DiffCommand.class),
+            new Named("cat", CatCommand.class),
+            new Named("samples", SamplesCommand.class),
+            new Named("new", NewCommand.class),
+            new Named("overlay", OverlayCommand.class),
+            new Named("changes", ChangesCommand.class),
+            new Named("commit", CommitCommand.class),
+            new Named("unshare", UnshareCommand.class),
+            new Named("ns", NsCommand.class),
+            new Named("hostname", HostnameCommand.class),
+            new Named("mount", MountCommand.class),
+            new Named("cgroup", CgroupCommand.class),
+            new Named("seccomp", SeccompCommand.class),
+            new Named("caps", CapsCommand.class),
+            new Named("nnp", NnpCommand.class),
+            new Named("net", NetCommand.class),
+            new Named("port", PortCommand.class),
+            new Named("volume", VolumeCommand.class),
+            new Named("chroot", ChrootCommand.class),
+            new Named("pivot_root", PivotRootCommand.class),
+            new Named("escape", EscapeCommand.class),
+            new Named("exec", ExecCommand.class),
+            new Named("status", StatusCommand.class),
+            new Named("diagram", DiagramCommand.class),
+            new Named("compare", CompareCommand.class),
+            new Named("run", RunCommand.class),
+            new Named("ps", PsCommand.class),
+            new Named("logs", LogsCommand.class),
+            new Named("stop", StopCommand.class),
+            new Named("start", StartCommand.class),
+            new Named("restart", RestartCommand.class),
+            new Named("kill", KillCommand.class),
+            new Named("stats", StatsCommand.class),
+            new Named("top", TopCommand.class),
+            new Named("rm", RmCommand.class),
+            new Named("trace", TraceCommand.class),
+            new Named("cleanup", CleanupCommand.class),
+            new Named("lessons", LessonsCommand.class),
+            new Named("class", ClassCommand.class),
+            new Named("help", HelpCommand.class));
+
+    /** A command's name and its class. */
+    static final class Named {
+        final String name;
+        final Class<? extends WorkbenchCommand> type;
+
+        Named(String name, Class<? extends WorkbenchCommand> type) {
+            this.name = name;
+            this.type = type;
+        }
+    }
 
     /** Longer than any command's name by more than a typo: no suggestion is looked for. */
     private static final int LONGEST_NAME = 24;
@@ -93,12 +108,11 @@ public final class Commands {
     static CommandLine create(Workbench workbench, String only) {
         CommandFactory factory = new CommandFactory(workbench);
         CommandLine cmd = new CommandLine(new CwbCommand(), factory);
-        for (Class<? extends WorkbenchCommand> c : COMMANDS) {
-            String name = c.getAnnotation(Command.class).name();
-            if (only == null || only.equals(name)) {
-                cmd.addSubcommand(name, c);
-                if (TakesACommand.class.isAssignableFrom(c)) {
-                    cmd.getSubcommands().get(name).setStopAtPositional(true); // exec sh -c '...': -c is sh's
+        for (Named c : COMMANDS) {
+            if (only == null || only.equals(c.name)) {
+                cmd.addSubcommand(c.name, c.type);
+                if (TakesACommand.class.isAssignableFrom(c.type)) {
+                    cmd.getSubcommands().get(c.name).setStopAtPositional(true); // exec sh -c '...': -c is sh's
                 }
             }
         }
@@ -198,8 +212,8 @@ public final class Commands {
         if (args.length == 0 || args[0].equals("help")) {
             return null;
         }
-        for (Class<? extends WorkbenchCommand> c : COMMANDS) {
-            if (c.getAnnotation(Command.class).name().equals(args[0])) {
+        for (Named c : COMMANDS) {
+            if (c.name.equals(args[0])) {
                 return args[0];
             }
         }
