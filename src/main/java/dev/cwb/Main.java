@@ -39,6 +39,7 @@ public final class Main {
     }
 
     static int run(String[] args, InputStream stdin) {
+        dev.cwb.kernel.JnaStart.configure(); // before JNA's first use, here or in JLine's terminal
         PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
         boolean debug = false;

@@ -24,6 +24,7 @@ final class LibC {
         boolean ok = false;
         if (Platform.isLinux()) {
             try {
+                JnaStart.configure();
                 Native.register(LibC.class, Platform.C_LIBRARY_NAME);
                 ok = true;
             } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {

@@ -53,6 +53,7 @@ final class Spawn {
 
     private static C c() {
         if (c == null) {
+            JnaStart.configure();
             c = Native.load(Platform.C_LIBRARY_NAME, C.class);
         }
         return c;

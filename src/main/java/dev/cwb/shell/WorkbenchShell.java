@@ -371,9 +371,18 @@ public final class WorkbenchShell {
         return TerminalBuilder.builder()
                 .name("cwb")
                 .system(true)
-                // JNI ships inside the JLine jar; exec (stty) is the fallback. FFM needs Java 22, and Jansi and
-                // JNA providers need libraries we do not ship: probing them only delays the prompt.
-                .providers("jni,exec")
+                // JNA, which the workbench loads anyway for its system calls, from the copy the launcher made
+                // (kernel.JnaStart). JLine loads and probes every provider not switched off, whatever the
+                // order, so the others are off: FFM needs Java 22, Jansi is not shipped, JNI's first use
+                // writes a library into /tmp on every start and leaves it there, and exec's probe is a
+                // process (test -t 1). Without JNA the workbench cannot run a container anyway; the shell
+                // would still work, as a plain terminal (dumb, below).
+                .ffm(false)
+                .jni(false)
+                .jansi(false)
+                .exec(false)
+                .jna(true)
+                .provider("jna")
                 .dumb(true) // no tty (or an unknown one): fall back to a plain terminal without a warning
                 .encoding(StandardCharsets.UTF_8)
                 // Ctrl-C, Ctrl-\ and Ctrl-Z must never stop the JVM: the shell decides what they mean
