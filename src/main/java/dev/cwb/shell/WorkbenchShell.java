@@ -362,12 +362,28 @@ public final class WorkbenchShell {
         }
     }
 
+    /**
+     * JLine asks {@code infocmp -x $TERM} (a process, two with Java's spawn helper) for the terminal's
+     * capabilities on every start, and falls back to the descriptions it ships, ncurses' own for xterm,
+     * xterm-256color, screen, rxvt and a few more. For those types the shipped one is used at once; any
+     * other type is still asked of the host's terminfo.
+     */
+    static void preferBundledDescription(String type) {
+        if (type != null && !type.isEmpty() && org.jline.utils.InfoCmp.getLoadedInfoCmp(type) == null) {
+            String bundled = org.jline.utils.InfoCmp.getDefaultInfoCmp(type);
+            if (bundled != null) {
+                org.jline.utils.InfoCmp.setLoadedInfoCmp(type, bundled);
+            }
+        }
+    }
+
     private static boolean supportsColor(Terminal terminal) {
         Integer colors = terminal.getNumericCapability(Capability.max_colors);
         return colors != null && colors >= 8 && !terminal.getType().startsWith(Terminal.TYPE_DUMB);
     }
 
     private static Terminal openSystemTerminal() throws IOException {
+        preferBundledDescription(System.getenv("TERM"));
         return TerminalBuilder.builder()
                 .name("cwb")
                 .system(true)
