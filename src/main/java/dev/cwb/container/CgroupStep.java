@@ -46,8 +46,16 @@ public final class CgroupStep {
         if (dir.isEmpty()) {
             return -1;
         }
-        return c.calls().open(dir.get().toString(), dev.cwb.kernel.OpenFlags.O_PATH | dev.cwb.kernel.OpenFlags.O_DIRECTORY
-                | dev.cwb.kernel.OpenFlags.O_CLOEXEC);
+        int flags = dev.cwb.kernel.OpenFlags.O_PATH | dev.cwb.kernel.OpenFlags.O_DIRECTORY | dev.cwb.kernel.OpenFlags.O_CLOEXEC;
+        int fd = c.calls().open(dir.get().toString(), flags);
+        if (fd == dev.cwb.kernel.InitProgram.CHILD_CONTROL_FD) {
+            // the number the clone's socket is given just before the clone (InitProcess.cloneChild): open
+            // the group once more, on the next free number, while this one holds 4, and let 4 go
+            int other = c.calls().open(dir.get().toString(), flags);
+            c.calls().close(fd);
+            fd = other;
+        }
+        return fd;
     }
 
     /**

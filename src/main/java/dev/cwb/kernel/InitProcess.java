@@ -326,6 +326,9 @@ public final class InitProcess implements SyscallPort, AutoCloseable {
      */
     public InitProcess cloneChild(Syscalls traced, java.util.function.IntUnaryOperator toHostPid, int cgroupFd)
             throws SyscallException {
+        if (cgroupFd == InitProgram.CHILD_CONTROL_FD) {
+            throw new IllegalArgumentException("descriptor " + cgroupFd + " is the clone's socket's number: open the group on another");
+        }
         int[] pair = socketPair();
         boolean adopted = false;
         try {

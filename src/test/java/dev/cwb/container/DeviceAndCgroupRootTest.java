@@ -157,6 +157,32 @@ class DeviceAndCgroupRootTest {
         assertTrue(r.lines().contains("0::/"), "the group is the root of the container's cgroup2 view:\n" + r);
     }
 
+    /**
+     * cwb-init inherits the JVM's descriptors that lack close-on-exec, so which numbers are free in it depends
+     * on the JVM. A JVM logging to a file (as the oneshot bench's class-loading run does) left 4 free, and
+     * the group's directory opened there was replaced by the clone's socket (dup3 to 4) just before
+     * clone3, which then failed with EBADF. Now it is opened on another number, and the run works.
+     */
+    @Test
+    void runFromAJvmThatLogsToAFileStillClonesIntoItsGroup() throws Exception {
+        CgroupHost host = CgroupHost.detect();
+        dev.cwb.testing.Requirements.require(host.unified().isPresent(), "needs a cgroup2 mount: " + host.explanation());
+        String name = cwb.name("logged");
+        List<String> command = new java.util.ArrayList<>(ContainerBench.workbenchJvm());
+        command.add(1, "-Xlog:class+load=info:file=" + tmp.resolve("class-load.log"));
+        command.addAll(List.of("run", "--trace", "--network", "none", "--name", name, "busybox", "cat", "/proc/self/cgroup"));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().put("CWB_HOME", home.toString());
+        pb.environment().put("CWB_NO_SAMPLES", "1");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), out);
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(java.util.regex.Pattern.compile("\\] clone3\\(\\{flags=CLONE_INTO_CGROUP, [^\n]*cgroup=(\\d+)\\}, 88\\) = \\d+\n").matcher(out).find(),
+                "PID 1 cloned into its group:\n" + out);
+        assertTrue(out.lines().anyMatch("0::/"::equals), out);
+    }
+
     @Test
     void aCgroup2MountInsideTheContainersCgroupNamespaceShowsOnlyItsOwnGroup() {
         String box = cwb.name("cgns");
