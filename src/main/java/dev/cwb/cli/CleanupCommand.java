@@ -65,6 +65,7 @@ public final class CleanupCommand extends WorkbenchCommand {
             out().println((problems.isEmpty() ? "Removed " : "Partly removed ") + what);
             problems.forEach(p -> Commands.printError(workbench, p));
         }
+        n += cleanNameReservations(containers);
         if (Syscalls.available() && WorkbenchHome.isRoot()) {
             n += cleanNetwork();
         }
@@ -100,6 +101,24 @@ public final class CleanupCommand extends WorkbenchCommand {
         }
         if (!dryRun && !stale.isEmpty()) {
             new dev.cwb.network.Bridge(new Syscalls(printer()), line -> out().println("  # " + line)).cleanupStale();
+        }
+        return stale.size();
+    }
+
+    /**
+     * Container names reserved by a workbench or shim that is gone (killed between choosing a name and removing
+     * its container): no one would choose them again until the reservation goes, here or at the next choice.
+     */
+    private int cleanNameReservations(Containers containers) {
+        List<dev.cwb.container.NameReservations.Holder> stale;
+        try {
+            stale = dryRun ? containers.names().stale() : containers.names().removeStale();
+        } catch (dev.cwb.CwbException e) {
+            return 0; // nothing was ever reserved where nothing can be written
+        }
+        for (dev.cwb.container.NameReservations.Holder h : stale) {
+            out().println((dryRun ? "Would remove" : "Removed") + " the reservation of the container name " + h.name()
+                    + " in " + containers.names().dir() + " (its process " + h.pid() + " is gone)");
         }
         return stale.size();
     }

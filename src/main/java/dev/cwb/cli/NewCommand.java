@@ -39,14 +39,23 @@ public final class NewCommand extends SessionCommand {
                     "for example: new box from busybox");
         }
         Image img = workbench.images().image(imageName);
-        if (name == null) {
+        boolean chosen = name == null;
+        if (chosen) {
             name = containers().freeName(img);
         } else {
             dev.cwb.container.Containers.checkName(name);
         }
         out().println("Layers of " + img.reference().familiar() + " (bottom first), shared by every container of it:");
         LayerCache cache = new LayerCache(workbench.images(), workbench.home().layers(), WorkbenchHome.isRoot());
-        List<LayerCache.Unpacked> layers = CachedLayers.unpack(cache, img, out());
+        List<LayerCache.Unpacked> layers;
+        try {
+            layers = CachedLayers.unpack(cache, img, out());
+        } catch (RuntimeException | Error e) {
+            if (chosen) {
+                containers().releaseName(name); // reserved by freeName, and no container will have it
+            }
+            throw e;
+        }
         Container.Tracer tracer = containers().newTracer();
         tracer.printTo(printer(out()));
         Container c;

@@ -159,6 +159,8 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
         Stdio stdio;
         if (shim) {
             dev.cwb.container.Shim.becomeShim(dev.cwb.kernel.SyscallListener.NONE);
+            // the workbench that started this shim reserved the container's name for it: taken over, not refused
+            ProcessHandle.current().parent().ifPresent(p -> containers().takeNameFrom(p.pid()));
             if (restart) {
                 containers().allowRestart(name);
             }
@@ -266,7 +268,12 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
         }
         List<String> global = globalOptions(workbench);
         notes().flush();
-        int code = dev.cwb.container.Shim.start(workbench.home(), global, args, notes());
+        int code;
+        try {
+            code = dev.cwb.container.Shim.start(workbench.home(), global, args, notes());
+        } finally {
+            containers().releaseName(chosen); // the shim took it over, or failed: either way not this process's any more
+        }
         if (code != 0) {
             return code;
         }

@@ -49,6 +49,9 @@ public final class Containers {
     private Cgroups cgroups;
     /** run/cwb-init, written and checked once, then started from its descriptor (see InitBinary). */
     private dev.cwb.kernel.InitBinary initProgram;
+    private NameReservations names;
+    /** The workbench that started this shim, whose reservation of the container's name is taken over ({@link #takeNameFrom}). */
+    private long nameHandedFrom = -1;
 
     public Containers(WorkbenchHome home) {
         this.home = home;
@@ -83,8 +86,10 @@ public final class Containers {
 
     /**
      * A free name for a container of {@code image}: {@code busybox-1}, {@code busybox-2}... Free here, and
-     * as a cgroup name on this machine: a workbench with another {@code $CWB_HOME} may hold the group
-     * {@code busybox-1}, and cgroups are one per machine.
+     * on this machine: a workbench with another {@code $CWB_HOME} may hold the group {@code busybox-1}, and
+     * cgroups are one per machine. The name is reserved at once ({@link NameReservations}), so another
+     * workbench choosing at the same moment gets the next one; {@link #create} and {@link #remove} keep and
+     * give back the reservation, {@link #releaseName} gives it back when no container is made after all.
      */
     public synchronized String freeName(Image image) {
         Set<String> groups = cgroupNamesInUse();
@@ -94,12 +99,33 @@ public final class Containers {
             base = "c" + base;
         }
         base = base.length() > 50 ? base.substring(0, 50) : base;
-        for (int i = 1; ; i++) {
-            String n = base + "-" + i;
-            if (!byName.containsKey(n) && !Files.exists(directory().resolve(n)) && !groups.contains(CgroupStep.groupName(n))) {
-                return n;
-            }
+        return names().reserveFree(base, groups, n -> !byName.containsKey(n) && !Files.exists(directory().resolve(n)));
+    }
+
+    /** The machine's (or, without root, this home's) reserved container names. */
+    public synchronized NameReservations names() {
+        if (names == null) {
+            names = NameReservations.of(home);
         }
+        return names;
+    }
+
+    /**
+     * Gives back a name {@link #freeName} reserved when no container of it was made ({@code run -d} once its
+     * shim has taken the name over, or failed; a {@code new} whose layers could not be unpacked).
+     */
+    public void releaseName(String name) {
+        if (find(name).isEmpty()) {
+            names().release(name);
+        }
+    }
+
+    /**
+     * This process is the shim that {@code pid} (the workbench that ran {@code run -d}) started: the name that
+     * workbench reserved for the container is taken over, not refused.
+     */
+    public synchronized void takeNameFrom(long pid) {
+        nameHandedFrom = pid;
     }
 
     /** The workbench's cgroups that exist on this machine now; none where there are no cgroups. */
@@ -122,6 +148,21 @@ public final class Containers {
         if (byName.containsKey(name)) {
             throw CwbException.badInput("there is already a container called " + name, "pick another name, or rm " + name);
         }
+        names().reserve(name, nameHandedFrom); // a name chosen by freeName is this process's already; a taken --name stops here
+        boolean made = false;
+        try {
+            Container c = createReserved(name, image, layers, stdio, tracer);
+            made = true;
+            return c;
+        } finally {
+            if (!made) {
+                names().release(name);
+            }
+        }
+    }
+
+    private Container createReserved(String name, Image image, List<LayerCache.Unpacked> layers, int[] stdio,
+                                     Container.Tracer tracer) throws SyscallException {
         if (!Syscalls.available()) {
             throw new CwbException(CwbException.UNSUPPORTED, "containers need Linux: this is " + System.getProperty("os.name")
                     + " on " + System.getProperty("os.arch"), "image commands (images, inspect, diff, cat) work here; "
@@ -331,6 +372,7 @@ public final class Containers {
         }
         List<String> problems = new ArrayList<>(ContainerRemoval.remove(c, keepWorkspace, anonymousVolumes));
         problems.addAll(dev.cwb.network.Bridge.releaseIfAny(c.hostCalls(), home.root(), c.name()));
+        names().release(c.name()); // its cgroup is gone: another workbench may have the name now
         if (keepWorkspace) {
             synchronized (this) {
                 kept.put(c.name(), marker);
