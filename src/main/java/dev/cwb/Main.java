@@ -40,8 +40,10 @@ public final class Main {
 
     static int run(String[] args, InputStream stdin) {
         dev.cwb.kernel.JnaStart.configure(); // before JNA's first use, here or in JLine's terminal
-        PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
-        PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+        Hush outText = new Hush(System.out);
+        Hush errText = new Hush(System.err);
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(outText, StandardCharsets.UTF_8), true);
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(errText, StandardCharsets.UTF_8), true);
         boolean debug = false;
         boolean color = System.console() != null && System.getenv("NO_COLOR") == null;
         boolean keepGoing = false;
@@ -114,8 +116,19 @@ public final class Main {
         // a container's command gets a terminal (a pty of its container, relayed) when the workbench's own 0 and 1 are one
         workbench.detectTerminalStdio(() -> dev.cwb.kernel.Kernel.isTerminal(0) && dev.cwb.kernel.Kernel.isTerminal(1));
         Thread teardown = new Thread(() -> {
-            if (workbench.hasContainers()) {
-                workbench.containers().removeAll(); // SIGTERM, SIGHUP (terminal closed), or a normal exit
+            // SIGTERM, SIGHUP (terminal closed), or a normal exit. The command's thread may still be running
+            // (in the middle of a run, the hook kills its PID 1): what it would print from here on — how the
+            // command ended, an error about the container the hook took away — races the JVM's halt, so
+            // it is not printed at all. The hook removes each container once, and says only what it could not.
+            outText.hush();
+            errText.hush();
+            if (workbench.containersInUse()) {
+                List<String> problems = workbench.containers().shutDown();
+                if (!problems.isEmpty()) {
+                    PrintWriter last = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8));
+                    problems.forEach(p -> last.println("warning: " + p));
+                    last.flush();
+                }
             }
         }, "cwb-teardown");
         Runtime.getRuntime().addShutdownHook(teardown);
@@ -180,6 +193,43 @@ public final class Main {
 
         boolean pressed() {
             return presses.get() > 0;
+        }
+    }
+
+    /**
+     * The workbench's text on its way to a standard stream, until {@link #hush}: then dropped. (A container's
+     * bytes do not pass here: they go to the descriptor directly.)
+     */
+    private static final class Hush extends java.io.FilterOutputStream {
+        private volatile boolean hushed;
+
+        Hush(java.io.OutputStream out) {
+            super(out);
+        }
+
+        void hush() {
+            hushed = true;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (!hushed) {
+                out.write(b);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (!hushed) {
+                out.write(b, off, len);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            if (!hushed) {
+                out.flush();
+            }
         }
     }
 

@@ -72,9 +72,15 @@ public final class CgroupStep {
             throw CwbException.badInput("container " + c.name() + " already has cgroup " + c.cgroup().name(),
                     "set limits with: cgroup set memory 64M");
         }
-        Cgroup g = cgroups.create(groupName(c.name()), writer(c));
-        c.setCgroup(g);
-        return g;
+        synchronized (c) { // the group is made before or after the container's removal starts, never during it
+            if (c.removed()) {
+                throw new CwbException(CwbException.IO, "container " + c.name() + " was removed while its cgroup was to be made",
+                        "the workbench is shutting down, or another command removed it");
+            }
+            Cgroup g = cgroups.create(groupName(c.name()), writer(c));
+            c.setCgroup(g);
+            return g;
+        }
     }
 
     /**

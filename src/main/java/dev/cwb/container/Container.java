@@ -51,6 +51,7 @@ public final class Container {
     private RootChange root = RootChange.NONE;
     private String hostname;
     private Cgroup cgroup;
+    private boolean removed;
     private final List<dev.cwb.seccomp.SeccompFilter> seccomp = new ArrayList<>();
     private int pid1;
     private final CompletableFuture<WaitStatus> pid1Ended = new CompletableFuture<>();
@@ -197,6 +198,21 @@ public final class Container {
 
     void setCgroup(Cgroup cgroup) {
         this.cgroup = cgroup;
+    }
+
+    /**
+     * Marks the container as taken down, once: from now on no step makes anything of it on the host (see
+     * {@link CgroupStep}), since its removal — perhaps the shutdown hook's, on SIGTERM, while the command's
+     * thread is still setting it up — would not know of it. True for the first caller only.
+     */
+    synchronized boolean markRemoved() {
+        boolean first = !removed;
+        removed = true;
+        return first;
+    }
+
+    synchronized boolean removed() {
+        return removed;
     }
 
     /** What was mounted, as targets inside the container ({@code /proc}, {@code /dev}...). */

@@ -168,7 +168,8 @@ public final class ContainerRun {
                 Kernel.giveTerminalTo(0, Kernel.processGroup());
             }
             long before = System.nanoTime();
-            problems = detach != null && detach.keepWorkspace() && started != 0 ? containers.removeKeepingWorkspace(name) : containers.remove(name);
+            // once: on SIGTERM the shutdown hook may have removed it already (or be removing it: this waits)
+            problems = containers.removeIfPresent(c, detach != null && detach.keepWorkspace() && started != 0);
             removal = System.nanoTime() - before;
             stdio.drain(cancelled ? 200 : 2000);
         }

@@ -52,6 +52,10 @@ public final class Containers {
     private NameReservations names;
     /** The workbench that started this shim, whose reservation of the container's name is taken over ({@link #takeNameFrom}). */
     private long nameHandedFrom = -1;
+    /** Removals under way, so that a second one waits for the first ({@link #removeIfPresent}). */
+    private final Map<Container, java.util.concurrent.CompletableFuture<List<String>>> removals = new java.util.IdentityHashMap<>();
+    /** Set by {@link #shutDown}: no container is made any more. */
+    private boolean closing;
 
     public Containers(WorkbenchHome home) {
         this.home = home;
@@ -147,6 +151,9 @@ public final class Containers {
         checkName(name);
         if (byName.containsKey(name)) {
             throw CwbException.badInput("there is already a container called " + name, "pick another name, or rm " + name);
+        }
+        if (closing) {
+            throw new CwbException(CwbException.IO, "the workbench is shutting down: no container " + name + " is made", null);
         }
         names().reserve(name, nameHandedFrom); // a name chosen by freeName is this process's already; a taken --name stops here
         boolean made = false;
@@ -358,11 +365,66 @@ public final class Containers {
         closeQuietly(marker);
     }
 
+    /**
+     * Removes {@code c} unless someone else has: the command that made it calls this once its command has
+     * ended, and the shutdown hook ({@link #shutDown}) may have taken it down meanwhile — or be doing so, which
+     * this waits for. Only the first removal does the work and reports what it could not remove.
+     */
+    public List<String> removeIfPresent(Container c, boolean keepWorkspace) {
+        java.util.concurrent.CompletableFuture<List<String>> other;
+        synchronized (this) {
+            other = removals.get(c);
+            if (other == null && byName.get(c.name()) != c) {
+                return List.of(); // removed already
+            }
+        }
+        if (other != null) {
+            try {
+                other.join();
+            } catch (RuntimeException e) {
+                // the other removal reports its own failure
+            }
+            return List.of();
+        }
+        return keepWorkspace ? removeKeepingWorkspace(c.name()) : remove(c.name());
+    }
+
+    /**
+     * The workbench is ending (SIGTERM, SIGHUP, or its normal exit; the shutdown hook): no container is made
+     * from now on, every container of the session is removed, and removals already under way on other threads
+     * are waited for, so the JVM does not halt in the middle of one and leave its cgroup or workspace behind.
+     * Returns what could not be removed.
+     */
+    public List<String> shutDown() {
+        List<java.util.concurrent.CompletableFuture<List<String>>> underWay;
+        synchronized (this) {
+            closing = true;
+            underWay = List.copyOf(removals.values());
+        }
+        List<String> problems = new ArrayList<>();
+        for (Container c : all()) {
+            problems.addAll(removeIfPresent(c, false));
+        }
+        for (var f : underWay) {
+            try {
+                f.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // its thread reports its own problems; after 10 s the JVM goes anyway
+            }
+        }
+        if (names != null) {
+            names.releaseAll(); // one chosen for a container not made yet, too
+        }
+        return problems;
+    }
+
     private List<String> remove(String name, boolean keepWorkspace, boolean anonymousVolumes) {
         Container c;
         InUseMarker marker;
+        java.util.concurrent.CompletableFuture<List<String>> done = new java.util.concurrent.CompletableFuture<>();
         synchronized (this) {
             c = get(name);
+            removals.put(c, done);
             byName.remove(c.name());
             marker = markers.remove(c.name());
             created.remove(c.name());
@@ -370,15 +432,29 @@ public final class Containers {
                 current = byName.isEmpty() ? null : byName.keySet().iterator().next();
             }
         }
-        List<String> problems = new ArrayList<>(ContainerRemoval.remove(c, keepWorkspace, anonymousVolumes));
-        problems.addAll(dev.cwb.network.Bridge.releaseIfAny(c.hostCalls(), home.root(), c.name()));
-        names().release(c.name()); // its cgroup is gone: another workbench may have the name now
-        if (keepWorkspace) {
-            synchronized (this) {
-                kept.put(c.name(), marker);
+        List<String> problems = new ArrayList<>();
+        try {
+            synchronized (c) {
+                c.markRemoved(); // no step of another thread makes its cgroup from here on
             }
-        } else {
-            closeQuietly(marker);
+            problems.addAll(ContainerRemoval.remove(c, keepWorkspace, anonymousVolumes));
+            problems.addAll(dev.cwb.network.Bridge.releaseIfAny(c.hostCalls(), home.root(), c.name()));
+            names().release(c.name()); // its cgroup is gone: another workbench may have the name now
+            if (keepWorkspace) {
+                synchronized (this) {
+                    kept.put(c.name(), marker);
+                }
+            } else {
+                closeQuietly(marker);
+            }
+            done.complete(problems);
+        } catch (RuntimeException | Error e) {
+            done.completeExceptionally(e);
+            throw e;
+        } finally {
+            synchronized (this) {
+                removals.remove(c);
+            }
         }
         return problems;
     }

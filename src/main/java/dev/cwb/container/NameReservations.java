@@ -86,8 +86,8 @@ public final class NameReservations {
                     continue;
                 }
                 Optional<Holder> h = read(key);
-                if (h.isPresent() && h.get().alive() && !h.get().isSelf()) {
-                    continue;
+                if (h.isPresent() && h.get().alive()) {
+                    continue; // this JVM's own too: another session of it (a test's second workbench) may hold it
                 }
                 write(key, self(n));
                 return n;
@@ -127,6 +127,26 @@ public final class NameReservations {
             });
         } catch (CwbException e) {
             // nothing to give back where nothing could be reserved; a stale reservation harms no one
+        }
+    }
+
+    /**
+     * Gives back every name this process holds: the workbench is ending, and a name it chose for a container it
+     * had not made yet (SIGTERM between the choice and the workspace) would otherwise wait for a later workbench
+     * to find it stale.
+     */
+    public void releaseAll() {
+        try {
+            locked(() -> {
+                for (Holder h : holders()) {
+                    if (h.isSelf()) {
+                        Files.deleteIfExists(dir.resolve(h.name()));
+                    }
+                }
+                return null;
+            });
+        } catch (CwbException e) {
+            // nothing was reserved where nothing can be written
         }
     }
 
