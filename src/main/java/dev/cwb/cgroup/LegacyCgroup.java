@@ -106,26 +106,34 @@ public final class LegacyCgroup implements Cgroup {
         try {
             for (Path d : directories()) {
                 Set<String> controllers = hierarchyControllers.getOrDefault(d, Set.of());
-                files.mkdir(d.getParent());
+                files.mkdir(d.getParent()); // cwb/: another group's making it too is just as good
                 prepareCpuset(d.getParent(), controllers);
-                if (files.mkdir(d)) {
-                    made.add(d);
+                if (!files.mkdir(d)) {
+                    // made by someone else since the look above (mkdir(2) EEXIST): the group is theirs, and
+                    // sharing it would put two containers under one set of limits and let the first removal take it
+                    takeBack(made);
+                    throw CgroupNames.exists(name, d);
                 }
+                made.add(d);
                 prepareCpuset(d, controllers);
             }
         } catch (CgroupFiles.Failure f) {
-            // Nothing half-made: take back the directories of this group already created.
-            for (int i = made.size() - 1; i >= 0; i--) {
-                try {
-                    files.rmdir(made.get(i));
-                } catch (CgroupFiles.Failure ignored) {
-                    // the first failure is the one to report
-                }
-            }
+            takeBack(made); // nothing half-made
             throw CgroupErrors.of(f, CgroupMode.LEGACY);
         }
         if (owners != null) {
             owners.claim(name, directories());
+        }
+    }
+
+    /** Removes the directories of this group already made, last first. */
+    private void takeBack(List<Path> made) {
+        for (int i = made.size() - 1; i >= 0; i--) {
+            try {
+                files.rmdir(made.get(i));
+            } catch (CgroupFiles.Failure ignored) {
+                // the first failure is the one to report
+            }
         }
     }
 

@@ -78,7 +78,9 @@ public final class UnifiedCgroup implements Cgroup {
             delegate(root);
             files.mkdir(parent);
             delegate(parent);
-            files.mkdir(dir);
+            if (!files.mkdir(dir)) {
+                throw CgroupNames.exists(name, dir); // made by someone else since the look above: theirs, not to share
+            }
         } catch (CgroupFiles.Failure f) {
             throw CgroupErrors.of(f, CgroupMode.UNIFIED);
         }

@@ -67,6 +67,45 @@ class CgroupKernelTest {
     }
 
     @Test
+    void twoMakingTheSameGroupAtOnceGetItOnceAndTheOtherIsRefused() throws Exception {
+        // two workbenches (here two threads) that both looked and saw no group: the kernel's mkdir decides
+        for (int round = 0; round < 20; round++) {
+            String name = unique("race" + round);
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+            java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+            List<java.util.concurrent.Future<Cgroup>> made = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                made.add(two.submit(() -> {
+                    start.await();
+                    return cgroups.create(name);
+                }));
+            }
+            two.shutdown();
+            List<Cgroup> got = new java.util.ArrayList<>();
+            List<String> refused = new java.util.ArrayList<>();
+            for (var f : made) {
+                try {
+                    got.add(f.get(30, TimeUnit.SECONDS));
+                } catch (java.util.concurrent.ExecutionException e) {
+                    assertTrue(e.getCause() instanceof CwbException, e.getCause().toString());
+                    refused.add(e.getCause().getMessage());
+                }
+            }
+            try {
+                assertEquals(1, got.size(), "round " + round + ": exactly one of the two has the group; refused: " + refused);
+                assertEquals(1, refused.size());
+                assertTrue(refused.get(0).startsWith("cgroup " + name + " already exists ("), refused.get(0));
+                for (Path d : got.get(0).directories()) {
+                    assertTrue(Files.isDirectory(d), "the refused one took back nothing of the other's: " + d);
+                }
+            } finally {
+                got.forEach(Cgroup::remove);
+            }
+            got.forEach(CgroupKernelTest::assertGone);
+        }
+    }
+
+    @Test
     void aMemoryHogIsOomKilledAndTheKillIsCounted() throws Exception {
         Cgroup g = cgroups.create(unique("mem"));
         try {
