@@ -114,5 +114,23 @@ class TerminationTest {
         Path reservation = NameReservations.of(cwb.harness().workbench().home()).dir().resolve(name);
         assertFalse(Files.exists(reservation), "the name is given back");
         assertFalse(HostPids.exists((int) workbenchPid), "the workbench is gone");
+        assertEquals(List.of(), leasesOf(name), "no lease on the bridge is left (nor its rules)");
+    }
+
+    /** The leases on the host's bridge ({@code /run/cwb/net/leases}) of container {@code name}. */
+    private static List<String> leasesOf(String name) throws java.io.IOException {
+        Path leases = Path.of(System.getProperty("cwb.net.state", "/run/cwb/net"), "leases");
+        if (!Files.isDirectory(leases)) {
+            return List.of();
+        }
+        try (var s = Files.list(leases)) {
+            return s.filter(f -> {
+                try {
+                    return Files.readString(f).contains("container=" + name + "\n");
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            }).map(Path::toString).toList();
+        }
     }
 }
