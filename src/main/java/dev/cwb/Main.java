@@ -115,6 +115,9 @@ public final class Main {
         }
         // a container's command gets a terminal (a pty of its container, relayed) when the workbench's own 0 and 1 are one
         workbench.detectTerminalStdio(() -> dev.cwb.kernel.Kernel.isTerminal(0) && dev.cwb.kernel.Kernel.isTerminal(1));
+        // the thread running a one-shot command or a script, until it has finished (for the shutdown hook)
+        java.util.concurrent.atomic.AtomicReference<Thread> running = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.CountDownLatch commandDone = new java.util.concurrent.CountDownLatch(1);
         Thread teardown = new Thread(() -> {
             // SIGTERM, SIGHUP (terminal closed), or a normal exit. The command's thread may still be running
             // (in the middle of a run, the hook kills its PID 1): what it would print from here on — how the
@@ -122,6 +125,21 @@ public final class Main {
             // it is not printed at all. The hook removes each container once, and says only what it could not.
             outText.hush();
             errText.hush();
+            Thread commandThread = running.get();
+            if (commandThread != null) {
+                workbench.containers().refuseNew(); // a script's next run must not start meanwhile
+            }
+            if (commandThread != null && !workbench.containers().removing()) {
+                // as a first Ctrl-C: the command stops and rolls back in its own way (a run takes its container
+                // down, a detached one's shim keeps the workspace and records how PID 1 ended, a load or pull
+                // deletes what it half-wrote), then the rest goes below; a removal already under way is not cut short
+                commandThread.interrupt();
+                try {
+                    commandDone.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    // the JVM goes on with its shutdown
+                }
+            }
             if (workbench.containersInUse()) {
                 List<String> problems = workbench.containers().shutDown();
                 if (!problems.isEmpty()) {
@@ -142,12 +160,19 @@ public final class Main {
                     workbench.setTerminalWidth(dev.cwb.kernel.Kernel.terminalColumns(1));
                 }
                 CtrlC ctrlC = CtrlC.interruptThisThread();
-                int code = Commands.run(workbench, command.toArray(String[]::new));
-                return ctrlC.pressed() ? Commands.CANCELLED : code;
+                running.set(Thread.currentThread());
+                try {
+                    int code = Commands.run(workbench, command.toArray(String[]::new));
+                    return ctrlC.pressed() ? Commands.CANCELLED : code;
+                } finally {
+                    running.set(null);
+                    commandDone.countDown();
+                }
             }
             if (script != null) {
                 try (InputStream in = Files.newInputStream(script)) {
                     CtrlC.interruptThisThread();
+                    running.set(Thread.currentThread());
                     return new ScriptRunner(workbench, keepGoing).run(in, script.toString());
                 } catch (NoSuchFileException e) {
                     err.println("error: no such script file '" + dev.cwb.view.Excerpt.of(dev.cwb.view.Printable.of(script.toString())) + "' — check the path");
@@ -157,6 +182,7 @@ public final class Main {
                 }
             }
             if (System.console() == null) {
+                running.set(Thread.currentThread());
                 return new ScriptRunner(workbench, keepGoing).run(stdin, "standard input");
             }
             return new WorkbenchShell(workbench).run();
@@ -164,6 +190,9 @@ public final class Main {
             return Commands.report(workbench, new CwbException(CwbException.IO, e.getMessage(), null, e));
         } catch (RuntimeException e) {
             return Commands.report(workbench, e);
+        } finally {
+            running.set(null);
+            commandDone.countDown();
         }
     }
 

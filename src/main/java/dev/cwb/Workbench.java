@@ -181,12 +181,12 @@ public final class Workbench {
         return containers;
     }
 
-    /** True when containers were made in this session (so leaving it has something to take down). */
     /** True once a command has used the session's containers (made, chosen a name for, or looked one up). */
     public synchronized boolean containersInUse() {
         return containers != null;
     }
 
+    /** True when containers were made in this session (so leaving it has something to take down). */
     public synchronized boolean hasContainers() {
         return containers != null && !containers.all().isEmpty();
     }

@@ -122,7 +122,12 @@ public final class LegacyCgroup implements Cgroup {
             throw CgroupErrors.of(f, CgroupMode.LEGACY);
         }
         if (owners != null) {
-            owners.claim(name, directories());
+            try {
+                owners.claim(name, directories());
+            } catch (RuntimeException e) {
+                takeBack(made); // the record not written (a full disk, a Ctrl-C or SIGTERM mid-write): no group either
+                throw e;
+            }
         }
     }
 

@@ -85,7 +85,16 @@ public final class UnifiedCgroup implements Cgroup {
             throw CgroupErrors.of(f, CgroupMode.UNIFIED);
         }
         if (owners != null) {
-            owners.claim(name, List.of(dir));
+            try {
+                owners.claim(name, List.of(dir));
+            } catch (RuntimeException e) {
+                try {
+                    files.rmdir(dir); // the record not written (a full disk, a Ctrl-C or SIGTERM mid-write): no group either
+                } catch (CgroupFiles.Failure ignored) {
+                    // the first failure is the one to report
+                }
+                throw e;
+            }
         }
     }
 

@@ -389,6 +389,16 @@ public final class Containers {
         return keepWorkspace ? removeKeepingWorkspace(c.name()) : remove(c.name());
     }
 
+    /** From now on no container is made ({@link #create} refuses): the workbench is ending. */
+    public synchronized void refuseNew() {
+        closing = true;
+    }
+
+    /** True while some thread is removing a container. */
+    public synchronized boolean removing() {
+        return !removals.isEmpty();
+    }
+
     /**
      * The workbench is ending (SIGTERM, SIGHUP, or its normal exit; the shutdown hook): no container is made
      * from now on, every container of the session is removed, and removals already under way on other threads
@@ -396,9 +406,9 @@ public final class Containers {
      * Returns what could not be removed.
      */
     public List<String> shutDown() {
+        refuseNew();
         List<java.util.concurrent.CompletableFuture<List<String>>> underWay;
         synchronized (this) {
-            closing = true;
             underWay = List.copyOf(removals.values());
         }
         List<String> problems = new ArrayList<>();
@@ -433,6 +443,10 @@ public final class Containers {
             }
         }
         List<String> problems = new ArrayList<>();
+        // a removal is never cut short: after a Ctrl-C (or SIGTERM) in the set-up the interrupt is often still
+        // pending, and would stop the wait for the cgroup to empty, or the flock of the name or the lease,
+        // leaving them behind; it is pending again afterwards
+        boolean interrupted = Thread.interrupted();
         try {
             synchronized (c) {
                 c.markRemoved(); // no step of another thread makes its cgroup from here on
@@ -454,6 +468,9 @@ public final class Containers {
         } finally {
             synchronized (this) {
                 removals.remove(c);
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
         return problems;

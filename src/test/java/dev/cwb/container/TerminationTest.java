@@ -41,7 +41,7 @@ class TerminationTest {
 
     @Test
     void sigtermWhileTheCommandRunsRemovesTheContainerOnceAndSaysNothing() throws Exception {
-        String name = cwb.name("term");
+        String name = cwb.name("during-run");
         Process p = ContainerBench.inBackground(home, "term.log", "run", "--name", name, "busybox", "sleep", "60");
         int sleep = awaitSleep(p, Duration.ofSeconds(60));
         assertTrue(ProcessHandle.of(sleep).isPresent());
@@ -57,21 +57,59 @@ class TerminationTest {
 
     @Test
     void sigtermAtAnyMomentOfSetUpLeavesNothingAndPrintsNoError() throws Exception {
+        signalAtMomentsOfSetUp("TERM", 143);
+    }
+
+    private static void signalAtMomentsOfSetUp(String signal, int status) throws Exception {
         for (int delay : new int[] {400, 800, 1200, 1600, 2000}) {
-            String name = cwb.name("early" + delay);
+            String name = cwb.name("set-up-" + delay);
             Process p = ContainerBench.inBackground(home, "early.log", "run", "--name", name, "busybox", "sleep", "60");
             Thread.sleep(delay); // JVM start-up, image lookup, the set-up's steps, or the command already running
             List<Integer> seen = ProcessHandle.of(p.pid()).map(h -> HostPids.descendants((int) h.pid())).orElse(List.of());
-            p.destroy();
+            assertEquals(0, new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor());
             assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the workbench ended");
             String log = Files.readString(home.resolve("early.log"));
-            assertEquals(143, p.exitValue(), "after " + delay + " ms: " + log);
-            assertFalse(log.contains("error"), "after " + delay + " ms: " + log);
+            assertEquals(status, p.exitValue(), "SIG" + signal + " after " + delay + " ms: " + log);
+            if (signal.equals("TERM")) {
+                assertFalse(log.contains("error"), "after " + delay + " ms: " + log);
+            }
+            assertFalse(log.contains("warning"), "SIG" + signal + " after " + delay + " ms: " + log);
             for (int pid : seen) {
                 awaitGone(pid);
             }
             assertNothingLeft(name, p.pid(), -1);
         }
+    }
+
+    @Test
+    void sigtermToAShimEndsItsContainerAndKeepsItForPsAndLogs() throws Exception {
+        String name = cwb.name("shim");
+        cwb.ok("run", "-d", "--name", name, "busybox", "sh", "-c", "echo hello from $(hostname); exec sleep 60");
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!cwb.ok("logs", name).out().contains("hello") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        Detached d = Detached.load(cwb.workspace(name));
+        assertTrue(d != null && !d.exited(), "the shim recorded its container");
+        ProcessHandle shim = ProcessHandle.of(d.shimPid()).orElseThrow();
+        List<Integer> processes = HostPids.descendants((int) d.shimPid());
+        assertFalse(processes.isEmpty());
+
+        shim.destroy(); // SIGTERM, as kill SHIM_PID
+        shim.onExit().get(30, TimeUnit.SECONDS);
+        for (int pid : processes) {
+            awaitGone(pid);
+        }
+        assertEquals(List.of(), ContainerBench.cgroupsNamed(name), "no cgroup is left");
+        // as if PID 1 had ended by itself: the shim took it down its own way, the workspace kept, the ending recorded
+        ContainerBench.Result ps = cwb.ok("ps", "-a");
+        assertTrue(ps.out().lines().anyMatch(l -> l.contains(name) && l.contains("Exited (137)")), ps.toString());
+        ContainerBench.Result logs = cwb.ok("logs", name);
+        assertEquals("hello from " + name + "\n", logs.out(), logs.toString());
+        cwb.ok("rm", name);
+        assertFalse(Files.exists(cwb.workspace(name)));
+        assertEquals(List.of(), ContainerBench.hostMountsUnder(home), "no mount is left");
+        assertEquals(List.of(), leasesOf(name));
     }
 
     /** The pid of the container's {@code sleep}, once it runs: a descendant of the workbench (through cwb-init). */
