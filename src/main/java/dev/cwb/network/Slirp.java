@@ -127,7 +127,33 @@ public final class Slirp {
         }
     }
 
+    /**
+     * One request to slirp4netns's API socket. slirp4netns prints "received tapfd" before it binds and listens
+     * on that socket, so the first connect may find no file yet (ENOENT) or no listener (ECONNREFUSED): it is
+     * tried again for up to five seconds.
+     */
     private static String api(Path socket, String request) {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            try {
+                return apiOnce(socket, request);
+            } catch (CwbException e) {
+                boolean notYet = e.getCause() instanceof java.nio.file.NoSuchFileException || e.getCause() instanceof java.net.ConnectException
+                        || e.getCause() instanceof java.net.SocketException && !Files.exists(socket);
+                if (!notYet || System.nanoTime() > until) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static String apiOnce(Path socket, String request) {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(socket));
             ch.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.UTF_8)));
