@@ -21,7 +21,8 @@ import java.util.List;
                 "into PID 1's user, mnt, uts, ipc, net, pid and cgroup namespaces and its root, and clones; the clone, born",
                 "in the container's PID namespace, takes PID 1's seccomp filter and capabilities and execs CMD. (This JVM",
                 "cannot: a multi-threaded process may not setns into a user or mount namespace.) --trace shows each call.",
-                "At a terminal it gets the workbench's own terminal, not a pty of the container's (not done yet).",
+                "At a terminal it gets a pty of the container's own devpts, as docker exec -it: tty, job control, the",
+                "window's size, Ctrl-C to its foreground job, not to PID 1. In a script or a pipe: pipes, bytes unchanged.",
                 "Example: exec web hostname    exec -e A=1 -w /tmp web sh -c 'pwd; echo $A'    exec --trace web ps"})
 public final class ExecCommand extends ContainerCommand implements TakesACommand {
     @Parameters(arity = "0..*", paramLabel = "CMD", description = "The command and its arguments.")
@@ -35,6 +36,10 @@ public final class ExecCommand extends ContainerCommand implements TakesACommand
 
     @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Add or replace an environment variable.")
     List<String> env = new ArrayList<>();
+
+    @Option(names = {"-i", "--interactive", "-t", "--tty"}, description = "Accepted as docker's -it: at a terminal the command always gets one of "
+            + "its own (a pty of the container, TERM as the host's); in a script or a pipe it has none.")
+    boolean[] interactiveTty = {}; // an array: -it is -i and -t, both of them this one option
 
     @Option(names = "--on-host", description = "Run it even though the container's root is still the host's / "
             + "(before chroot or pivot_root, or after an escape): the host's program, on the host's files.")

@@ -79,6 +79,7 @@ public final class Container {
     public static final class Tracer implements SyscallListener {
         private final SyscallListener log;
         private volatile SyscallListener printer = SyscallListener.NONE;
+        private java.util.List<SyscallRecord> held; // printed later: a container's pty is being relayed to the screen
 
         Tracer(SyscallListener log) {
             this.log = log;
@@ -87,7 +88,36 @@ public final class Container {
         @Override
         public void called(SyscallRecord record) {
             log.called(record);
+            synchronized (this) {
+                if (held != null) {
+                    held.add(record);
+                    return;
+                }
+            }
             printer.called(record);
+        }
+
+        /**
+         * Holds the printed lines back (the log still gets every call at once) until {@link #release()}: while
+         * a container's pty is relayed to a raw screen, a trace line would land in the middle of what the
+         * command shows (the wait4 that notices its end, before its last output is on the screen).
+         */
+        synchronized void hold() {
+            if (held == null) {
+                held = new java.util.ArrayList<>();
+            }
+        }
+
+        /** Prints what was held back, in order, and prints as it comes again. */
+        void release() {
+            java.util.List<SyscallRecord> lines;
+            synchronized (this) {
+                lines = held;
+                held = null;
+            }
+            if (lines != null) {
+                lines.forEach(printer::called);
+            }
         }
 
         /** Prints through {@code listener} until {@link #stopPrinting()}. */

@@ -280,6 +280,7 @@ public final class ContainerRun {
             stdio.foreground(c.pid1());
         }
         pid1.execve(program, spec.argv(), spec.environment(c.rootSeenFromHost(), credentials, stdio.term()));
+        stdio.startRelay(c.tracer());
     }
 
     /**

@@ -54,6 +54,17 @@ public final class ContainerTerminal implements AutoCloseable {
         return t;
     }
 
+    /**
+     * The same from the devpts of a running container whose root the host reaches as {@code root}
+     * ({@link Pty#openInRoot}: {@code dev/pts} resolved inside that root).
+     */
+    static ContainerTerminal openInRoot(Path root, OutputStream screen) throws SyscallException {
+        Pty.Pair pair = Pty.openInRoot(root);
+        ContainerTerminal t = new ContainerTerminal(pair, screen);
+        t.windowSize = Pty.copyWindowSize(KEYBOARD, pair.master(), -1);
+        return t;
+    }
+
     /** The slave, to be handed to the command (then {@link #slaveHandedOver()}). */
     int slave() {
         return slave;

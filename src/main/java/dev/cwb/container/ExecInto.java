@@ -89,6 +89,8 @@ public final class ExecInto {
             calls.close(rootFd);
             child = init.cloneChild(calls, pid -> pid); // cwb-exec itself stays in the host's PID namespace: its numbers are the host's
             Syscalls inside = calls.through(child);
+            // docker exec -t: a pty of the container's own devpts as its 0, 1, 2, made by the workbench, relayed
+            boolean ownTerminal = stdio.takeTerminalOfRunning(root, child, inside);
             Detached d = e.detached();
             if (d.noNewPrivileges()) {
                 inside.setNoNewPrivs();
@@ -98,15 +100,16 @@ public final class ExecInto {
                 inside.seccompSetModeFilter(filter.program()); // while it still has CAP_SYS_ADMIN, as run does
             }
             RuncDefaults.dropCapabilities(inside, d.capabilities());
-            ExecStep.prepare(inside, child, null, credentials, spec.workingDir());
+            ExecStep.prepare(inside, child, null, credentials, spec.workingDir(), ownTerminal);
             if (filter != null && d.noNewPrivileges()) {
                 inside.seccompSetModeFilter(filter.program());
             }
             if (stdio.isTerminal()) {
-                ctrlC = TerminalCtrlC.watch(stdio, child.pid());
-                Kernel.giveTerminalTo(0, child.pid());
+                ctrlC = TerminalCtrlC.watch(stdio, child.pid()); // its group exists (setpgid or setsid in prepare)
+                stdio.foreground(child.pid());
             }
-            inside.execve(program, spec.argv(), spec.env());
+            inside.execve(program, spec.argv(), spec.environment(root, credentials, stdio.term()));
+            stdio.startRelay(tracer);
         } catch (SyscallException | RuntimeException ex) {
             if (ctrlC != null) {
                 ctrlC.close();

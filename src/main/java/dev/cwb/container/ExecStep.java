@@ -52,6 +52,7 @@ public final class ExecStep {
             }
             calls.execve(program, spec.argv(), spec.environment(c.rootSeenFromHost(), credentials, stdio.term()));
             started = true;
+            stdio.startRelay(c.tracer());
         } catch (SyscallException e) {
             closeQuietly(ctrlC);
             abandon(c, child, inParent, stdio);

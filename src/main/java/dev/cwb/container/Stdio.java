@@ -26,6 +26,7 @@ public final class Stdio implements AutoCloseable {
     private final OutputStream screen;
     private final String term;
     private ContainerTerminal pty;
+    private Container.Tracer held;
 
     private Stdio(boolean terminal, int[] childFds, java.io.PrintWriter notes, Containers sentinels, OutputStream screen, String term) {
         this.terminal = terminal;
@@ -94,11 +95,31 @@ public final class Stdio implements AutoCloseable {
             return false;
         }
         java.nio.file.Path ptmx = java.nio.file.Path.of(c.rootSeenFromHost() + c.pathInside("/dev/pts/ptmx"));
-        if (!java.nio.file.Files.exists(ptmx)) {
-            ptmx = java.nio.file.Path.of("/dev/ptmx");
+        java.nio.file.Path from = java.nio.file.Files.exists(ptmx) ? ptmx : java.nio.file.Path.of("/dev/ptmx");
+        return takeTerminal(() -> ContainerTerminal.open(from, screen), process, calls);
+    }
+
+    /**
+     * The same for a process about to exec in a running container whose root the host reaches as
+     * {@code root} ({@code /proc/PID1/root}): a pty of that container's devpts, {@code dev/pts} resolved
+     * inside the root ({@link dev.cwb.kernel.Pty#openInRoot}), since the container's own processes have
+     * had their hands on that tree. {@code exec NAME sh} at a terminal, as {@code docker exec -it}.
+     */
+    boolean takeTerminalOfRunning(java.nio.file.Path root, dev.cwb.kernel.InitProcess process, dev.cwb.kernel.Syscalls calls)
+            throws SyscallException {
+        if (!terminal || screen == null || pty != null) {
+            return false;
         }
+        return takeTerminal(() -> ContainerTerminal.openInRoot(root, screen), process, calls);
+    }
+
+    private interface Opener {
+        ContainerTerminal open() throws SyscallException;
+    }
+
+    private boolean takeTerminal(Opener opener, dev.cwb.kernel.InitProcess process, dev.cwb.kernel.Syscalls calls) throws SyscallException {
         try {
-            pty = ContainerTerminal.open(ptmx, screen);
+            pty = opener.open();
         } catch (SyscallException e) {
             notes.println("note: no terminal of the container's own (" + e.getMessage() + "): " + "the command gets the workbench's");
             notes.flush();
@@ -119,15 +140,36 @@ public final class Stdio implements AutoCloseable {
     }
 
     /**
-     * Makes process group {@code pgrp} the one the keyboard reaches: with a container's own terminal, the
-     * relay starts (that pty's foreground group is already the command's); with the workbench's own, it is
-     * made the terminal's foreground group (tcsetpgrp).
+     * Makes process group {@code pgrp} the one the keyboard reaches, before the command's execve: with the
+     * workbench's own terminal, it is made the terminal's foreground group (tcsetpgrp); with a container's
+     * own terminal, that pty's foreground group is already the command's (setsid, TIOCSCTTY) and
+     * {@link #startRelay} follows the execve.
      */
     void foreground(int pgrp) {
-        if (pty != null) {
-            pty.start();
-        } else if (terminal) {
+        if (pty == null && terminal) {
             Kernel.giveTerminalTo(0, pgrp);
+        }
+    }
+
+    /**
+     * With a container's own terminal, once the command's execve has succeeded (and been traced): the
+     * workbench's terminal goes raw and the relays start. Not before, so that no line the workbench prints
+     * about the set-up meets a screen without output processing ({@link dev.cwb.kernel.Pty#rawInput});
+     * what the command writes meanwhile waits in the pty.
+     */
+    void startRelay(Container.Tracer tracer) {
+        if (pty != null) {
+            held = tracer;
+            tracer.hold(); // its lines wait until the relay has ended (drain, close)
+            pty.start();
+        }
+    }
+
+    private void releaseTrace() {
+        Container.Tracer t = held;
+        held = null;
+        if (t != null) {
+            t.release();
         }
     }
 
@@ -165,6 +207,7 @@ public final class Stdio implements AutoCloseable {
         long deadline = System.nanoTime() + millis * 1_000_000L;
         if (pty != null) {
             pty.drain(millis);
+            releaseTrace();
         }
         for (BytePump p : pumps) {
             long left = (deadline - System.nanoTime()) / 1_000_000L;
@@ -183,6 +226,7 @@ public final class Stdio implements AutoCloseable {
         handedOver();
         if (pty != null) {
             pty.close();
+            releaseTrace();
         }
     }
 }

@@ -47,10 +47,13 @@ public final class TerminalCtrlC implements AutoCloseable {
     private final BlockingQueue<Long> presses = new LinkedBlockingQueue<>();
     private final PrintWriter notes;
     private final Sentinel sentinel;
+    /** How the workbench's own lines end: {@code \r\n} while a container's pty is relayed (the screen is raw, no OPOST). */
+    private final String eol;
 
     private TerminalCtrlC(Stdio terminal, int pgroup) {
         this.notes = terminal.notes();
         ContainerTerminal own = terminal.containerTerminal();
+        this.eol = own != null ? "\r\n" : System.lineSeparator();
         if (own != null) {
             // the keys pass through the workbench on their way to the container's pty: it sees each Ctrl-C itself
             this.sentinel = null;
@@ -85,7 +88,7 @@ public final class TerminalCtrlC implements AutoCloseable {
                 continue;
             }
             if (press < armedUntil) {
-                notes.println("\r^C: stopping " + comm(pid) + " with SIGKILL");
+                notes.print("\r^C: stopping " + comm(pid) + " with SIGKILL" + eol);
                 notes.flush();
                 Kernel.killQuietly(pid); // SIGKILL: no handler needed, none can refuse it, not even PID 1
                 return new Ending(ended.get(), true);
@@ -97,7 +100,7 @@ public final class TerminalCtrlC implements AutoCloseable {
             }
             String why = whyNothingHappened(pid, pid1);
             if (why != null) {
-                notes.println("\r" + why + " — Ctrl-C again within " + WINDOW_MILLIS / 1000 + " s stops it with SIGKILL");
+                notes.print("\r" + why + " — Ctrl-C again within " + WINDOW_MILLIS / 1000 + " s stops it with SIGKILL" + eol);
                 notes.flush();
                 presses.clear();
                 armedUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WINDOW_MILLIS);

@@ -40,6 +40,7 @@ public final class Pty {
     private static final int IGNCR = 0200;
     private static final int ICRNL = 0400;
     private static final int IXON = 02000;
+    private static final int OPOST = 01;
     private static final int ISIG = 01;
     private static final int ICANON = 02;
     private static final int ECHO = 010;
@@ -64,6 +65,11 @@ public final class Pty {
         if (master < 0) {
             throw new SyscallException("openat", "AT_FDCWD, \"" + ptmx + "\", O_RDWR|O_NOCTTY|O_CLOEXEC", lastError());
         }
+        return pairOf(master);
+    }
+
+    /** Unlocks the slave of {@code master} and opens it with TIOCGPTPEER; closes {@code master} when that fails. */
+    private static Pair pairOf(int master) throws SyscallException {
         try {
             if (LibC.ioctl(master, TIOCSPTLCK, new int[] {0}) != 0) {
                 throw new SyscallException("ioctl", master + ", TIOCSPTLCK, [0]", lastError());
@@ -80,6 +86,36 @@ public final class Pty {
         } catch (SyscallException e) {
             LibC.close(master);
             throw e;
+        }
+    }
+
+    /**
+     * The same from the {@code /dev/pts/ptmx} of a running container whose root the host reaches as
+     * {@code root} ({@code /proc/PID/root}): its processes may have changed that tree since it started, so
+     * {@code dev/pts} is resolved inside the root as they would resolve it (openat2 {@code RESOLVE_IN_ROOT},
+     * an absolute link starting again at the container's {@code /}, never the host's — the lookup through
+     * {@code /proc/PID/root} alone would follow it on the host, runc's CVE-2019-19921 class of mistake), and
+     * {@code ptmx} there must be the character device 5:2 itself (not a link, a FIFO or another device,
+     * whose open could block or act) before it is opened, with O_NOFOLLOW.
+     */
+    public static Pair openInRoot(Path root) throws SyscallException {
+        try (DirFd top = DirFd.open(root.resolve("."))) {
+            DirFd pts = top.resolveDir("dev/pts");
+            if (pts == null) {
+                throw new SyscallException("openat2", root + ", \"dev/pts\", RESOLVE_IN_ROOT", Errno.ENOSYS);
+            }
+            try (pts) {
+                DirFd.Stat st = pts.stat("ptmx");
+                if (st.type() != DirFd.S_IFCHR || st.rdevMajor() != 5 || st.rdevMinor() != 2) {
+                    throw new SyscallException("statx", root + "/dev/pts/ptmx: not the pty multiplexer (character device 5:2)", Errno.ENODEV);
+                }
+                int master = LibC.openat(pts.fd(), "ptmx\0".getBytes(StandardCharsets.UTF_8),
+                        O_RDWR | O_NOCTTY | O_CLOEXEC | OpenFlags.O_NOFOLLOW, 0);
+                if (master < 0) {
+                    throw new SyscallException("openat", root + "/dev/pts, \"ptmx\", O_RDWR|O_NOCTTY|O_CLOEXEC|O_NOFOLLOW", lastError());
+                }
+                return pairOf(master);
+            }
         }
     }
 
@@ -103,11 +139,14 @@ public final class Pty {
     }
 
     /**
-     * Puts the terminal on {@code fd} into raw input mode, as ssh and {@code docker run -t} do for the time a
-     * pty of their own is in front: keys are passed on one by one, unechoed, and Ctrl-C is byte 3, not SIGINT
-     * (no ICANON, ECHO, ISIG, IEXTEN, IXON, ICRNL), so the pty's own line discipline is the one that acts on
-     * them. Output processing (OPOST, ONLCR) stays, so the workbench's own lines still end well. Returns the
-     * settings to restore, or null when {@code fd} is not a terminal.
+     * Puts the terminal on {@code fd} into raw mode, as ssh and {@code docker run -t} do for the time a pty of
+     * their own is in front (cfmakeraw(3); moby's {@code term.MakeRaw}): keys are passed on one by one,
+     * unechoed, and Ctrl-C is byte 3, not SIGINT (no ICANON, ECHO, ISIG, IEXTEN, IXON, ICRNL), so the
+     * pty's own line discipline is the one that acts on them; and output is not processed (no OPOST): the
+     * inner pty's ONLCR already made each of its command's {@code \n} a {@code \r\n}, which the outer
+     * terminal would otherwise turn into {@code \r\r\n}. A line the workbench itself prints meanwhile must
+     * end with {@code \r\n} ({@link ContainerTerminalLines}). Returns the settings to restore, or null when
+     * {@code fd} is not a terminal.
      */
     public static byte[] rawInput(int fd) {
         byte[] saved = new byte[TERMIOS_SIZE + 64];
@@ -117,6 +156,7 @@ public final class Pty {
         byte[] raw = saved.clone();
         ByteBuffer t = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
         t.putInt(0, t.getInt(0) & ~(BRKINT | INPCK | ISTRIP | INLCR | IGNCR | ICRNL | IXON));
+        t.putInt(4, t.getInt(4) & ~OPOST);
         t.putInt(12, t.getInt(12) & ~(ISIG | ICANON | ECHO | ECHONL | IEXTEN));
         raw[C_CC + VMIN] = 1;
         raw[C_CC + VTIME] = 0;
