@@ -15,8 +15,8 @@ import java.nio.file.Path;
  * container — {@code tty} prints {@code /dev/pts/0}, a shell has job control — and every byte it shows
  * passes through the workbench on its way to the screen, so a {@code :record} recording holds it too.
  *
- * <p>While the command runs, the workbench's terminal is in raw input mode ({@link Pty#rawInput}) and two
- * threads relay: keys from descriptor 0 to the master (Ctrl-C is byte 3 there, which the pty's own line
+ * <p>While the command runs, the workbench's terminal is raw ({@link Pty#rawInput}: input and output, so
+ * the inner pty's {@code \r\n} is not made {@code \r\r\n}) and two threads relay: keys from descriptor 0 to the master (Ctrl-C is byte 3 there, which the pty's own line
  * discipline turns into SIGINT for the command's foreground group, and which is also reported to
  * {@link TerminalCtrlC}), and the master's output, byte for byte, to the workbench's screen stream. The
  * pty starts with the window size of the workbench's terminal and follows it when the window is resized.
