@@ -25,78 +25,152 @@ import java.util.OptionalDouble;
  * read from each one's cgroup ({@link CgroupStats}: v1 or v2 alike) and, for NET I/O, from
  * {@code /proc/PID/net/dev} of its PID 1 — the counters of the interfaces in the container's network
  * namespace (proc(5)), {@code lo} left out as Docker leaves it out. CPU % is the CPU time the group used
- * between two samples one second apart, over that second.
+ * between two samples one second apart, over that second. At a terminal it streams as docker's does: each
+ * second a new table over the last one (the cursor moved back to the table's first line, CPL, and the rest
+ * of the screen cleared, ED — docker clears the whole screen instead), until Ctrl-C interrupts the
+ * command's thread.
  */
 @Command(name = "stats", description = {"Show CPU %%, memory usage / limit, network and block I/O and PIDS of running detached containers,"
         + " read from their cgroups (docker stats).",
-        "One sample, taken over one second, then it returns: the workbench does not redraw a live table, so --no-stream is"
-                + " what it always does (accepted, as docker's). Run it again for a new sample."},
-        footer = {"", "CPU %% is the group's CPU time over one second (100%% = one busy CPU): cpuacct.usage (v1) or cpu.stat usage_usec (v2).",
-                "MEM USAGE is the charge less the page cache the kernel can drop (memory.stat inactive_file), as Docker's; LIMIT is the",
-                "group's memory limit, or the host's memory when it has none. -- is a value no controller of the group keeps (BLOCK I/O",
-                "needs the io controller, v1's blkio, to hold the group; the workbench does not put it in v1's blkio hierarchy).",
+        "At a terminal the table is redrawn in place every second until Ctrl-C (which ends stats, not the shell); a container that"
+                + " ends leaves the table, one that starts joins it (without names). With --no-stream, or when standard output is a file"
+                + " or a pipe, it prints one sample, taken over one second, and returns."},
+        footer = {"", "CPU %% is the group's CPU time between two samples one second apart, over that second (100%% = one busy CPU):",
+                "cpuacct.usage (v1) or cpu.stat usage_usec (v2). MEM USAGE is the charge less the page cache the kernel can drop",
+                "(memory.stat inactive_file), as Docker's; LIMIT is the group's memory limit, or the host's memory when it has none.",
+                "-- is a value no controller of the group keeps (BLOCK I/O needs the io controller, v1's blkio, to hold the group;",
+                "the workbench does not put it in v1's blkio hierarchy).",
+                "Into a pipe docker stats streams too, a clear-screen escape before each table; here a pipe gets one clean sample",
+                "(stats | grep web), as --no-stream gives.",
                 "Example: stats    stats web    stats --no-stream web db"})
 public final class StatsCommand extends SessionCommand {
     @Parameters(arity = "0..*", paramLabel = "CONTAINER", description = "Running detached containers (default: every running one).")
     List<String> names = new ArrayList<>();
 
-    @Option(names = "--no-stream", description = "One sample, then return (what stats always does here).")
+    @Option(names = "--no-stream", description = "One sample, then return (what a pipe or a file always gets).")
     boolean noStream;
 
     @Option(names = {"-a", "--all"}, description = "Accepted, as docker's: exited containers have no cgroup left to read, so they are not shown.")
     boolean all;
 
+    /** Clears from the cursor to the end of the screen (ECMA-48 ED 0). */
+    private static final String CLEAR_BELOW = "\u001b[J";
+
     @Override
     protected int run() throws Exception {
+        List<DetachedContainers.Entry> chosen = chosen(true);
+        if (chosen.isEmpty()) {
+            notes().println("No running detached containers (run -d IMAGE starts one; ps -a lists the others).");
+            return 0;
+        }
+        Map<String, Sample> before = sample(chosen);
+        boolean stream = !noStream && workbench.terminalStdio();
+        int shown = 0; // lines of the last table, to go back over
+        try {
+            while (true) {
+                Thread.sleep(1000);
+                Map<String, Sample> now = sample(chosen);
+                String table = render(chosen, before, now);
+                if (shown > 0) {
+                    out().print("\u001b[" + shown + "F" + CLEAR_BELOW); // CPL: to the first line of the last table
+                }
+                out().println(table);
+                out().flush();
+                if (!stream) {
+                    break;
+                }
+                shown = (int) table.lines().count();
+                before = now;
+                List<DetachedContainers.Entry> still = chosen(false);
+                if (still.isEmpty()) {
+                    notes().println("No running detached containers left: stats ends.");
+                    return 0;
+                }
+                if (!names(still).equals(names(chosen))) {
+                    chosen = still; // one ended, or (without names) one started: its row from the next sample on
+                    before = sample(chosen);
+                }
+            }
+        } catch (InterruptedException ctrlC) {
+            if (!stream) {
+                throw ctrlC;
+            }
+            return Commands.CANCELLED; // Ctrl-C is how a streaming stats ends, as docker's: no error line
+        }
+        if (chosen.stream().anyMatch(e -> cgroupOf(e) == null)) {
+            notes().println("-- : that container has no cgroup (--rootless without --memory, --pids or --cpus), so nothing counts its use.");
+        }
+        return 0;
+    }
+
+    /** One reading of a container: its cgroup's counters (null without a cgroup) and its network's. */
+    private record Sample(CgroupStats cgroup, String net) {
+    }
+
+    private static List<String> names(List<DetachedContainers.Entry> entries) {
+        return entries.stream().map(DetachedContainers.Entry::name).toList();
+    }
+
+    /**
+     * The containers to show: those named (each must be running when {@code first}; later a named one that
+     * ended is left out), or every running detached one.
+     */
+    private List<DetachedContainers.Entry> chosen(boolean first) {
         DetachedContainers detached = new DetachedContainers(containers());
         List<DetachedContainers.Entry> chosen = new ArrayList<>();
         if (names.isEmpty()) {
             detached.all().stream().filter(e -> e.status() == DetachedContainers.Status.RUNNING && e.livePid1() != 0).forEach(chosen::add);
-            if (chosen.isEmpty()) {
-                notes().println("No running detached containers (run -d IMAGE starts one; ps -a lists the others).");
-                return 0;
-            }
-        } else {
-            for (String n : names) {
-                DetachedContainers.Entry e = detached.get(n);
+            return chosen;
+        }
+        for (String n : names) {
+            DetachedContainers.Entry e = first ? detached.get(n) : detached.find(n);
+            if (first) {
                 DetachedContainers.runningPid1(e, "stats");
+            }
+            if (e != null && e.status() == DetachedContainers.Status.RUNNING && e.livePid1() != 0) {
                 chosen.add(e);
             }
         }
-        Map<String, Cgroup> groups = new LinkedHashMap<>();
-        Map<String, CgroupStats> first = new LinkedHashMap<>();
-        for (DetachedContainers.Entry e : chosen) {
-            String cg = e.state() == null ? null : e.state().cgroup();
+        return chosen;
+    }
+
+    private static String cgroupOf(DetachedContainers.Entry e) {
+        return e.state() == null ? null : e.state().cgroup();
+    }
+
+    private Map<String, Sample> sample(List<DetachedContainers.Entry> entries) {
+        Map<String, Sample> out = new LinkedHashMap<>();
+        for (DetachedContainers.Entry e : entries) {
+            String cg = cgroupOf(e);
+            CgroupStats stats = null;
             if (cg != null) {
                 Cgroup g = containers().cgroups().open(cg);
-                groups.put(e.name(), g);
-                first.put(e.name(), CgroupStats.of(g));
+                stats = CgroupStats.of(g);
             }
+            out.put(e.name(), new Sample(stats, netIo(e.livePid1())));
         }
-        Thread.sleep(1000);
+        return out;
+    }
+
+    /** The table of {@code now}, CPU % from the CPU time used since {@code before}. */
+    private String render(List<DetachedContainers.Entry> entries, Map<String, Sample> before, Map<String, Sample> now) {
         Table t = new Table("NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "NET I/O", "BLOCK I/O", "PIDS").alignRight(1, 3, 6);
-        boolean noGroup = false;
-        for (DetachedContainers.Entry e : chosen) {
-            Cgroup g = groups.get(e.name());
-            String net = netIo(e.livePid1());
-            if (g == null) {
-                noGroup = true;
-                t.row(e.name(), "--", "-- / --", "--", net, "--", "--");
+        for (DetachedContainers.Entry e : entries) {
+            Sample s = now.get(e.name());
+            Sample b = before.get(e.name());
+            if (s.cgroup() == null) {
+                t.row(e.name(), "--", "-- / --", "--", s.net(), "--", "--");
                 continue;
             }
-            CgroupStats now = CgroupStats.of(g);
-            OptionalDouble cpu = now.cpuPercent(first.get(e.name()));
-            String mem = now.memoryUsage().isPresent() ? binary(now.memoryUsage().getAsLong()) : "--";
-            String memPct = now.memoryUsage().isPresent() ? percent(100.0 * now.memoryUsage().getAsLong() / now.memoryLimit()) : "--";
-            String block = now.blockRead().isPresent() ? decimal(now.blockRead().getAsLong()) + " / " + decimal(now.blockWrite().getAsLong()) : "--";
-            t.row(e.name(), cpu.isPresent() ? percent(cpu.getAsDouble()) : "--", mem + " / " + binary(now.memoryLimit()), memPct, net, block,
-                    now.pids().isPresent() ? Long.toString(now.pids().getAsLong()) : "--");
+            CgroupStats c = s.cgroup();
+            OptionalDouble cpu = b == null || b.cgroup() == null ? OptionalDouble.empty() : c.cpuPercent(b.cgroup());
+            String mem = c.memoryUsage().isPresent() ? binary(c.memoryUsage().getAsLong()) : "--";
+            String memPct = c.memoryUsage().isPresent() ? percent(100.0 * c.memoryUsage().getAsLong() / c.memoryLimit()) : "--";
+            String block = c.blockRead().isPresent() ? decimal(c.blockRead().getAsLong()) + " / " + decimal(c.blockWrite().getAsLong()) : "--";
+            t.row(e.name(), cpu.isPresent() ? percent(cpu.getAsDouble()) : "--", mem + " / " + binary(c.memoryLimit()), memPct, s.net(), block,
+                    c.pids().isPresent() ? Long.toString(c.pids().getAsLong()) : "--");
         }
-        out().println(t.render(workbench.unicode(), 0, workbench.terminalWidth()));
-        if (noGroup) {
-            notes().println("-- : that container has no cgroup (--rootless without --memory, --pids or --cpus), so nothing counts its use.");
-        }
-        return 0;
+        return t.render(workbench.unicode(), 0, workbench.terminalWidth());
     }
 
     /** Received / sent bytes of the interfaces in PID 1's network namespace, {@code lo} left out. */
