@@ -115,6 +115,7 @@ public final class Main {
         }
         // a container's command gets a terminal (a pty of its container, relayed) when the workbench's own 0 and 1 are one
         workbench.detectTerminalStdio(() -> dev.cwb.kernel.Kernel.isTerminal(0) && dev.cwb.kernel.Kernel.isTerminal(1));
+        workbench.setConfirmer(question -> askAtTerminal(workbench, question)); // the shell puts its own in
         // the thread running a one-shot command or a script, until it has finished (for the shutdown hook)
         java.util.concurrent.atomic.AtomicReference<Thread> running = new java.util.concurrent.atomic.AtomicReference<>();
         java.util.concurrent.CountDownLatch commandDone = new java.util.concurrent.CountDownLatch(1);
@@ -194,6 +195,34 @@ public final class Main {
             running.set(null);
             commandDone.countDown();
         }
+    }
+
+    /**
+     * A one-shot command's question at the terminal: the answer is a line typed on descriptor 0 (cooked, so
+     * it is echoed and can be corrected); y or yes is yes. Read after poll(2), so a Ctrl-C (this thread's
+     * interrupt) ends the wait.
+     */
+    static boolean askAtTerminal(Workbench workbench, String question) throws InterruptedException {
+        workbench.out().flush();
+        workbench.err().print(question + " [y/N] ");
+        workbench.err().flush();
+        StringBuilder line = new StringBuilder();
+        byte[] one = new byte[1];
+        while (true) {
+            if (Thread.interrupted()) {
+                workbench.err().println();
+                throw new InterruptedException();
+            }
+            if (!dev.cwb.kernel.Pty.readable(0, 100)) {
+                continue;
+            }
+            if (dev.cwb.kernel.Kernel.read(0, one) <= 0 || one[0] == '\n') {
+                break; // end of input is no
+            }
+            line.append((char) (one[0] & 0xff));
+        }
+        String answer = line.toString().strip();
+        return answer.equalsIgnoreCase("y") || answer.equalsIgnoreCase("yes");
     }
 
     /**

@@ -202,6 +202,31 @@ public final class Workbench {
         return terminalStdio;
     }
 
+    /** Asks the learner a yes/no question at the terminal; answers true for yes. */
+    @FunctionalInterface
+    public interface Confirmer {
+        boolean ask(String question) throws InterruptedException;
+    }
+
+    private volatile Confirmer confirmer;
+
+    /** Who asks at the terminal: the shell (one key, JLine) or a one-shot command at a terminal (a line from descriptor 0). */
+    public void setConfirmer(Confirmer confirmer) {
+        this.confirmer = confirmer;
+    }
+
+    /**
+     * Asks {@code question} (a {@code [y/N]} follows it), as {@code docker volume prune} does before it
+     * deletes; empty when nobody can be asked: no terminal (a script, a pipe, a test, a lesson step).
+     */
+    public java.util.Optional<Boolean> confirm(String question) throws InterruptedException {
+        Confirmer c = confirmer;
+        if (c == null || !terminalStdio()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(c.ask(question));
+    }
+
     public synchronized void setTerminalStdio(boolean terminalStdio) {
         this.terminalStdio = terminalStdio;
     }

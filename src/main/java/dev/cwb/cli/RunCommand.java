@@ -79,7 +79,7 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
     @Option(names = "--read-only", description = "Mount the container's root read-only (give it --tmpfs /tmp where it must write).")
     boolean readOnly;
 
-    @Option(names = "--tmpfs", paramLabel = "PATH", description = "An empty tmpfs at PATH inside (nosuid, nodev, noexec).")
+    @Option(names = "--tmpfs", paramLabel = "PATH[:OPTS]", description = "An empty tmpfs at PATH inside (nosuid, nodev, noexec, mode 1777); OPTS as Docker's: size=64m,mode=1770,exec...")
     List<String> tmpfs = new ArrayList<>();
 
     @Option(names = "--group-add", paramLabel = "GROUP", description = "A supplementary group for the command (a name in the image's /etc/group, or a gid).")
@@ -100,7 +100,7 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
     @Option(names = {"-v", "--volume"}, paramLabel = "SRC:CTR_PATH[:ro]", description = "A bind mount (-v /host/path:/data[:ro]), a named volume (-v NAME:/data[:ro,nocopy]) or an anonymous one (-v /data).")
     List<String> volumes = new ArrayList<>();
 
-    @Option(names = "--mount", paramLabel = "type=bind|volume|tmpfs,...", description = "A mount spelled out: type=bind,source=/host/path,target=/data[,readonly], type=volume[,source=NAME],target=/data, type=tmpfs,target=/tmp.")
+    @Option(names = "--mount", paramLabel = "type=bind|volume|tmpfs,...", description = "A mount spelled out: type=bind,source=/host/path,target=/data[,readonly], type=volume[,source=NAME],target=/data, type=tmpfs,target=/tmp[,tmpfs-size=64m,tmpfs-mode=1770]; bind-propagation=rprivate|private|rslave|slave.")
     List<String> mountSpecs = new ArrayList<>();
 
     @Option(names = {"-d", "--detach"}, description = "Run it in the background, kept by a shim: prints the container's name at once (then: ps, logs, exec, stop, rm).")
@@ -225,7 +225,7 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
         volumes.forEach(v -> requests.add(dev.cwb.volume.MountRequest.parseVolumeFlag(v)));
         mountSpecs.forEach(m -> requests.add(dev.cwb.volume.MountRequest.parseMountFlag(m)));
         java.util.Set<String> targets = new java.util.HashSet<>();
-        tmpfsPaths.forEach(t -> targets.add(java.nio.file.Path.of(t).normalize().toString()));
+        tmpfsPaths.forEach(t -> targets.add(java.nio.file.Path.of(t.contains(":") ? t.substring(0, t.indexOf(':')) : t).normalize().toString()));
         List<dev.cwb.volume.MountRequest> result = new ArrayList<>();
         for (dev.cwb.volume.MountRequest r : requests) {
             if (!targets.add(java.nio.file.Path.of(r.target()).normalize().toString())) {
@@ -233,7 +233,7 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
             }
             r.checkSource(); // a --mount source that is missing, a read-write /: refused before anything exists
             if (r.type() == dev.cwb.volume.MountRequest.Type.TMPFS) {
-                tmpfsPaths.add(r.target());
+                tmpfsPaths.add(r.tmpfsSpec()); // --tmpfs PATH:OPTIONS
             } else {
                 result.add(r);
             }

@@ -185,25 +185,48 @@ public final class VolumeCommand extends WorkbenchCommand {
         }
     }
 
-    @Command(name = "prune", description = "Remove the anonymous volumes no container uses (-a: every unused volume).")
+    @Command(name = "prune", description = "Remove the anonymous volumes no container uses (-a: every unused volume).",
+            footer = {"", "At a terminal it names the volumes it would remove and asks first, as docker volume prune does",
+                    "(-f: no question). Without a terminal to ask at (a script, a pipe) it removes nothing unless -f is given.",
+                    "Example: volume prune    volume prune -a -f    volume prune --filter label=test"})
     static final class Prune extends WorkbenchCommand {
         @Option(names = {"-a", "--all"}, description = "Named volumes too, not only anonymous ones.")
         boolean all;
 
-        @Option(names = {"-f", "--force"}, description = "Accepted, as Docker's: the workbench asks no question here.")
+        @Option(names = {"-f", "--force"}, description = "Do not ask: remove them.")
         boolean force;
 
         @Option(names = "--filter", paramLabel = "KEY=VALUE", description = "label=KEY[=VALUE], name=TEXT.")
         List<String> filters = new ArrayList<>();
 
         @Override
-        protected int run() {
+        protected int run() throws Exception {
             Volumes store = store(this);
+            List<Volumes.Volume> unused = new ArrayList<>();
+            for (Volumes.Volume v : store.all()) {
+                if ((all || v.anonymous()) && store.users(v.name()).isEmpty() && matches(store, v, filters)) {
+                    unused.add(v);
+                }
+            }
+            if (!force && !unused.isEmpty()) {
+                String what = (all ? "every local volume" : "the anonymous local volumes") + " no container uses: " + unused.size()
+                        + (unused.size() == 1 ? " volume, " : " volumes, ") + String.join(", ", unused.stream().map(v -> VolumeStepNames.shortName(v.name())).toList())
+                        + " (" + Sizes.human(unused.stream().mapToLong(v -> store.size(v.name())).sum()) + ")";
+                java.util.Optional<Boolean> yes = workbench.confirm("WARNING! This will remove " + what + ", and their data.\nAre you sure you want to continue?");
+                if (yes.isEmpty()) {
+                    throw dev.cwb.CwbException.badInput("volume prune would remove " + what + ", and there is no terminal to ask at",
+                            "volume prune -f removes them without asking (volume ls -f dangling=true lists them)");
+                }
+                if (!yes.get()) {
+                    workbench.err().println("Nothing removed.");
+                    return 0;
+                }
+            }
             List<String> deleted = new ArrayList<>();
             long reclaimed = 0;
-            for (Volumes.Volume v : store.all()) {
-                if ((!all && !v.anonymous()) || !store.users(v.name()).isEmpty() || !matches(store, v, filters)) {
-                    continue;
+            for (Volumes.Volume v : unused) {
+                if (!store.users(v.name()).isEmpty()) {
+                    continue; // a container took it meanwhile
                 }
                 long size = store.size(v.name());
                 store.remove(v.name());
@@ -217,6 +240,16 @@ public final class VolumeCommand extends WorkbenchCommand {
             }
             out().println("Total reclaimed space: " + Sizes.human(reclaimed));
             return 0;
+        }
+    }
+
+    /** A volume's name as {@code ps} shows ids: an anonymous one's 64 hex digits cut to 12. */
+    static final class VolumeStepNames {
+        private VolumeStepNames() {
+        }
+
+        static String shortName(String volume) {
+            return volume.length() == 64 ? volume.substring(0, 12) : volume;
         }
     }
 }

@@ -60,14 +60,45 @@ public final class MountStep {
     }
 
     /**
-     * {@code --tmpfs PATH}: an empty tmpfs at PATH (made first when missing), {@code nosuid,nodev,noexec},
+     * {@code --tmpfs PATH[:OPTIONS]}: an empty tmpfs at PATH (made first when missing), {@code nosuid,nodev,noexec},
      * mode 1777 — what Docker mounts for {@code --tmpfs}, and with {@code --read-only} the one writable place.
+     * OPTIONS are Docker's: {@code size=64m} (tmpfs(5): bytes, k, m, g or a percentage of memory),
+     * {@code mode=1770} (octal), and {@code exec}, {@code suid}, {@code dev}, {@code ro}, {@code rw} and their
+     * {@code no} forms; {@code --mount type=tmpfs,tmpfs-size=...,tmpfs-mode=...} comes here as the same.
      * Whether PATH exists is looked up inside the container's root ({@link dev.cwb.kernel.InRoot}), as its
      * processes resolve it: an image's link to an absolute path never leads the lookup to the host's files.
      */
-    public static void tmpfsAt(Container c, String path) throws SyscallException {
+    public static void tmpfsAt(Container c, String spec) throws SyscallException {
+        int colon = spec.indexOf(':');
+        String path = colon < 0 ? spec : spec.substring(0, colon);
         if (!path.startsWith("/") || path.contains("/../") || path.endsWith("/..")) {
-            throw CwbException.badInput("--tmpfs " + path + ": an absolute path inside the container", "--tmpfs /tmp");
+            throw CwbException.badInput("--tmpfs " + spec + ": an absolute path inside the container", "--tmpfs /tmp");
+        }
+        long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        String size = null;
+        String mode = "1777";
+        for (String o : colon < 0 ? new String[0] : spec.substring(colon + 1).split(",")) {
+            switch (o) {
+                case "" -> { }
+                case "exec" -> flags &= ~MS_NOEXEC;
+                case "noexec" -> flags |= MS_NOEXEC;
+                case "suid" -> flags &= ~MS_NOSUID;
+                case "nosuid" -> flags |= MS_NOSUID;
+                case "dev" -> flags &= ~MS_NODEV;
+                case "nodev" -> flags |= MS_NODEV;
+                case "ro" -> flags |= MS_RDONLY;
+                case "rw" -> flags &= ~MS_RDONLY;
+                default -> {
+                    if (o.matches("size=\\d+[kKmMgG%]?")) {
+                        size = o.substring(5);
+                    } else if (o.matches("mode=[0-7]{1,4}")) {
+                        mode = o.substring(5);
+                    } else {
+                        throw CwbException.badInput("--tmpfs " + spec + ": unknown or malformed option '" + o + "'",
+                                "size=64m, mode=1770 (octal), exec, suid, dev, ro, rw, or their no forms");
+                    }
+                }
+            }
         }
         boolean missing;
         try (dev.cwb.kernel.InRoot inside = dev.cwb.kernel.InRoot.open(c.rootSeenFromHost())) {
@@ -79,7 +110,7 @@ public final class MountStep {
         if (missing) {
             c.calls().mkdir(path, 01777);
         }
-        c.calls().mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
+        c.calls().mount("tmpfs", path, "tmpfs", flags, "mode=" + mode + (size == null ? "" : ",size=" + size));
     }
 
     /** /sys read-only: sysfs shows the network devices of the caller's network namespace. */

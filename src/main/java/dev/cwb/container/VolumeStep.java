@@ -164,7 +164,7 @@ public final class VolumeStep {
         int before = at(c, target).size();
         calls.mount(source, target, null, MS_BIND | MS_REC, null);
         MountInfo.Mount landed = landed(c, target, before);
-        calls.mount(null, target, null, MS_REC | MS_PRIVATE, null);
+        calls.mount(null, target, null, r.propagationFlags(), null); // Docker's rprivate, or the bind-propagation asked for
         if (r.readOnly()) {
             calls.mount(null, target, null, MS_BIND | MS_REMOUNT | MS_RDONLY | lockedFlags(landed.options()), null);
         }
@@ -234,7 +234,8 @@ public final class VolumeStep {
                     }
                     CopyUp.Copied n = CopyUp.copy(src, st, dst);
                     notes.accept("volume " + shortName(volume) + " was empty: the image's " + inImage + " copied into it (" + n.files()
-                            + " entries, " + n.bytes() + " bytes), as Docker does on a volume's first use");
+                            + " entries, " + n.bytes() + " bytes" + (n.links() > 0 ? ", " + n.links() + " of them hard links kept as links" : "")
+                            + "), as Docker does on a volume's first use");
                 }
             }
         }

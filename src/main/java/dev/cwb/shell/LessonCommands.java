@@ -59,11 +59,23 @@ final class LessonCommands {
 
     /** Asks a yes/no question; one key answers it (y or Y is yes, anything else no). */
     private boolean confirm(String question) {
+        return askYesNo(terminal, screen, question);
+    }
+
+    /** The same on any terminal and screen: for a command's question too ({@link dev.cwb.Workbench#confirm}). */
+    static boolean askYesNo(Terminal terminal, java.io.PrintWriter screen, String question) {
         screen.print(question + " [y/N] ");
         screen.flush();
         Attributes saved = terminal.enterRawMode();
         try {
-            int key = terminal.reader().read();
+            int key;
+            do { // in slices, so that a Ctrl-C (SIGINT still reaches the shell: an interrupt of a command's thread) ends the wait
+                if (Thread.currentThread().isInterrupted()) {
+                    screen.println();
+                    return false;
+                }
+                key = terminal.reader().read(100);
+            } while (key == org.jline.utils.NonBlockingReader.READ_EXPIRED);
             boolean yes = key == 'y' || key == 'Y';
             screen.println(yes ? "y" : "n");
             return yes;

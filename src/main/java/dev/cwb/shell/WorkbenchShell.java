@@ -124,6 +124,7 @@ public final class WorkbenchShell {
         ScreenBytes screenBytes = new ScreenBytes(capture, terminal.output(), capture.copyOnly(recording::recordOnly));
         workbench.setOutput(screen, screen, screenBytes, screenBytes);
         workbench.setTerminalWidth(terminal.getWidth());
+        workbench.setConfirmer(question -> LessonCommands.askYesNo(terminal, screen, question)); // one key, as :solution asks
         printBanner(screen);
         ShellHistory history = new ShellHistory(screen);
         Path historyFile = history.usable(workbench.home().historyFile());

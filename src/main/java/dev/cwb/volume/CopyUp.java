@@ -11,43 +11,65 @@ import java.io.InputStream;
  * so {@code -v data:/etc/nginx} starts with the image's configuration, and keeps it after. Names are bytes
  * ({@link dev.cwb.kernel.FileNames}), owners, modes and times kept, symbolic links copied as links (never
  * followed), devices and fifos made again, extended attributes kept; every open is relative to a directory descriptor with
- * {@code O_NOFOLLOW}, so nothing in the image leads the copy elsewhere. A file with several names becomes
- * several files, as Docker's copy makes them.
+ * {@code O_NOFOLLOW}, so nothing in the image leads the copy elsewhere. A file with several names (hard
+ * links: the same device and inode, {@code st_nlink > 1}) is copied once and its other names linked to that
+ * copy with linkat(2), as Docker's copy keeps them (containerd's continuity {@code fs.CopyDir}, which
+ * {@code copyExistingContents} calls, remembers each inode's first copy): {@code /bin/[} and
+ * {@code /bin/test} stay one file.
  *
  * <p>Untraced bulk work of the workbench, like unpacking a layer: the learner is told it happened and how much.
  */
 public final class CopyUp {
     private final boolean asRoot;
+    private final DirFd top;
+    /** The first copy of each multiply-linked source inode (by "major:minor:inode"), as a path under {@link #top}. */
+    private final java.util.Map<String, String> firstCopy = new java.util.HashMap<>();
     private long files;
     private long bytes;
+    private long links;
 
-    private CopyUp(boolean asRoot) {
+    private CopyUp(boolean asRoot, DirFd top) {
         this.asRoot = asRoot;
+        this.top = top;
     }
 
-    /** What was copied. */
-    public record Copied(long files, long bytes) {
+    /** What was copied: entries (every name), bytes of file content, and how many names were hard links to an earlier copy. */
+    public record Copied(long files, long bytes, long links) {
     }
 
     /** Copies the contents of {@code from} into the empty directory {@code to}, and gives {@code to} the owner, mode and times of {@code from}. */
     public static Copied copy(DirFd from, DirFd.Stat fromStat, DirFd to) throws SyscallException {
-        CopyUp c = new CopyUp(dev.cwb.WorkbenchHome.isRoot());
-        c.contents(from, to);
+        CopyUp c = new CopyUp(dev.cwb.WorkbenchHome.isRoot(), to);
+        c.contents(from, to, "");
         c.owner(to, ".", fromStat);
         to.chmod(".", fromStat.mode() & 07777);
         to.utimes(".", fromStat.mtimeSeconds(), fromStat.mtimeNanos());
-        return new Copied(c.files, c.bytes);
+        return new Copied(c.files, c.bytes, c.links);
     }
 
-    private void contents(DirFd from, DirFd to) throws SyscallException {
+    /** {@code from}'s entries into {@code to}, which is {@code path} under {@link #top} ("" for the top itself). */
+    private void contents(DirFd from, DirFd to, String path) throws SyscallException {
         for (String name : from.list()) {
             DirFd.Stat st = from.stat(name);
             int perm = st.mode() & 07777;
+            String here = path.isEmpty() ? name : path + "/" + name;
+            if (st.type() != DirFd.S_IFDIR && st.nlink() > 1) {
+                String inode = st.devMajor() + ":" + st.devMinor() + ":" + st.ino();
+                String first = firstCopy.putIfAbsent(inode, here);
+                if (first != null) {
+                    // another name of a file already copied: the same file in the volume too. linkat without
+                    // AT_SYMLINK_FOLLOW, and the way to the first copy only crosses directories this copy made
+                    to.link(top, first, name);
+                    files++;
+                    links++;
+                    continue;
+                }
+            }
             switch (st.type()) {
                 case DirFd.S_IFDIR -> {
                     to.mkdir(name, 0700);
                     try (DirFd sub = from.openDir(name); DirFd dst = to.openDir(name)) {
-                        contents(sub, dst);
+                        contents(sub, dst, here);
                     }
                     owner(to, name, st);
                     xattrs(from, to, name);

@@ -29,11 +29,37 @@ import java.util.Map;
  * @param dashV  given with {@code -v} (a missing bind source is then made, as Docker does)
  * @param noCopy {@code volume-nocopy}: an empty volume is not filled from the image
  */
-public record MountRequest(Type type, String source, String target, boolean readOnly, boolean dashV, boolean noCopy) {
+public record MountRequest(Type type, String source, String target, boolean readOnly, boolean dashV, boolean noCopy,
+                           String tmpfsOptions, String propagation) {
     public enum Type { BIND, VOLUME, TMPFS }
+
+    /**
+     * {@code bind-propagation} values Docker takes and what the workbench does with each: the mount(2) flags
+     * given to the bind after it is made. {@code shared} and {@code rshared} are refused ({@link #parseMountFlag}).
+     */
+    public static final Map<String, Long> PROPAGATION = Map.of(
+            "rprivate", dev.cwb.kernel.MountFlags.MS_REC | dev.cwb.kernel.MountFlags.MS_PRIVATE,
+            "private", dev.cwb.kernel.MountFlags.MS_PRIVATE,
+            "rslave", dev.cwb.kernel.MountFlags.MS_REC | dev.cwb.kernel.MountFlags.MS_SLAVE,
+            "slave", dev.cwb.kernel.MountFlags.MS_SLAVE);
 
     public MountRequest {
         checkTarget(target, type == Type.TMPFS ? "--mount type=tmpfs" : dashV ? "-v" : "--mount");
+    }
+
+    /** A mount with Docker's defaults: no tmpfs options, {@code rprivate} propagation for a bind. */
+    public MountRequest(Type type, String source, String target, boolean readOnly, boolean dashV, boolean noCopy) {
+        this(type, source, target, readOnly, dashV, noCopy, null, null);
+    }
+
+    /** The propagation flags for a bind: Docker's default {@code rprivate} unless {@code bind-propagation} said otherwise. */
+    public long propagationFlags() {
+        return PROPAGATION.get(propagation == null ? "rprivate" : propagation);
+    }
+
+    /** A {@code type=tmpfs} as {@code --tmpfs} spells it: {@code /run:size=65536k,mode=1770}. */
+    public String tmpfsSpec() {
+        return tmpfsOptions == null || tmpfsOptions.isEmpty() ? target : target + ":" + tmpfsOptions;
     }
 
     /** An anonymous volume at {@code target}, as an image's {@code VOLUME} gives one. */
@@ -110,6 +136,22 @@ public record MountRequest(Type type, String source, String target, boolean read
         if (f.containsKey("volume-nocopy")) {
             noCopy = flag(spec, "volume-nocopy", f.remove("volume-nocopy"), true);
         }
+        boolean hasTmpfsOptions = f.containsKey("tmpfs-size") || f.containsKey("tmpfs-mode");
+        String tmpfsOptions = tmpfsOptions(spec, f.remove("tmpfs-size"), f.remove("tmpfs-mode"));
+        boolean hasPropagation = f.containsKey("bind-propagation");
+        String propagation = f.remove("bind-propagation");
+        if (hasPropagation) {
+            if ("shared".equals(propagation) || "rshared".equals(propagation)) {
+                throw new CwbException(CwbException.UNSUPPORTED, "--mount " + spec + ": bind-propagation=" + propagation
+                        + " would carry mounts made inside the container back to the host's mount table (it needs a shared source and"
+                        + " the container's / rshared), and the workbench keeps every container mount out of the host's on purpose",
+                        "rslave shows the host's later mounts inside; rprivate (the default) shows none");
+            }
+            if (propagation == null || !PROPAGATION.containsKey(propagation)) {
+                throw CwbException.badInput("--mount " + spec + ": bind-propagation=" + propagation + " is none of Docker's values",
+                        "rprivate (the default), private, rslave or slave (shared and rshared are refused here)");
+            }
+        }
         if (type == null) {
             throw CwbException.badInput("--mount " + spec + ": no type=", "type=bind, type=volume or type=tmpfs");
         }
@@ -124,10 +166,20 @@ public record MountRequest(Type type, String source, String target, boolean read
         };
         if (!f.isEmpty()) {
             throw CwbException.badInput("--mount " + spec + ": the workbench does not know " + String.join(", ", f.keySet()),
-                    "type, source, target, readonly" + (t == Type.VOLUME ? ", volume-nocopy" : ""));
+                    "type, source, target, readonly" + switch (t) {
+                        case VOLUME -> ", volume-nocopy";
+                        case BIND -> ", bind-propagation";
+                        case TMPFS -> ", tmpfs-size, tmpfs-mode";
+                    });
         }
         if (noCopy && t != Type.VOLUME) {
             throw CwbException.badInput("--mount " + spec + ": volume-nocopy is for type=volume", "leave it out");
+        }
+        if (hasTmpfsOptions && t != Type.TMPFS) {
+            throw CwbException.badInput("--mount " + spec + ": tmpfs-size and tmpfs-mode are for type=tmpfs", "leave them out");
+        }
+        if (hasPropagation && t != Type.BIND) {
+            throw CwbException.badInput("--mount " + spec + ": bind-propagation is for type=bind (a volume is always rprivate)", "leave it out");
         }
         switch (t) {
             case BIND -> {
@@ -155,7 +207,46 @@ public record MountRequest(Type type, String source, String target, boolean read
                 }
             }
         }
-        return new MountRequest(t, source, target, ro, false, noCopy);
+        return new MountRequest(t, source, target, ro, false, noCopy, tmpfsOptions, propagation);
+    }
+
+    /**
+     * Docker's {@code tmpfs-size} (bytes, or with Docker's units: {@code 64m}, go-units RAMInBytes, powers of
+     * 1024) and {@code tmpfs-mode} (octal) as tmpfs(5) options, {@code size=N} in kibibytes as moby writes it; null when neither.
+     */
+    static String tmpfsOptions(String spec, String size, String mode) {
+        List<String> out = new ArrayList<>();
+        if (size != null) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\s*([kmgt]?)i?b?", java.util.regex.Pattern.CASE_INSENSITIVE)
+                    .matcher(size.strip());
+            if (!m.matches()) {
+                throw CwbException.badInput("--mount " + spec + ": tmpfs-size=" + size + " is not a size", "tmpfs-size=67108864 or tmpfs-size=64m");
+            }
+            int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
+                case "k" -> 10;
+                case "m" -> 20;
+                case "g" -> 30;
+                case "t" -> 40;
+                default -> 0;
+            };
+            long bytes;
+            try {
+                bytes = Math.multiplyExact(Long.parseLong(m.group(1)), 1L << shift);
+            } catch (ArithmeticException | NumberFormatException e) {
+                throw CwbException.badInput("--mount " + spec + ": tmpfs-size=" + size + " is too large", "tmpfs-size=64m");
+            }
+            if (bytes < 4096) {
+                throw CwbException.badInput("--mount " + spec + ": tmpfs-size=" + size + " is less than one page", "tmpfs-size=64m");
+            }
+            out.add("size=" + (bytes + 1023) / 1024 + "k");
+        }
+        if (mode != null) {
+            if (!mode.matches("0?[0-7]{1,4}")) {
+                throw CwbException.badInput("--mount " + spec + ": tmpfs-mode=" + mode + " is not an octal mode", "tmpfs-mode=1770");
+            }
+            out.add("mode=" + Integer.toOctalString(Integer.parseInt(mode, 8)));
+        }
+        return out.isEmpty() ? null : String.join(",", out);
     }
 
     private static boolean flag(String spec, String key, String value, boolean present) {

@@ -200,11 +200,14 @@ public final class Volumes {
     /** Bytes the volume's data takes (its regular files' sizes), for {@code prune}'s total. */
     public long size(String name) {
         long[] total = {0};
+        java.util.Set<Object> seen = new java.util.HashSet<>(); // a file with several names (hard links) counts once, as du counts it
         try (Stream<Path> s = Files.walk(data(name))) {
             s.forEach(p -> {
                 try {
-                    if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                        total[0] += Files.size(p);
+                    java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class,
+                            LinkOption.NOFOLLOW_LINKS);
+                    if (a.isRegularFile() && (a.fileKey() == null || seen.add(a.fileKey()))) {
+                        total[0] += a.size();
                     }
                 } catch (IOException e) {
                     // removed meanwhile

@@ -64,7 +64,13 @@ class VolumeCommandTest {
         String used = store.createAnonymous().name();
         Path ws = Files.createDirectories(home.resolve("run/containers/box"));
         Files.writeString(ws.resolve("volumes"), "named named\n" + used + " anonymous\n");
-        assertEquals(0, cwb.run("volume", "prune"), cwb.err());
+        // no terminal to ask at (a script, a pipe): without -f nothing is removed, and the line says what would have been
+        assertEquals(dev.cwb.CwbException.BAD_INPUT, cwb.run("volume", "prune"), cwb.err());
+        assertTrue(cwb.err().contains("volume prune would remove the anonymous local volumes no container uses: 1 volume, "
+                + anon.substring(0, 12)) && cwb.err().contains("no terminal to ask at — volume prune -f"), cwb.err());
+        assertTrue(Files.isDirectory(store.data(anon)), "nothing was removed");
+        cwb.reset();
+        assertEquals(0, cwb.run("volume", "prune", "-f"), cwb.err());
         assertEquals("Deleted Volumes:\n" + anon + "\n\nTotal reclaimed space: " + dev.cwb.view.Sizes.human(5) + "\n", cwb.out());
         cwb.reset();
         assertEquals(0, cwb.run("volume", "prune", "-a", "-f"));

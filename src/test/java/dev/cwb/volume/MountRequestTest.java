@@ -74,4 +74,41 @@ class MountRequestTest {
                 MountRequest.anonymous("/a/b")));
         assertEquals(List.of("/a", "/a/b", "/a/b/c"), sorted.stream().map(MountRequest::target).toList());
     }
+
+    @Test
+    void tmpfsSizeAndModeBecomeTheOptionsDockerWrites() {
+        MountRequest t = MountRequest.parseMountFlag("type=tmpfs,target=/t,tmpfs-size=1m,tmpfs-mode=750");
+        assertEquals("/t:size=1024k,mode=750", t.tmpfsSpec());
+        assertEquals("/t:size=64k", MountRequest.parseMountFlag("type=tmpfs,dst=/t,tmpfs-size=65536").tmpfsSpec(), "bytes, in kibibytes");
+        assertEquals("/t", MountRequest.parseMountFlag("type=tmpfs,target=/t").tmpfsSpec());
+        CwbException size = assertThrows(CwbException.class, () -> MountRequest.parseMountFlag("type=tmpfs,target=/t,tmpfs-size=lots"));
+        assertTrue(size.getMessage().contains("tmpfs-size=lots is not a size"), size.getMessage());
+        CwbException mode = assertThrows(CwbException.class, () -> MountRequest.parseMountFlag("type=tmpfs,target=/t,tmpfs-mode=999"));
+        assertTrue(mode.getMessage().contains("not an octal mode"), mode.getMessage());
+        CwbException onBind = assertThrows(CwbException.class, () -> MountRequest.parseMountFlag("type=bind,source=/a,target=/b,tmpfs-size=1m"));
+        assertTrue(onBind.getMessage().contains("are for type=tmpfs"), onBind.getMessage());
+    }
+
+    @Test
+    void bindPropagationTakesDockersPrivateAndSlaveValuesAndRefusesSharedWithItsReason() {
+        long rec = dev.cwb.kernel.MountFlags.MS_REC;
+        assertEquals(rec | dev.cwb.kernel.MountFlags.MS_PRIVATE, MountRequest.parseMountFlag("type=bind,source=/a,target=/b").propagationFlags(),
+                "Docker's default: rprivate");
+        assertEquals(rec | dev.cwb.kernel.MountFlags.MS_SLAVE,
+                MountRequest.parseMountFlag("type=bind,source=/a,target=/b,bind-propagation=rslave").propagationFlags());
+        assertEquals(dev.cwb.kernel.MountFlags.MS_SLAVE,
+                MountRequest.parseMountFlag("type=bind,source=/a,target=/b,bind-propagation=slave").propagationFlags());
+        assertEquals(dev.cwb.kernel.MountFlags.MS_PRIVATE,
+                MountRequest.parseMountFlag("type=bind,source=/a,target=/b,bind-propagation=private").propagationFlags());
+        for (String shared : List.of("shared", "rshared")) {
+            CwbException e = assertThrows(CwbException.class,
+                    () -> MountRequest.parseMountFlag("type=bind,source=/a,target=/b,bind-propagation=" + shared));
+            assertEquals(CwbException.UNSUPPORTED, e.exitCode());
+            assertTrue(e.getMessage().contains("back to the host's mount table"), e.getMessage());
+        }
+        CwbException odd = assertThrows(CwbException.class, () -> MountRequest.parseMountFlag("type=bind,source=/a,target=/b,bind-propagation=up"));
+        assertTrue(odd.getMessage().contains("none of Docker's values"), odd.getMessage());
+        CwbException onVolume = assertThrows(CwbException.class, () -> MountRequest.parseMountFlag("type=volume,target=/b,bind-propagation=rslave"));
+        assertTrue(onVolume.getMessage().contains("is for type=bind"), onVolume.getMessage());
+    }
 }
