@@ -98,6 +98,41 @@ class VolumeDockerGapsTest {
         assertTrue(shared.err().contains("back to the host's mount table"), shared.toString());
     }
 
+    private static void host(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), String.join(" ", command) + ": " + out);
+    }
+
+    @Test
+    void anRslaveBindSeesTheHostsLaterMountsAndDockersDefaultRprivateDoesNot() throws Exception {
+        dev.cwb.testing.Requirements.requireCommand("mount", "mount");
+        Path src = Files.createDirectories(work.resolve("shared-src"));
+        String slave = cwb.name("rslave");
+        String priv = cwb.name("rprivate");
+        host("mount", "-t", "tmpfs", "-o", "size=1m", "cwb-test-src", src.toString());
+        try {
+            host("mount", "--make-shared", src.toString()); // a shared source: a peer group whose events reach its slaves
+            cwb.ok("run", "-d", "--network", "none", "--name", slave, "--mount",
+                    "type=bind,source=" + src + ",target=/s,bind-propagation=rslave", "busybox", "sleep", "1000");
+            cwb.ok("run", "-d", "--network", "none", "--name", priv, "--mount", "type=bind,source=" + src + ",target=/s",
+                    "busybox", "sleep", "1000");
+            Files.createDirectories(src.resolve("late"));
+            host("mount", "-t", "tmpfs", "-o", "size=1m", "cwb-test-late", src.resolve("late").toString()); // after both started
+            Files.writeString(src.resolve("late").resolve("marker"), "mounted later on the host\n");
+            assertEquals("mounted later on the host\n", cwb.ok("exec", slave, "cat", "/s/late/marker").out(),
+                    "the host's later mount propagated into the rslave bind");
+            ContainerBench.Result p = cwb.run("exec", priv, "ls", "-A", "/s/late");
+            assertEquals("", p.out(), "rprivate: the host's later mount never reaches the container, only the empty directory:\n" + p);
+        } finally {
+            cwb.run("rm", "-f", slave);
+            cwb.run("rm", "-f", priv);
+            new ProcessBuilder("umount", src.resolve("late").toString()).start().waitFor();
+            new ProcessBuilder("umount", src.toString()).start().waitFor();
+        }
+        assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(src.toString()), "both host mounts gone");
+    }
+
     /** {@code volume prune} one-shot on a terminal of its own, {@code answer} typed at its question. */
     private static String pruneAtATerminal(String answer) throws Exception {
         List<String> command = new ArrayList<>(ContainerBench.workbenchJvm());
