@@ -86,9 +86,12 @@ public final class ContainerTerminal implements AutoCloseable {
         this.ctrlC = pressed;
     }
 
-    /** Raw input mode on the workbench's terminal, and the two relays. */
-    synchronized void start() {
-        if (output != null || closed) {
+    /**
+     * Raw input mode on the workbench's terminal and the key relay: called before the command's execve, so
+     * that no key (a Ctrl-C above all) typed from then on reaches the workbench instead of the pty.
+     */
+    synchronized void startInput() {
+        if (input != null || closed) {
             return;
         }
         savedTerminal = Pty.rawInput(KEYBOARD);
@@ -99,12 +102,27 @@ public final class ContainerTerminal implements AutoCloseable {
         } catch (IllegalStateException shuttingDown) {
             restoreOnExit = null;
         }
-        output = new Thread(this::relayOutput, "cwb-pty-output");
-        output.setDaemon(true);
-        output.start();
         input = new Thread(this::relayInput, "cwb-pty-input");
         input.setDaemon(true);
         input.start();
+    }
+
+    /**
+     * No output processing on the workbench's terminal ({@link Pty#rawOutput}) and the output relay: called
+     * once the execve has succeeded and its trace line is on the screen. What the command wrote before
+     * waited in the pty.
+     */
+    synchronized void startOutput() {
+        startInput();
+        if (output != null || closed) {
+            return;
+        }
+        if (savedTerminal != null) {
+            Pty.rawOutput(KEYBOARD);
+        }
+        output = new Thread(this::relayOutput, "cwb-pty-output");
+        output.setDaemon(true);
+        output.start();
     }
 
     private void relayInput() {

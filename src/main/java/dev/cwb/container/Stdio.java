@@ -142,26 +142,28 @@ public final class Stdio implements AutoCloseable {
     /**
      * Makes process group {@code pgrp} the one the keyboard reaches, before the command's execve: with the
      * workbench's own terminal, it is made the terminal's foreground group (tcsetpgrp); with a container's
-     * own terminal, that pty's foreground group is already the command's (setsid, TIOCSCTTY) and
-     * {@link #startRelay} follows the execve.
+     * own terminal, that pty's foreground group is already the command's (setsid, TIOCSCTTY): raw input and
+     * the key relay start here, and {@link #startRelay} (raw output, the output relay) follows the execve.
      */
     void foreground(int pgrp) {
-        if (pty == null && terminal) {
+        if (pty != null) {
+            pty.startInput(); // keys (and Ctrl-C) go to the pty from now on
+        } else if (terminal) {
             Kernel.giveTerminalTo(0, pgrp);
         }
     }
 
     /**
      * With a container's own terminal, once the command's execve has succeeded (and been traced): the
-     * workbench's terminal goes raw and the relays start. Not before, so that no line the workbench prints
-     * about the set-up meets a screen without output processing ({@link dev.cwb.kernel.Pty#rawInput});
-     * what the command writes meanwhile waits in the pty.
+     * workbench's terminal stops processing output and the output relay starts. Not before, so that no line
+     * the workbench prints about the set-up meets a screen without output processing
+     * ({@link dev.cwb.kernel.Pty#rawOutput}); what the command writes meanwhile waits in the pty.
      */
     void startRelay(Container.Tracer tracer) {
         if (pty != null) {
             held = tracer;
             tracer.hold(); // its lines wait until the relay has ended (drain, close)
-            pty.start();
+            pty.startOutput();
         }
     }
 

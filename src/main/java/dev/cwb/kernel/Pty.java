@@ -139,14 +139,11 @@ public final class Pty {
     }
 
     /**
-     * Puts the terminal on {@code fd} into raw mode, as ssh and {@code docker run -t} do for the time a pty of
-     * their own is in front (cfmakeraw(3); moby's {@code term.MakeRaw}): keys are passed on one by one,
+     * Puts the terminal on {@code fd} into raw input mode, as ssh and {@code docker run -t} do for the time a
+     * pty of their own is in front (cfmakeraw(3); moby's {@code term.MakeRaw}): keys are passed on one by one,
      * unechoed, and Ctrl-C is byte 3, not SIGINT (no ICANON, ECHO, ISIG, IEXTEN, IXON, ICRNL), so the
-     * pty's own line discipline is the one that acts on them; and output is not processed (no OPOST): the
-     * inner pty's ONLCR already made each of its command's {@code \n} a {@code \r\n}, which the outer
-     * terminal would otherwise turn into {@code \r\r\n}. A line the workbench itself prints meanwhile must
-     * end with {@code \r\n} ({@link ContainerTerminalLines}). Returns the settings to restore, or null when
-     * {@code fd} is not a terminal.
+     * pty's own line discipline is the one that acts on them. Output processing stays until
+     * {@link #rawOutput}. Returns the settings to restore, or null when {@code fd} is not a terminal.
      */
     public static byte[] rawInput(int fd) {
         byte[] saved = new byte[TERMIOS_SIZE + 64];
@@ -156,7 +153,6 @@ public final class Pty {
         byte[] raw = saved.clone();
         ByteBuffer t = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
         t.putInt(0, t.getInt(0) & ~(BRKINT | INPCK | ISTRIP | INLCR | IGNCR | ICRNL | IXON));
-        t.putInt(4, t.getInt(4) & ~OPOST);
         t.putInt(12, t.getInt(12) & ~(ISIG | ICANON | ECHO | ECHONL | IEXTEN));
         raw[C_CC + VMIN] = 1;
         raw[C_CC + VTIME] = 0;
@@ -164,6 +160,22 @@ public final class Pty {
             return null;
         }
         return saved;
+    }
+
+    /**
+     * Turns output processing off (no OPOST), the rest of cfmakeraw: the inner pty's ONLCR has already made
+     * each of its command's {@code \n} a {@code \r\n}, which the outer terminal would otherwise send as
+     * {@code \r\r\n}. A line the workbench itself prints meanwhile must end with {@code \r\n}; {@link #restore}
+     * gives OPOST back with the rest.
+     */
+    public static void rawOutput(int fd) {
+        byte[] now = new byte[TERMIOS_SIZE + 64];
+        if (LibC.tcgetattr(fd, now) != 0) {
+            return;
+        }
+        ByteBuffer t = ByteBuffer.wrap(now).order(ByteOrder.nativeOrder());
+        t.putInt(4, t.getInt(4) & ~OPOST);
+        LibC.tcsetattr(fd, TCSANOW, now);
     }
 
     /** Gives the terminal on {@code fd} back the settings {@link #rawInput} returned. */
