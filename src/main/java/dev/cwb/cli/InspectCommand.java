@@ -201,6 +201,7 @@ public final class InspectCommand extends WorkbenchCommand {
         security.put("capabilities", dev.cwb.kernel.Capabilities.format(d.capabilities()));
         security.put("user", d.user());
         m.put("security", security);
+        m.put("init", d.init());
         m.put("stopSignal", d.stopSignal());
         m.put("autoRemove", d.autoRemove());
         m.put("runArgs", d.args());
@@ -222,6 +223,8 @@ public final class InspectCommand extends WorkbenchCommand {
         if (m.containsKey("ip")) {
             field(out, "Address", (String) m.get("ip"), "on the bridge; ports " + m.get("ports"));
         }
+        field(out, "Init", d.init() == null ? "-" : d.init(), d.init() == null ? "no --init: the command is PID 1 itself"
+                : "--init: PID 1 is cwb-pid1 (a read-only bind), the command its child; signals are forwarded, zombies reaped");
         field(out, "Stop signal", d.stopSignal(), "what stop sends first; SIGKILL after -t seconds");
         return 0;
     }

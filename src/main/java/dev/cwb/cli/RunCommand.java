@@ -109,6 +109,10 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
     @Option(names = "--rm", description = "With -d: remove the container when its command exits (without -d it always is).")
     boolean autoRemove;
 
+    @Option(names = "--init", description = "PID 1 is a tiny init (cwb-pid1, read-only at /sbin/cwb-pid1, like docker's /sbin/docker-init): "
+            + "it runs the command as its child, forwards signals to it (stop's SIGTERM, Ctrl-C), reaps zombies and exits with its status.")
+    boolean init;
+
     /** Set by {@code run -d} on the command line of the shim it starts: this JVM is that shim. */
     @Option(names = "--shim", hidden = true)
     boolean shim;
@@ -122,6 +126,10 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
         if (autoRemove && !detach) {
             throw dev.cwb.CwbException.badInput("'--rm' is docker's: run always removes its container when the command ends",
                     "leave it out (with -d, --rm removes the detached container when its command exits)");
+        }
+        if (init && dev.cwb.container.ContainerRun.initUnavailable() != null) {
+            throw new dev.cwb.CwbException(dev.cwb.CwbException.UNSUPPORTED, dev.cwb.container.ContainerRun.initUnavailable(),
+                    "run without --init");
         }
         if (detach && !shim) {
             return startShim();
@@ -144,7 +152,7 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
                 }, line -> {
                     notes().println(line);
                     notes().flush();
-                }).withMounts(mounts);
+                }).withMounts(mounts).withInit(init);
         if (privileged) {
             notes().println("warning: --privileged: the container's root keeps every capability, no seccomp filter, no masked or "
                     + "read-only /proc and /sys paths, and may open every device: it can do to this machine whatever root can");
@@ -311,7 +319,8 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
         ProcessHandle self = ProcessHandle.current();
         return new dev.cwb.container.Detached(self.pid(), self.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L),
                 String.join(" ", process.argv()), System.currentTimeMillis(), false, 0, 0, autoRemove,
-                stop == null || stop.isEmpty() ? "SIGTERM" : stop, seccomp, security.noNewPrivileges(), security.capabilities(), user, args);
+                stop == null || stop.isEmpty() ? "SIGTERM" : stop, seccomp, security.noNewPrivileges(), security.capabilities(), user, args,
+                init ? dev.cwb.kernel.Pid1Program.PATH_INSIDE : null);
     }
 
     /** Docker's {@code --security-opt} values: {@code seccomp=unconfined|FILE}, {@code no-new-privileges[=true|false]}. */

@@ -30,7 +30,14 @@ public final class ContainerRun {
     /** What the learner asked for; null limits mean none. */
     public record Options(String name, String hostname, Long memory, Long pids, Double cpus, boolean userNamespace,
                           Security security, NetworkStep.Spec network, java.util.function.Consumer<String> rules,
-                          java.util.function.Consumer<String> notes, List<dev.cwb.volume.MountRequest> mounts) {
+                          java.util.function.Consumer<String> notes, List<dev.cwb.volume.MountRequest> mounts, boolean init) {
+        /** Without {@code --init}. */
+        public Options(String name, String hostname, Long memory, Long pids, Double cpus, boolean userNamespace,
+                       Security security, NetworkStep.Spec network, java.util.function.Consumer<String> rules,
+                       java.util.function.Consumer<String> notes, List<dev.cwb.volume.MountRequest> mounts) {
+            this(name, hostname, memory, pids, cpus, userNamespace, security, network, rules, notes, mounts, false);
+        }
+
         /** Without bind mounts or volumes. */
         public Options(String name, String hostname, Long memory, Long pids, Double cpus, boolean userNamespace,
                        Security security, NetworkStep.Spec network, java.util.function.Consumer<String> rules,
@@ -40,7 +47,12 @@ public final class ContainerRun {
 
         /** The same, with bind mounts and volumes ({@code -v}, {@code --mount}): {@link VolumeStep}. */
         public Options withMounts(List<dev.cwb.volume.MountRequest> m) {
-            return new Options(name, hostname, memory, pids, cpus, userNamespace, security, network, rules, notes, List.copyOf(m));
+            return new Options(name, hostname, memory, pids, cpus, userNamespace, security, network, rules, notes, List.copyOf(m), init);
+        }
+
+        /** The same, with {@code --init}: PID 1 is {@link InitStep}'s cwb-pid1, the command its child. */
+        public Options withInit(boolean i) {
+            return new Options(name, hostname, memory, pids, cpus, userNamespace, security, network, rules, notes, mounts, i);
         }
 
         /**
@@ -48,7 +60,7 @@ public final class ContainerRun {
          * rules are shown and where a note goes when the host cannot give the default network.
          */
         public Options withNetwork(NetworkStep.Spec n, java.util.function.Consumer<String> shown, java.util.function.Consumer<String> said) {
-            return new Options(name, hostname, memory, pids, cpus, userNamespace, security, n, shown, said, mounts);
+            return new Options(name, hostname, memory, pids, cpus, userNamespace, security, n, shown, said, mounts, init);
         }
     }
 
@@ -243,6 +255,9 @@ public final class ContainerRun {
         // -v and --mount: runc's mountToRootfs, host paths still in reach; before /etc/hosts, so -v x:/etc keeps it
         VolumeStep.mount(containers, c, o.mounts(), o.notes());
         NetworkStep.etcFiles(containers, c, net, lease, hostname); // bind mounts from the workspace: before pivot_root
+        if (o.init()) {
+            InitStep.mount(containers, c); // --init: cwb-pid1 read-only at /sbin/cwb-pid1, as Docker's /sbin/docker-init
+        }
         RootStep.pivotRoot(c);
         makeWorkingDirectory(c, spec.workingDir());
         Security security = o.security();
@@ -274,10 +289,15 @@ public final class ContainerRun {
         if (security.seccomp() != null && security.noNewPrivileges()) {
             SecurityStep.loadSeccomp(c, security.seccomp(), caps);
         }
-        c.recordProcess(new Container.ProcessRun(c.pid1(), 1, String.join(" ", spec.argv()), null));
+        List<String> argv = o.init() ? dev.cwb.kernel.Pid1Program.argv(program, spec.argv()) : spec.argv();
+        c.recordProcess(new Container.ProcessRun(c.pid1(), 1, String.join(" ", argv), null));
         if (terminal) {
             ctrlC[0] = TerminalCtrlC.watch(stdio, c.pid1()); // its group exists (setpgid or setsid above): no Ctrl-C goes unseen
             stdio.foreground(c.pid1());
+        }
+        if (o.init()) {
+            InitStep.execve(c, program, argv, spec.environment(c.rootSeenFromHost(), credentials, stdio.term()), o.rules());
+            return;
         }
         pid1.execve(program, spec.argv(), spec.environment(c.rootSeenFromHost(), credentials, stdio.term()));
         stdio.startRelay(c.tracer());
@@ -303,6 +323,11 @@ public final class ContainerRun {
             throw new CwbException(CwbException.IO, "cannot look for the working directory " + workdir + " inside the container: "
                     + CwbException.reason(e), "run cleanup, then try again");
         }
+    }
+
+    /** Why {@code --init} cannot be had here (one line), or null when it can. */
+    public static String initUnavailable() {
+        return InitStep.unavailable();
     }
 
     /** Memory, pids and cpu limits from what the learner typed ({@code 64M}, {@code 20}, {@code 0.5}); null stays null. */

@@ -56,6 +56,7 @@ public final class Containers {
     private final Map<Container, java.util.concurrent.CompletableFuture<List<String>>> removals = new java.util.IdentityHashMap<>();
     /** Set by {@link #shutDown}: no container is made any more. */
     private boolean closing;
+    private dev.cwb.kernel.InitBinary pid1Program;
 
     public Containers(WorkbenchHome home) {
         this.home = home;
@@ -593,6 +594,22 @@ public final class Containers {
             initProgram = dev.cwb.kernel.InitBinary.install(home.run());
         }
         return InitProcess.start(initProgram, argv0, stdio);
+    }
+
+    /**
+     * {@code run --init}'s program ({@link dev.cwb.kernel.Pid1Program}), written into run/ beside cwb-init the
+     * first time it is needed and kept open, checked, for the session.
+     */
+    synchronized dev.cwb.kernel.InitBinary pid1Program() {
+        if (pid1Program == null) {
+            try {
+                pid1Program = dev.cwb.kernel.InitBinary.install(home.run(), dev.cwb.kernel.Pid1Program.NAME,
+                        dev.cwb.kernel.Pid1Program.forCurrentArch());
+            } catch (IOException e) {
+                throw CwbException.io("writing " + home.run().resolve(dev.cwb.kernel.Pid1Program.NAME), e, "check " + home.root());
+            }
+        }
+        return pid1Program;
     }
 
     /**

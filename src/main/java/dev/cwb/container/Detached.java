@@ -29,6 +29,7 @@ import java.util.List;
  * @param capabilities    the capability bits PID 1 kept
  * @param user            PID 1's {@code -u} (or null: the image's User)
  * @param args            {@code run}'s arguments, for {@code start}
+ * @param init            {@code --init}: where PID 1's init, cwb-pid1, is inside (its read-only bind), else null
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Detached(
@@ -45,7 +46,8 @@ public record Detached(
         @JsonProperty("noNewPrivileges") boolean noNewPrivileges,
         @JsonProperty("capabilities") long capabilities,
         @JsonProperty("user") String user,
-        @JsonProperty("args") List<String> args) {
+        @JsonProperty("args") List<String> args,
+        @JsonProperty("init") String init) {
 
     /** The file in a workspace. */
     public static Path file(Path workspace) {
@@ -55,7 +57,7 @@ public record Detached(
     /** The same, ended with {@code status} now. */
     public Detached ended(dev.cwb.kernel.WaitStatus status) {
         return new Detached(shimPid, shimStart, command, started, true, status.raw(), System.currentTimeMillis(), autoRemove,
-                stopSignal, seccomp, noNewPrivileges, capabilities, user, args);
+                stopSignal, seccomp, noNewPrivileges, capabilities, user, args, init);
     }
 
     /** The shell's view of how PID 1 ended: its exit code, or 128 + the signal. */

@@ -123,7 +123,8 @@ public final class DetachedContainers {
         TerminalCtrlC.Disposition d = TerminalCtrlC.disposition(pid1, sig);
         say.accept("# " + name + " to PID 1 of " + e.name() + " (pid " + pid1 + " on the host), which " + (d == TerminalCtrlC.Disposition.HANDLED
                 ? "has a handler for it" : d == TerminalCtrlC.Disposition.IGNORED ? "ignores it (SIG_IGN)"
-                : "has no handler for it") + " (SigCgt/SigIgn of /proc/" + pid1 + "/status)");
+                : d == TerminalCtrlC.Disposition.BLOCKED ? "blocks it and waits for it (--init's cwb-pid1: it forwards it to the command)"
+                : "has no handler for it") + " (SigCgt/SigIgn/SigBlk of /proc/" + pid1 + "/status)");
         // the first call on this thread asks its tid (the trace's pid column): the workbench's, not the container's
         dev.cwb.kernel.SyscallListener shown = r -> {
             if (!r.straceLine().startsWith("gettid(")) {
@@ -137,6 +138,8 @@ public final class DetachedContainers {
         }
         String why = d == TerminalCtrlC.Disposition.HANDLED
                 ? "its handler for " + name + " did not end it within " + seconds + " s"
+                : d == TerminalCtrlC.Disposition.BLOCKED
+                ? "cwb-pid1 forwarded " + name + ", and the command did not end within " + seconds + " s"
                 : "PID 1 of a PID namespace gets no signal it has no handler for (" + name + "'s default action is not "
                 + "applied to it; kernel/signal.c, SIGNAL_UNKILLABLE), so " + name + " did nothing";
         say.accept("# still running after " + seconds + " s: " + why + "; SIGKILL cannot be caught or ignored");

@@ -120,7 +120,7 @@ public final class TerminalCtrlC implements AutoCloseable {
     static String whyNothingHappened(int pid, boolean pid1) {
         String name = comm(pid);
         return switch (disposition(pid, SIGINT)) {
-            case HANDLED -> null;
+            case HANDLED, BLOCKED -> null;
             case IGNORED -> "^C: " + name + " ignores SIGINT (its disposition is SIG_IGN), so Ctrl-C does nothing to it";
             case DEFAULT -> pid1
                     ? "^C: " + name + " is PID 1 of its PID namespace and has no handler for SIGINT: the kernel drops every "
@@ -129,22 +129,30 @@ public final class TerminalCtrlC implements AutoCloseable {
         };
     }
 
-    enum Disposition { DEFAULT, IGNORED, HANDLED }
+    /**
+     * What a process does with a signal. BLOCKED: it keeps the signal pending and takes it itself
+     * (rt_sigtimedwait), as {@code --init}'s cwb-pid1 does — a blocked signal is never dropped, even for PID 1.
+     */
+    enum Disposition { DEFAULT, IGNORED, HANDLED, BLOCKED }
 
-    /** What {@code pid} does with signal {@code sig}, from the SigCgt and SigIgn masks of /proc/PID/status. */
+    /** What {@code pid} does with signal {@code sig}, from the SigCgt, SigIgn and SigBlk masks of /proc/PID/status. */
     static Disposition disposition(int pid, int sig) {
         long bit = 1L << (sig - 1);
         try {
             long caught = 0;
             long ignored = 0;
+            long blocked = 0;
             for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(pid), "status"))) {
-                if (line.startsWith("SigCgt:")) {
+                if (line.startsWith("SigBlk:")) {
+                    blocked = Long.parseUnsignedLong(line.substring(7).strip(), 16);
+                } else if (line.startsWith("SigCgt:")) {
                     caught = Long.parseUnsignedLong(line.substring(7).strip(), 16);
                 } else if (line.startsWith("SigIgn:")) {
                     ignored = Long.parseUnsignedLong(line.substring(7).strip(), 16);
                 }
             }
-            return (caught & bit) != 0 ? Disposition.HANDLED : (ignored & bit) != 0 ? Disposition.IGNORED : Disposition.DEFAULT;
+            return (caught & bit) != 0 ? Disposition.HANDLED : (blocked & bit) != 0 ? Disposition.BLOCKED
+                    : (ignored & bit) != 0 ? Disposition.IGNORED : Disposition.DEFAULT;
         } catch (IOException | RuntimeException e) {
             return Disposition.HANDLED; // gone already, or unreadable: say nothing
         }

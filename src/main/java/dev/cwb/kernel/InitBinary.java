@@ -67,6 +67,14 @@ public final class InitBinary implements AutoCloseable {
     }
 
     static InitBinary install(Path dir, byte[] bytes) throws IOException {
+        return install(dir, NAME, bytes);
+    }
+
+    /**
+     * The same for another of the workbench's programs, {@code name} in {@code dir} holding {@code bytes}
+     * ({@link Pid1Program}, which {@code run --init} bind-mounts from this very descriptor).
+     */
+    public static InitBinary install(Path dir, String name, byte[] bytes) throws IOException {
         if (!LibC.AVAILABLE) {
             throw new IOException("cwb-init needs Linux and its C library");
         }
@@ -82,14 +90,14 @@ public final class InitBinary implements AutoCloseable {
             if ((st[0] & 077) != 0) {
                 check("chmod 0700", dir, (int) LibC.syscall(SyscallNumber.FCHMOD.number(), dirfd, 0700, 0, 0, 0, 0));
             }
-            InitBinary found = openChecked(dirfd, dir, bytes, euid);
+            InitBinary found = openChecked(dirfd, dir, name, bytes, euid);
             if (found != null) {
                 return found;
             }
-            write(dirfd, dir, bytes);
-            InitBinary written = openChecked(dirfd, dir, bytes, euid);
+            write(dirfd, dir, name, bytes);
+            InitBinary written = openChecked(dirfd, dir, name, bytes, euid);
             if (written == null) {
-                throw new IOException(dir.resolve(NAME) + " changed right after it was written: someone else writes there");
+                throw new IOException(dir.resolve(name) + " changed right after it was written: someone else writes there");
             }
             return written;
         } finally {
@@ -98,18 +106,18 @@ public final class InitBinary implements AutoCloseable {
     }
 
     /** The file as opened at install time, or null when it is missing or not exactly the program. */
-    private static InitBinary openChecked(int dirfd, Path dir, byte[] bytes, int euid) throws IOException {
-        int fd = LibC.openat(dirfd, cString(NAME), OpenFlags.O_RDONLY | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC, 0);
+    private static InitBinary openChecked(int dirfd, Path dir, String name, byte[] bytes, int euid) throws IOException {
+        int fd = LibC.openat(dirfd, cString(name), OpenFlags.O_RDONLY | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC, 0);
         if (fd < 0) {
             int errno = Native.getLastError();
             if (errno == Errno.ENOENT || errno == 40) { // ELOOP: a symbolic link at the name is replaced, never followed
                 return null;
             }
-            throw new SyscallException("openat", dir.resolve(NAME) + ", O_RDONLY|O_NOFOLLOW", errno);
+            throw new SyscallException("openat", dir.resolve(name) + ", O_RDONLY|O_NOFOLLOW", errno);
         }
         boolean keep = false;
         try {
-            int[] st = statx(fd, dir.resolve(NAME));
+            int[] st = statx(fd, dir.resolve(name));
             if ((st[0] & S_IFMT) != S_IFREG || st[1] != euid || (st[0] & 022) != 0 || (st[0] & 0100) == 0
                     || st[2] != bytes.length || !Arrays.equals(pread(fd, bytes.length + 1), bytes)) {
                 return null;
@@ -121,7 +129,7 @@ public final class InitBinary implements AutoCloseable {
                 fd = high;
             }
             keep = true;
-            return new InitBinary(fd, dir.resolve(NAME), bytes);
+            return new InitBinary(fd, dir.resolve(name), bytes);
         } finally {
             if (!keep) {
                 LibC.close(fd);
@@ -129,9 +137,9 @@ public final class InitBinary implements AutoCloseable {
         }
     }
 
-    /** Writes the program under a fresh name in {@code dirfd}, then renames it to {@link #NAME}. */
-    private static void write(int dirfd, Path dir, byte[] bytes) throws IOException {
-        String tmp = "." + NAME + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp";
+    /** Writes the program under a fresh name in {@code dirfd}, then renames it to {@code name}. */
+    private static void write(int dirfd, Path dir, String name, byte[] bytes) throws IOException {
+        String tmp = "." + name + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp";
         int fd = check("create", dir.resolve(tmp), LibC.openat(dirfd, cString(tmp),
                 OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC, 0700));
         boolean renamed = false;
@@ -143,15 +151,15 @@ public final class InitBinary implements AutoCloseable {
             } finally {
                 LibC.close(fd); // closed before it is run: a file open for writing cannot be exec'd (ETXTBSY)
             }
-            try (Memory from = cMemory(tmp); Memory to = cMemory(NAME)) {
+            try (Memory from = cMemory(tmp); Memory to = cMemory(name)) {
                 check("rename", dir.resolve(tmp), (int) LibC.syscall(SyscallNumber.RENAMEAT2.number(), dirfd,
                         Pointer.nativeValue(from), dirfd, Pointer.nativeValue(to), 0, 0));
             }
             renamed = true;
         } finally {
             if (!renamed) {
-                try (Memory name = cMemory(tmp)) {
-                    LibC.syscall(SyscallNumber.UNLINKAT.number(), dirfd, Pointer.nativeValue(name), 0, 0, 0, 0);
+                try (Memory tmpName = cMemory(tmp)) {
+                    LibC.syscall(SyscallNumber.UNLINKAT.number(), dirfd, Pointer.nativeValue(tmpName), 0, 0, 0, 0);
                 }
             }
         }
@@ -170,6 +178,15 @@ public final class InitBinary implements AutoCloseable {
             throw new IOException(path + " changed after it was checked: not starting it");
         }
         return "/proc/self/fd/" + fd;
+    }
+
+    /**
+     * The descriptor, its bytes re-checked first: what {@code run --init} hands the container's PID 1 to
+     * bind-mount as {@code /proc/self/fd/N} — the inode checked at install time, whatever the name points at.
+     */
+    public int checkedDescriptor() throws IOException {
+        spawnPath();
+        return fd;
     }
 
     /** Where the file was written (what the learner can look at). */
