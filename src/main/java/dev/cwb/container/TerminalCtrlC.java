@@ -151,10 +151,33 @@ public final class TerminalCtrlC implements AutoCloseable {
                     ignored = Long.parseUnsignedLong(line.substring(7).strip(), 16);
                 }
             }
-            return (caught & bit) != 0 ? Disposition.HANDLED : (blocked & bit) != 0 ? Disposition.BLOCKED
+            return (caught & bit) != 0 ? Disposition.HANDLED : (blocked & bit) != 0 || waitsFor(pid, bit) ? Disposition.BLOCKED
                     : (ignored & bit) != 0 ? Disposition.IGNORED : Disposition.DEFAULT;
         } catch (IOException | RuntimeException e) {
             return Disposition.HANDLED; // gone already, or unreadable: say nothing
+        }
+    }
+
+    /**
+     * Whether {@code pid} sits in rt_sigtimedwait(2) waiting for the signal {@code bit}: while it waits, the
+     * kernel takes the awaited signals out of its blocked mask (SigBlk shows them unblocked) and keeps the real
+     * mask aside ({@code real_blocked}, which /proc does not show), so the call and its set are read instead:
+     * {@code /proc/PID/syscall} (the call's number and arguments) and the set's 8 bytes at its first argument
+     * in {@code /proc/PID/mem} (both need the rights of ptrace, which root has).
+     */
+    static boolean waitsFor(int pid, long bit) {
+        try {
+            String[] call = Files.readString(Path.of("/proc", Integer.toString(pid), "syscall")).strip().split(" ");
+            if (call.length < 2 || !call[0].equals(Long.toString(dev.cwb.kernel.SyscallNumber.RT_SIGTIMEDWAIT.number()))) {
+                return false;
+            }
+            long set = Long.parseUnsignedLong(call[1].substring(2), 16);
+            try (java.io.RandomAccessFile mem = new java.io.RandomAccessFile("/proc/" + pid + "/mem", "r")) {
+                mem.seek(set);
+                return (Long.reverseBytes(mem.readLong()) & bit) != 0; // the set is a little-endian 64-bit word
+            }
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 

@@ -22,7 +22,9 @@ public enum SyscallNumber {
     // untraced, for looking inside a container's root (InRoot)
     READLINKAT(267, 78), OPENAT2(437, 437),
     // the calls that make a process besides clone, which cwb-init refuses (aarch64 has no fork or vfork: -1)
-    FORK(57, -1), VFORK(58, -1), CLONE3(435, 435);
+    FORK(57, -1), VFORK(58, -1), CLONE3(435, 435),
+    // not made by the workbench: what --init's cwb-pid1 waits in, as /proc/PID/syscall shows it
+    RT_SIGTIMEDWAIT(128, 137);
 
     private final long x86_64;
     private final long aarch64;
