@@ -148,6 +148,11 @@ public final class DetachedContainers {
         return new Stopped(name, true, why, (System.nanoTime() - start) / 1_000_000);
     }
 
+    /** Whether {@code pid} takes signal {@code sig} itself, blocked, with rt_sigtimedwait (as --init's cwb-pid1 does). */
+    public static boolean waitsForSignals(int pid, int sig) {
+        return TerminalCtrlC.disposition(pid, sig) == TerminalCtrlC.Disposition.BLOCKED;
+    }
+
     /** {@code kill -s SIGNAL}: one signal to a running container's PID 1. */
     public void kill(Entry e, int sig, dev.cwb.kernel.SyscallListener shown) {
         signal(runningPid1(e, "kill"), sig, shown);

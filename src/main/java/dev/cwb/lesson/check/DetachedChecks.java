@@ -25,6 +25,8 @@ final class DetachedChecks {
                 a -> new ShimKeeps(a.get(0)));
         v.define("output-has-namespace NAME KIND", "the last command printed PID 1's namespace id of KIND (as /proc/PID/ns/KIND names it)", 2, 2,
                 a -> new OutputHasNamespace(a.get(0), a.get(1)));
+        v.define("pid1-init NAME", "detached container NAME's PID 1 is --init's cwb-pid1 (a read-only bind at /sbin/cwb-pid1), "
+                + "the command its one child, and it waits for signals it blocks", 1, 1, a -> new Pid1Init(a.get(0)));
         v.define("log-contains NAME TEXT", "the container's log (what its shim kept of its output) holds TEXT", 2, 2,
                 a -> new LogContains(a.get(0), a.get(1)));
     }
@@ -114,6 +116,39 @@ final class DetachedChecks {
             }
             String out = context.lastCommand().get().output();
             return CheckResult.of(out.contains(id), "PID 1's is " + id + "; the command printed " + dev.cwb.view.Excerpt.of(out.strip()));
+        }
+    }
+
+    record Pid1Init(String name) implements Check {
+        public String expectation() {
+            return name + "'s PID 1 is cwb-pid1, the command its child";
+        }
+
+        public CheckResult evaluate(CheckContext context) {
+            DetachedContainers.Entry e = find(context, name);
+            if (e == null || e.livePid1() == 0) {
+                return CheckResult.fail(e == null ? "there is no detached container " + name : name + " is not running");
+            }
+            int pid1 = e.livePid1();
+            String inside = dev.cwb.kernel.Pid1Program.PATH_INSIDE;
+            boolean readOnlyBind = dev.cwb.kernel.MountInfo.of(Integer.toString(pid1)).stream()
+                    .anyMatch(m -> m.mountPoint().equals(inside) && java.util.List.of(m.options().split(",")).contains("ro"));
+            java.util.List<Integer> children = new java.util.ArrayList<>();
+            try (var dirs = Files.list(Path.of("/proc"))) {
+                for (Path d : dirs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                    int pid = Integer.parseInt(d.getFileName().toString());
+                    if (status(pid, "PPid:") == pid1) {
+                        children.add(pid);
+                    }
+                }
+            } catch (IOException ex) {
+                return CheckResult.fail("cannot read /proc: " + ex.getMessage());
+            }
+            boolean waits = dev.cwb.container.DetachedContainers.waitsForSignals(pid1, 15);
+            String saw = "PID 1 (pid " + pid1 + ") is " + comm(pid1) + (readOnlyBind ? ", " + inside + " a read-only bind" : ", no read-only "
+                    + inside) + "; its children: " + children.stream().map(c -> c + " (" + comm(c) + ")").toList()
+                    + (waits ? "; it waits in rt_sigtimedwait for SIGTERM" : "; it does not wait for SIGTERM");
+            return CheckResult.of(comm(pid1).equals(dev.cwb.kernel.Pid1Program.NAME) && readOnlyBind && children.size() == 1 && waits, saw);
         }
     }
 
