@@ -17,7 +17,7 @@ import java.util.Locale;
 
 /** {@code run IMAGE [CMD...]}: every step at once, the way runc does them, then removal. */
 @Command(name = "run", description = "Run a command in a new container with runc's defaults: all namespaces, a cgroup, overlay, /proc /dev /sys, pivot_root.",
-        footer = {"", "The command is PID 1. The container is removed when it exits. --trace prints every system call.",
+        footer = {"", "The command is PID 1 (with --init its child). The container is removed when it exits. --trace prints every system call.",
                 "-v and --mount are bind mounts PID 1 makes before pivot_root; a named volume is",
                 "one of $CWB_HOME/volumes/NAME/_data (volume ls), kept after the container.",
                 "Example: run busybox    run --memory 64M --pids 20 busybox sh    run --trace hello",
@@ -25,7 +25,12 @@ import java.util.Locale;
                 "",
                 "-d: a shim (a workbench process of its own, in its own session, subreaper) runs the container and keeps",
                 "it after this command returns; its output goes to a log (logs NAME). Then ps, exec NAME, stop, start, rm.",
-                "Example: run -d --name web -p 127.0.0.1:8080:80 busybox httpd -f -p 80"})
+                "Example: run -d --name web -p 127.0.0.1:8080:80 busybox httpd -f -p 80",
+                "",
+                "--init: PID 1 is cwb-pid1 (read-only at /sbin/cwb-pid1), the command its child.",
+                "The kernel drops each signal PID 1 has no handler for; cwb-pid1 takes them all,",
+                "passes them on to the command and reaps orphans. stop then takes no 10 s.",
+                "Example: run -d --init --name s busybox sleep 1000    stop s   (exit 143)"})
 public final class RunCommand extends SessionCommand implements TakesACommand {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "The image.")
     String image;

@@ -159,6 +159,12 @@ class InitOptionTest {
     }
 
     @Test
+    void helpRunShowsInit() {
+        String help = cwb.ok("help", "run").out();
+        assertTrue(help.contains("--init") && help.contains("cwb-pid1"), help);
+    }
+
+    @Test
     void theExitStatusPassesThroughAsTheShellSaysIt() {
         ContainerBench.Result r = cwb.run("run", "--init", "--network", "none", "busybox", "sh", "-c", "echo out; exit 7");
         assertEquals(7, r.code(), r.toString());
