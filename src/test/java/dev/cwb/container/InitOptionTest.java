@@ -131,7 +131,13 @@ class InitOptionTest {
         assertTrue(slow >= 9.5 && slow < 20, "stop -t 10 without --init took " + slow + " s");
         assertTrue(r[0].err().contains("has no handler for it") && r[0].err().contains("SIGKILL did"), r[0].err());
         assertEquals(137, entry(without).detached().exitCode(), "SIGKILL: 128 + 9");
-        cwb.ok("rm", with, without);
+
+        cwb.ok("start", with); // start runs run's recorded arguments again: --init among them
+        int again = entry(with).livePid1();
+        assertTrue(again > 0 && again != pid1, "a new PID 1");
+        assertEquals(Pid1Program.NAME, comm(again), "start of an --init container: PID 1 is cwb-pid1 again");
+        cwb.ok("rm", "-f", with);
+        cwb.ok("rm", without);
     }
 
     @Test
@@ -172,8 +178,14 @@ class InitOptionTest {
         assertTrue(r.err().contains("exited 7"), r.err());
         r = cwb.run("run", "--init", "--network", "none", "busybox", "sh", "-c", "kill -USR1 $$; sleep 5");
         assertEquals(128 + 10, r.code(), "killed by SIGUSR1: 128 + 10\n" + r);
-        r = cwb.run("run", "--init", "--network", "none", "hello");
+        r = cwb.run("run", "--init", "--trace", "--network", "none", "hello");
         assertEquals(0, r.code(), "an image without /sbin gets the mount point made\n" + r);
+        String trace = r.err();
+        assertTrue(trace.matches("(?s).*\\] mkdirat\\(AT_FDCWD, \"[^\"]*/rootfs/sbin\", 0755\\) = 0\n.*"), trace);
+        assertTrue(trace.matches("(?s).*\\] openat\\(AT_FDCWD, \"[^\"]*/run/cwb-pid1\", O_RDONLY\\|O_NOFOLLOW\\|O_CLOEXEC\\|O_PATH\\) = \\d+\n.*"), trace);
+        assertTrue(trace.matches("(?s).*\\] mount\\(\"/proc/self/fd/\\d+\", \"[^\"]*/rootfs/sbin/cwb-pid1\", NULL, MS_BIND, NULL\\) = 0\n.*"), trace);
+        assertTrue(trace.matches("(?s).*\\] mount\\(NULL, \"[^\"]*/rootfs/sbin/cwb-pid1\", NULL, MS_RDONLY\\|MS_NOSUID\\|MS_NODEV\\|MS_REMOUNT\\|MS_BIND[^)]*, NULL\\) = 0\n.*"), trace);
+        assertTrue(trace.contains("] execve(\"/sbin/cwb-pid1\", [\"/sbin/cwb-pid1\", \"/hello\", \"/hello\"], ") && trace.contains(") = 0\n  # PID 1 is cwb-pid1 now (--init)"), trace);
     }
 
     @Test
