@@ -132,10 +132,6 @@ public final class RunCommand extends SessionCommand implements TakesACommand {
             throw dev.cwb.CwbException.badInput("'--rm' is docker's: run always removes its container when the command ends",
                     "leave it out (with -d, --rm removes the detached container when its command exits)");
         }
-        if (init && dev.cwb.container.ContainerRun.initUnavailable() != null) {
-            throw new dev.cwb.CwbException(dev.cwb.CwbException.UNSUPPORTED, dev.cwb.container.ContainerRun.initUnavailable(),
-                    "run without --init");
-        }
         if (detach && !shim) {
             return startShim();
         }

@@ -325,11 +325,6 @@ public final class ContainerRun {
         }
     }
 
-    /** Why {@code --init} cannot be had here (one line), or null when it can. */
-    public static String initUnavailable() {
-        return InitStep.unavailable();
-    }
-
     /** Memory, pids and cpu limits from what the learner typed ({@code 64M}, {@code 20}, {@code 0.5}); null stays null. */
     public static Options options(String name, String hostname, String memory, String pids, String cpus,
                                   boolean userNamespace, Security security) {

@@ -48,19 +48,8 @@ final class InitStep {
     private InitStep() {
     }
 
-    /** Why {@code --init} cannot be had on this machine, or null when it can. */
-    static String unavailable() {
-        return Pid1Program.forCurrentArch() == null
-                ? "--init's cwb-pid1 is written as x86_64 machine code only, and this machine is " + System.getProperty("os.arch")
-                : null;
-    }
-
     /** cwb-pid1 read-only at {@link Pid1Program#PATH_INSIDE} inside {@code c}'s root, before pivot_root. */
     static void mount(Containers containers, Container c) throws SyscallException {
-        String why = unavailable();
-        if (why != null) {
-            throw new CwbException(CwbException.UNSUPPORTED, why, "run without --init");
-        }
         InitBinary program = containers.pid1Program();
         Syscalls calls = c.calls();
         Path top = c.rootSeenFromHost().resolve(c.dirs().rootfs().toString().substring(1));

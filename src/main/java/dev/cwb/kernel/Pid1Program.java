@@ -3,7 +3,7 @@ package dev.cwb.kernel;
 import java.util.HexFormat;
 
 /**
- * cwb-pid1, the init of {@code run --init}: a static program of 412 bytes, written by the workbench as it
+ * cwb-pid1, the init of {@code run --init}: a static program of 468 bytes on x86_64 (520 on aarch64), written by the workbench as it
  * writes cwb-init ({@link InitProgram}), that runs as the container's PID 1 and starts the command as its
  * child — what {@code docker run --init} does with docker-init (tini), bind-mounted into the container at
  * {@code /sbin/docker-init}. It is a program of its own, not a mode of cwb-init: cwb-init is the workbench's
@@ -52,7 +52,11 @@ import java.util.HexFormat;
  * <p>It makes no call the workbench could trace: once it runs, the workbench only sees what the kernel
  * shows of it (/proc/PID/status's SigBlk, its child). The workbench's trace ends with its execve.
  *
- * <p>Only x86_64 code exists; on aarch64 {@code --init} says so ({@link #forCurrentArch()} is null).
+ * <p>The machine code, with its assembly beside each instruction, is below: x86_64 in GNU as's Intel syntax,
+ * aarch64 in GNU as syntax, the words as LLVM's {@code llvm-mc -triple=aarch64-linux-gnu} assembles that
+ * text. The x86_64 version runs natively in the tests ({@code InitOptionTest}, {@code Pid1ProgramTest}); the
+ * aarch64 one runs under qemu-user in {@code Pid1ProgramTest} (exit status, 128+N, a forwarded signal, a
+ * reaped orphan), never on arm64 hardware so far.
  */
 public final class Pid1Program {
     /** The file's name, in the workbench's run/ directory and in the container. */
@@ -65,9 +69,9 @@ public final class Pid1Program {
     private Pid1Program() {
     }
 
-    /** The program for this processor, or null where there is none (aarch64). */
+    /** The program for this processor. */
     public static byte[] forCurrentArch() {
-        return Arch.current() == Arch.AARCH64 ? null : x86_64();
+        return Arch.current() == Arch.AARCH64 ? aarch64() : x86_64();
     }
 
     /** Its argv for {@code program} (the command's file inside the container) and the command's {@code argv}. */
@@ -182,6 +186,123 @@ public final class Pid1Program {
                 "bf7e000000",               // mov edi, 126                126 for the rest
                 "eb87")),                   // jmp out
                 0);
+    }
+
+    static byte[] aarch64() {
+        int[] code = {
+            0x910003f3, // mov x19, sp                 x19 = &argc, then argv[], 0, envp[], 0
+            0xd10043ff, // sub sp, sp, #16             [sp] a signal set, [sp+8] a status
+            0x92800000, // mov x0, #-1                 every signal
+            0xf90003e0, // str x0, [sp]
+            0xd2800000, // mov x0, #0                  rt_sigprocmask(SIG_BLOCK, [sp], NULL, 8)
+            0x910003e1, // mov x1, sp
+            0xd2800002, // mov x2, #0
+            0xd2800103, // mov x3, #8
+            0xd28010e8, // mov x8, #135                (135 = rt_sigprocmask)
+            0xd4000001, // svc #0
+            0xd2800fe0, // mov x0, #127                no command given: exit 127
+            0xf9400269, // ldr x9, [x19]               argc >= 3: itself, PATH, ARGV0
+            0xf1000d3f, // cmp x9, #3
+            0x540006ab, // b.lt out
+            0xd2800220, // mov x0, #17                 fork: clone(SIGCHLD, 0, 0, 0, 0)
+            0xd2800001, // mov x1, #0
+            0xd2800002, // mov x2, #0
+            0xd2800003, // mov x3, #0
+            0xd2800004, // mov x4, #0
+            0xd2801b88, // mov x8, #220                (220 = clone)
+            0xd4000001, // svc #0
+            0xb40005e0, // cbz x0, child
+            0xaa0003f4, // mov x20, x0                 x20 = the command's pid
+            0xd2800fc0, // mov x0, #126                fork failed: exit 126
+            0xb7f80554, // tbnz x20, #63, out
+            0xd2809b09, // mov x9, #0x4d8              the fault signals (FAULT_SIGNALS)
+            0xf2a80009, // movk x9, #0x4000, lsl #16
+            0xaa2903e9, // mvn x9, x9                  all others
+            0xf90003e9, // str x9, [sp]
+            // wait:
+            0x910003e0, // mov x0, sp                  rt_sigtimedwait([sp], NULL, NULL, 8)
+            0xd2800001, // mov x1, #0
+            0xd2800002, // mov x2, #0                  no timeout: until one comes
+            0xd2800103, // mov x3, #8
+            0xd2801128, // mov x8, #137                (137 = rt_sigtimedwait)
+            0xd4000001, // svc #0
+            0xf100441f, // cmp x0, #17                 SIGCHLD?
+            0x540001c0, // b.eq reap
+            0xf100001f, // cmp x0, #0
+            0x54fffeed, // b.le wait                   EINTR: wait again
+            0xaa0003f5, // mov x21, x0                 the signal
+            0xcb1403e0, // neg x0, x20                 kill(-x20, sig): the command's group
+            0xaa1503e1, // mov x1, x21
+            0xd2801028, // mov x8, #129                (129 = kill)
+            0xd4000001, // svc #0
+            0xb4fffe20, // cbz x0, wait
+            0xaa1403e0, // mov x0, x20                 no group yet: kill(x20, sig)
+            0xaa1503e1, // mov x1, x21
+            0xd2801028, // mov x8, #129
+            0xd4000001, // svc #0
+            0x17ffffec, // b wait
+            // reap:
+            0x92800000, // mov x0, #-1                 wait4(-1, [sp+8], WNOHANG, NULL)
+            0x910023e1, // add x1, sp, #8
+            0xd2800022, // mov x2, #1
+            0xd2800003, // mov x3, #0
+            0xd2802088, // mov x8, #260                (260 = wait4)
+            0xd4000001, // svc #0
+            0xf100001f, // cmp x0, #0
+            0x54fffc8d, // b.le wait                   none ended (0) or none left (ECHILD)
+            0xeb14001f, // cmp x0, x20
+            0x54fffee1, // b.ne reap                   an orphan: reaped, next
+            0xb9400be0, // ldr w0, [sp, #8]            the command's wait status
+            0x12001801, // and w1, w0, #0x7f           killed by a signal?
+            0x34000061, // cbz w1, exited
+            0x11020020, // add w0, w1, #128            128 + N
+            0x14000002, // b out
+            // exited:
+            0x53083c00, // ubfx w0, w0, #8, #8         its exit code
+            // out:
+            0xd2800bc8, // mov x8, #94                 exit_group(x0)
+            0xd4000001, // svc #0
+            // child:
+            0xd2800000, // mov x0, #0                  setpgid(0, 0)
+            0xd2800001, // mov x1, #0
+            0xd2801348, // mov x8, #154                (154 = setpgid)
+            0xd4000001, // svc #0
+            0xd2801588, // mov x8, #172                getpid() (172)
+            0xd4000001, // svc #0
+            0xf90007e0, // str x0, [sp, #8]
+            0xd2800000, // mov x0, #0                  ioctl(0, TIOCSPGRP, [sp+8])
+            0xd28a8201, // mov x1, #0x5410
+            0x910023e2, // add x2, sp, #8
+            0xd28003a8, // mov x8, #29                 (29 = ioctl)
+            0xd4000001, // svc #0                      ENOTTY on a pipe: nothing to do
+            0xf90003ff, // str xzr, [sp]               no signal
+            0xd2800040, // mov x0, #2                  rt_sigprocmask(SIG_SETMASK, [sp], NULL, 8)
+            0x910003e1, // mov x1, sp
+            0xd2800002, // mov x2, #0
+            0xd2800103, // mov x3, #8
+            0xd28010e8, // mov x8, #135
+            0xd4000001, // svc #0
+            0xf9400a60, // ldr x0, [x19, #16]          execve(argv[1], &argv[2], envp)
+            0x91006261, // add x1, x19, #24
+            0xf9400262, // ldr x2, [x19]               argc
+            0x8b020e62, // add x2, x19, x2, lsl #3
+            0x91004042, // add x2, x2, #16             envp = &argv[argc + 1]
+            0xd2801ba8, // mov x8, #221                (221 = execve)
+            0xd4000001, // svc #0
+            0xaa0003e9, // mov x9, x0
+            0xd2800fe0, // mov x0, #127                failed: 127 for ENOENT,
+            0xb100093f, // cmn x9, #2
+            0x54fffc20, // b.eq out
+            0xd2800fc0, // mov x0, #126                  126 for the rest
+            0x17ffffdf, // b out
+        };
+        byte[] bytes = new byte[code.length * 4];
+        for (int i = 0; i < code.length; i++) {
+            for (int k = 0; k < 4; k++) {
+                bytes[i * 4 + k] = (byte) (code[i] >>> (8 * k));
+            }
+        }
+        return ElfExecutable.build(ElfExecutable.EM_AARCH64, bytes, 0);
     }
 
     private static long bits(int... signals) {
