@@ -14,6 +14,7 @@ import java.util.Locale;
 @Command(name = "stop", description = "Stop detached containers: the image's StopSignal (SIGTERM) to PID 1, then SIGKILL after -t seconds.",
         footer = {"", "PID 1 of a PID namespace gets no signal it has no handler for: a sleep or a shell script as PID 1",
                 "ignores SIGTERM, and only SIGKILL (after the grace period) ends it. stop says which it took.",
+                "With run --init, PID 1 is cwb-pid1, which passes SIGTERM on to the command: it ends at once.",
                 "The container's upper directory and log stay: start NAME runs it again, rm NAME removes it.",
                 "Example: stop web    stop -t 2 web"})
 public final class StopCommand extends SessionCommand {

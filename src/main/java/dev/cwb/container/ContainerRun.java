@@ -24,7 +24,8 @@ import java.util.concurrent.ExecutionException;
  * {@code libcontainer/standard_init_linux.go} and {@code rootfs_linux.go}; the OCI runtime spec's
  * config.md and its Linux defaults): namespaces, a cgroup, the overlay root, /proc, /dev, /sys read-only,
  * host name, pivot_root, masked and read-only paths, then the command — which is PID 1 itself, not a
- * child of cwb-init. When it exits, the container is removed.
+ * child of cwb-init; with {@code --init}, PID 1 is cwb-pid1 and the command its child ({@link InitStep}).
+ * When it exits, the container is removed.
  */
 public final class ContainerRun {
     /** What the learner asked for; null limits mean none. */

@@ -50,7 +50,9 @@ import java.util.HexFormat;
  * When it exits, the PID namespace ends with it: the kernel kills whatever is left inside.
  *
  * <p>It makes no call the workbench could trace: once it runs, the workbench only sees what the kernel
- * shows of it (/proc/PID/status's SigBlk, its child). The workbench's trace ends with its execve.
+ * shows of it in /proc — its child, and the rt_sigtimedwait it sits in ({@code /proc/PID/syscall}; while it
+ * waits, SigBlk shows the awaited signals unblocked, the kernel keeping the real mask aside). The workbench's
+ * trace ends with the execve of cwb-pid1.
  *
  * <p>The machine code, with its assembly beside each instruction, is below: x86_64 in GNU as's Intel syntax,
  * aarch64 in GNU as syntax, the words as LLVM's {@code llvm-mc -triple=aarch64-linux-gnu} assembles that
