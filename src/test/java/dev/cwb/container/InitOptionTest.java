@@ -143,9 +143,10 @@ class InitOptionTest {
 
     @Test
     void orphansAreReapedWithInitAndStayZombiesWithout() throws Exception {
-        // three orphans: each subshell starts a short sleep in the background and exits; the sleeps are
-        // re-parented to PID 1, and the command then becomes a sleep that never waits for anyone
-        String orphans = "for i in 1 2 3; do (sleep 0.1 &); done; exec sleep 1000";
+        // three orphans: each subshell starts a sleep in the background and exits; the sleeps are re-parented
+        // to PID 1, and the command then becomes a sleep that never waits for anyone. They outlive the loop by
+        // far: a shell that is still waiting for its subshells (wait4(-1)) would reap an orphan that ended then
+        String orphans = "for i in 1 2 3; do (sleep 2 &); done; exec sleep 1000";
         String with = cwb.name("reap-init");
         String without = cwb.name("reap-plain");
         cwb.ok("run", "-d", "--init", "--network", "none", "--name", with, "busybox", "sh", "-c", orphans);
@@ -156,7 +157,7 @@ class InitOptionTest {
         while (zombiesUnder(plainPid1) < 3 && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
-        Thread.sleep(300); // the --init orphans ended as long ago: cwb-pid1 has had its SIGCHLD
+        Thread.sleep(500); // the --init orphans (started first) ended as long ago: cwb-pid1 has had its SIGCHLD
         assertEquals(3, zombiesUnder(plainPid1), "without --init, PID 1 (a sleep) never waits: the orphans stay zombies");
         assertEquals(0, zombiesUnder(initPid1), "with --init, cwb-pid1 reaps every orphan");
         List<String[]> left = children(initPid1);

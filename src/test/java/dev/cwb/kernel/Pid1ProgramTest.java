@@ -24,8 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * aarch64 one under qemu-user ({@code qemu-aarch64-static}, which hands its system calls to this kernel; the
  * command it starts is this machine's {@code /bin/sh}). The exit status passes through, a signal that kills
  * the command is 128+N, a missing command 127, a SIGTERM sent to cwb-pid1 reaches the command's trap, and as
- * PID 1 of a new PID namespace ({@code unshare --pid --fork --mount-proc}) it leaves no zombie of the orphans
- * it gets.
+ * PID 1 of a new PID namespace ({@code unshare --pid --fork}) it leaves no zombie of the orphans
+ * it gets (counted from the host's /proc: PID 1's children).
  */
 class Pid1ProgramTest {
     @TempDir
@@ -91,14 +91,56 @@ class Pid1ProgramTest {
     void asPid1ItReapsEveryOrphan(String arch) throws Exception {
         Requirements.requireRoot();
         Path unshare = Requirements.requireCommand("unshare", "util-linux");
-        List<String> cmd = new ArrayList<>(List.of(unshare.toString(), "--pid", "--fork", "--mount-proc"));
-        // three orphans come to PID 1 and end; then the zombies of the namespace are counted from its /proc
-        cmd.addAll(command(arch, "/bin/sh", "sh", "-c", "for i in 1 2 3; do (sleep 0.1 &); done; sleep 1; "
-                + "echo pid1=$(cat /proc/1/comm); for s in /proc/[0-9]*/stat; do cat $s; echo; done | awk '$3 == \"Z\"' | wc -l"));
-        Ran r = run(cmd);
-        assertEquals(0, r.code(), r.out());
-        List<String> lines = r.out().lines().toList();
-        assertEquals("0", lines.get(lines.size() - 1).strip(), "no zombie left in the namespace:\n" + r.out());
-        assertTrue(r.out().contains("pid1=" + (arch.equals("x86_64") ? "cwb-pid1-x86_64" : "qemu-aarch64-st")), r.out());
+        List<String> cmd = new ArrayList<>(List.of(unshare.toString(), "--pid", "--fork", "--kill-child"));
+        // three orphans come to PID 1 and end while the command, now a sleep, waits for no one; a shell that
+        // still waited for its subshells (wait4(-1)) could reap one itself, so they outlive the loop
+        cmd.addAll(command(arch, "/bin/sh", "sh", "-c", "for i in 1 2 3; do (sleep 0.5 &); done; exec sleep 60"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            int pid1 = -1;
+            while (pid1 < 0 && System.nanoTime() < deadline) {
+                List<String[]> c = children((int) p.pid());
+                pid1 = c.isEmpty() ? -1 : Integer.parseInt(c.get(0)[0]);
+                Thread.sleep(20);
+            }
+            assertTrue(pid1 > 0, "unshare started no PID 1");
+            List<String[]> now = children(pid1);
+            while (now.size() < 4 && System.nanoTime() < deadline) { // the three orphans come to PID 1
+                Thread.sleep(20);
+                now = children(pid1);
+            }
+            assertEquals(4, now.size(), "the command and three orphans are PID 1's children");
+            long reaped = System.nanoTime() + 5_000_000_000L;
+            while (now.size() > 1 && System.nanoTime() < reaped) { // they end; a zombie would stay a child
+                Thread.sleep(50);
+                now = children(pid1);
+            }
+            assertEquals(1, now.size(), "PID 1's one child left is the command, no zombie: "
+                    + now.stream().map(c -> c[0] + " " + c[1]).toList());
+            assertEquals("S", now.get(0)[1]);
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The processes whose parent is {@code parent}: {pid, state letter}, from /proc/PID/stat. */
+    private static List<String[]> children(int parent) throws IOException {
+        List<String[]> found = new ArrayList<>();
+        try (var dirs = Files.list(Path.of("/proc"))) {
+            for (Path d : dirs.filter(x -> x.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    String stat = Files.readString(d.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    if (Integer.parseInt(f[1]) == parent) {
+                        found.add(new String[] {d.getFileName().toString(), f[0]});
+                    }
+                } catch (IOException gone) {
+                    // ended meanwhile
+                }
+            }
+        }
+        return found;
     }
 }
