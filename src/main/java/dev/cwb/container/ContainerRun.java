@@ -298,9 +298,9 @@ public final class ContainerRun {
         }
         if (o.init()) {
             InitStep.execve(c, program, argv, spec.environment(c.rootSeenFromHost(), credentials, stdio.term()), o.rules());
-            return;
+        } else {
+            pid1.execve(program, spec.argv(), spec.environment(c.rootSeenFromHost(), credentials, stdio.term()));
         }
-        pid1.execve(program, spec.argv(), spec.environment(c.rootSeenFromHost(), credentials, stdio.term()));
         stdio.startRelay(c.tracer());
     }
 

@@ -215,7 +215,8 @@ class InitOptionTest {
     void ctrlCEndsAForegroundSleepAtOnceWithInit() throws Exception {
         String with = cwb.name("ctrlc-init");
         try (Pty pty = ContainerBench.shellOnPty(home)) {
-            pty.type("run --init --network none --name " + with + " busybox sleep 1000\n");
+            pty.type("run --init --network none --name " + with + " busybox sh -c 'echo up-$((6*7)); exec sleep 1000'\n");
+            pty.awaitScreen("up-42", 1, BOUND); // the command's output reaches the terminal (the relay of its pty)
             awaitChildSleep(with, pty);
             pty.type("\u0003");
             String screen = pty.awaitScreen("cwb> ", 2, BOUND);
