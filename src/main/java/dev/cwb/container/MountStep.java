@@ -265,11 +265,39 @@ public final class MountStep {
             throw CwbException.badInput("bind needs an absolute host path, not '" + hostPath + "'", "for example: mount bind /srv/data /data");
         }
         String target = prepare(c, path);
-        c.calls().mount(hostPath, target, null, MS_BIND | MS_REC, null);
+        bindFromHost(c, hostPath, target, true);
         if (readOnly) {
             c.calls().mount(null, target, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, null);
         }
         c.addMount(path, target);
+    }
+
+    /**
+     * {@code mount(source, target, NULL, MS_BIND[|MS_REC], NULL)} by the container's process — or, when its root is
+     * nobody outside ({@link UnshareStep#rootIsForeign}) and so cannot search the way to {@code source} (a workspace
+     * file, a volume, a 0700 host directory), the same bind made by the workbench, root on the host, as a mount
+     * attached nowhere: open_tree(source, OPEN_TREE_CLONE[|AT_RECURSIVE]) on this JVM's thread, the descriptor
+     * handed to the container's process, which move_mount(2)s it onto {@code target} in its own mount namespace.
+     * Either way each call is traced with its result.
+     */
+    public static void bindFromHost(Container c, String source, String target, boolean recursive) throws SyscallException {
+        if (!UnshareStep.rootIsForeign(c)) {
+            c.calls().mount(source, target, null, MS_BIND | (recursive ? MS_REC : 0), null);
+            return;
+        }
+        Syscalls host = c.hostCalls();
+        int tree = host.openTree(source, Syscalls.OPEN_TREE_CLONE | Syscalls.OPEN_TREE_CLOEXEC | (recursive ? Syscalls.AT_RECURSIVE : 0));
+        int inside;
+        try {
+            inside = c.current().passDescriptors(c.calls(), new int[] {tree})[0];
+        } finally {
+            host.close(tree);
+        }
+        try {
+            c.calls().moveMount(inside, target);
+        } finally {
+            c.calls().close(inside);
+        }
     }
 
     /**

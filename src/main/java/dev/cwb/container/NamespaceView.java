@@ -55,7 +55,9 @@ public final class NamespaceView {
             case MNT -> "New mount namespace " + id(Path.of("/proc", pid, "ns", "mnt"))
                     + ", a private copy of the host's mounts: what is mounted from now on stays inside.";
             case USER -> "New user namespace " + id(Path.of("/proc", pid, "ns", "user")) + ": uid 0 inside is uid "
-                    + new com.sun.security.auth.module.UnixSystem().getUid() + " outside.";
+                    + UnshareStep.outsideUid() + (UnshareStep.rootIsForeign(c)
+                    ? " (nobody) outside: root in here is an ordinary user out there, and owns nothing of the host's."
+                    : " outside.");
             default -> "New " + ns.word() + " namespace " + id(Path.of("/proc", pid, "ns", ns.word())) + " (the host's is "
                     + id(Path.of("/proc/self/ns", ns.word())) + "): " + ns.isolates() + " — see " + ns.manPage() + ".";
         };

@@ -257,6 +257,6 @@ public final class NetworkStep {
                     OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC, 0644);
             c.calls().close(fd);
         }
-        c.calls().mount(source.toString(), target, null, MountFlags.MS_BIND, null);
+        MountStep.bindFromHost(c, source.toString(), target, false);
     }
 }

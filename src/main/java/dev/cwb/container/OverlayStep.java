@@ -2,6 +2,7 @@ package dev.cwb.container;
 
 import dev.cwb.CwbException;
 import dev.cwb.kernel.Errno;
+import dev.cwb.kernel.MountFlags;
 import dev.cwb.kernel.MountInfo;
 import dev.cwb.kernel.OpenFlags;
 import dev.cwb.kernel.SyscallException;
@@ -73,7 +74,7 @@ public final class OverlayStep {
      */
     private static Lowers lowers(Container c) {
         List<Path> topFirst = new ArrayList<>();
-        boolean userXattr = c.has(Namespace.USER);
+        boolean userXattr = c.has(Namespace.USER) && !UnshareStep.rootIsForeign(c); // mounted inside: only user.* is there
         List<LayerCache.Unpacked> trustedOnly = new ArrayList<>();
         for (LayerCache.Unpacked layer : c.layers()) {
             Path p = layer.fs();
@@ -186,6 +187,12 @@ public final class OverlayStep {
     static void mount(Container c, Method method) throws SyscallException {
         checkCanMount(c);
         String target = c.dirs().rootfs().toString();
+        if (UnshareStep.rootIsForeign(c) && c.has(Namespace.MNT)) {
+            mountFromOutside(c, method, target);
+            c.markOverlay();
+            c.addMount("/", target);
+            return;
+        }
         switch (method) {
             case OPTIONS -> {
                 String options = options(c);
@@ -244,6 +251,118 @@ public final class OverlayStep {
         } finally {
             calls.close(fs);
         }
+    }
+
+    /**
+     * The overlay of a container whose root is nobody outside ({@link UnshareStep#rootIsForeign}). Its process
+     * cannot search the workbench's 0700 directories — the layer cache, the workspace — so it could name
+     * neither the layers nor its own mount point. So the workbench, root in the host's namespaces, makes the
+     * overlay from the host's paths, where nobody else can swap a directory, as a mount attached nowhere
+     * (fsopen, fsconfig, fsmount; or, when the layers do not fit in fsconfig's 255-byte values on a kernel before
+     * 6.8, mount(2) on {@code rootfs/} in the host's namespace, open_tree(OPEN_TREE_CLONE) of it and umount2 at
+     * once); hands its descriptor to the container's process (SCM_RIGHTS); and the container's process, in its own
+     * mount namespace, covers the first directory on the way to {@code rootfs/} that it cannot search with a
+     * tmpfs of its own, makes the rest of the way in it, and move_mount(2)s the overlay there. The overlay keeps
+     * the credentials of whoever made it (overlayfs.rst, "Permission model"): root reads the layers; the
+     * container's processes are checked as nobody against each file, so root inside cannot write a file root
+     * outside owns (EACCES). {@code upper/} is made the container's root's first, so that {@code /} is its own.
+     */
+    private static void mountFromOutside(Container c, Method method, String target) throws SyscallException {
+        Syscalls host = c.hostCalls();
+        host.lchown(c.dirs().upper().toString(), UnshareStep.outsideUid(), UnshareStep.outsideGid());
+        Lowers l = lowers(c);
+        String lowerdir = String.join(":", l.topFirst().stream().map(OverlayStep::escape).toList());
+        boolean oneValue = bytes(lowerdir) <= MAX_FSCONFIG_STRING && bytes(c.dirs().upper().toString()) <= MAX_FSCONFIG_STRING
+                && bytes(c.dirs().work().toString()) <= MAX_FSCONFIG_STRING;
+        int mnt;
+        boolean append = kernelAtLeast(System.getProperty("os.version"), LOWERDIR_APPEND_SINCE) && fitInFsconfig(c);
+        if (oneValue || append) {
+            int fs = host.fsopen("overlay", Syscalls.FSOPEN_CLOEXEC);
+            try {
+                try {
+                    if (oneValue) {
+                        host.fsconfigString(fs, "lowerdir", lowerdir);
+                    } else {
+                        for (Path p : l.topFirst()) {
+                            host.fsconfigString(fs, "lowerdir+", p.toString());
+                        }
+                    }
+                    host.fsconfigString(fs, "upperdir", c.dirs().upper().toString());
+                    host.fsconfigString(fs, "workdir", c.dirs().work().toString());
+                    if (l.userXattr()) {
+                        host.fsconfigFlag(fs, "userxattr");
+                    }
+                    host.fsconfigCreate(fs);
+                } catch (SyscallException e) {
+                    throw refused(c, host, fs, e, "the overlay of its " + l.topFirst().size() + " layers");
+                }
+                mnt = host.fsmount(fs, Syscalls.FSMOUNT_CLOEXEC);
+            } finally {
+                host.close(fs);
+            }
+        } else if (options(c).length() <= MAX_OPTIONS) {
+            host.mount("overlay", target, "overlay", 0, options(c));
+            try {
+                mnt = host.openTree(target, Syscalls.OPEN_TREE_CLONE | Syscalls.OPEN_TREE_CLOEXEC);
+            } finally {
+                host.umount2(target, MountFlags.MNT_DETACH);
+            }
+        } else {
+            throw new CwbException(CwbException.UNSUPPORTED, "the image has " + c.lowers().size() + " layers, too many for one "
+                    + "mount(2) option string, and this kernel has no lowerdir+ (Linux 6.8): a container whose root is nobody "
+                    + "outside cannot mount them through short links in the workbench's directories",
+                    "use an image with fewer layers, or run it without a user namespace");
+        }
+        int inside;
+        try {
+            inside = c.current().passDescriptors(c.calls(), new int[] {mnt})[0];
+        } finally {
+            host.close(mnt);
+        }
+        Syscalls calls = c.calls();
+        try {
+            String top = firstUnsearchable(c.dirs().rootfs());
+            if (top != null) {
+                calls.mount("tmpfs", top, "tmpfs", MountFlags.MS_NOSUID | MountFlags.MS_NODEV | MountFlags.MS_NOEXEC, "mode=0700,size=64k");
+                Path rest = Path.of(top).relativize(c.dirs().rootfs());
+                Path at = Path.of(top);
+                for (Path part : rest) {
+                    at = at.resolve(part);
+                    calls.mkdir(at.toString(), 0700);
+                }
+            }
+            calls.moveMount(inside, target);
+        } finally {
+            calls.close(inside);
+        }
+    }
+
+    private static int bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    /**
+     * The first directory on the way to {@code path} (itself left out: it is the mount point) that nobody — uid
+     * and gid {@link UnshareStep#NOBODY}, no other group — may not search (x for its class in the mode), or null.
+     */
+    static String firstUnsearchable(Path path) {
+        Path at = path.getRoot();
+        for (Path part : path.getParent()) {
+            at = at.resolve(part);
+            try {
+                java.util.Map<String, Object> a = Files.readAttributes(at, "unix:mode,uid,gid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                int mode = (Integer) a.get("mode");
+                int uid = (Integer) a.get("uid");
+                int gid = (Integer) a.get("gid");
+                int bit = uid == UnshareStep.outsideUid() ? 0100 : gid == UnshareStep.outsideGid() ? 010 : 01;
+                if ((mode & bit) == 0) {
+                    return at.toString();
+                }
+            } catch (IOException e) {
+                throw CwbException.io("looking at " + at, e, "check that the workbench's home exists");
+            }
+        }
+        return null;
     }
 
     private static String ordinal(int k) {

@@ -162,7 +162,7 @@ public final class VolumeStep {
         }
         String target = c.pathInside(at.path());
         int before = at(c, target).size();
-        calls.mount(source, target, null, MS_BIND | MS_REC, null);
+        MountStep.bindFromHost(c, source, target, true);
         MountInfo.Mount landed = landed(c, target, before);
         calls.mount(null, target, null, r.propagationFlags(), null); // Docker's rprivate, or the bind-propagation asked for
         if (r.readOnly()) {

@@ -164,6 +164,37 @@ public final class Syscalls {
                 flags == FSMOUNT_CLOEXEC ? "FSMOUNT_CLOEXEC" : Integer.toString(flags), "0"), (long) fd, (long) flags, 0L);
     }
 
+    /** open_tree(2) flag: a copy of the mount (a bind), attached nowhere, instead of a descriptor of the path. */
+    public static final int OPEN_TREE_CLONE = 1;
+    /** open_tree(2) flag: the descriptor closes at execve (it is O_CLOEXEC). */
+    public static final int OPEN_TREE_CLOEXEC = 02000000;
+    /** open_tree(2) flag: with {@link #OPEN_TREE_CLONE}, the mounts below {@code path} too (MS_REC of a bind). */
+    public static final int AT_RECURSIVE = 0x8000;
+
+    /**
+     * open_tree(AT_FDCWD, path, flags) (Linux 5.2): with {@link #OPEN_TREE_CLONE}, a bind mount of {@code path}
+     * (a directory or a file) that is attached nowhere — a mount another mount namespace can take with
+     * {@link #moveMount}. Returns its descriptor.
+     */
+    public int openTree(String path, int flags) throws SyscallException {
+        List<String> names = new ArrayList<>();
+        if ((flags & OPEN_TREE_CLONE) != 0) {
+            names.add("OPEN_TREE_CLONE");
+        }
+        if ((flags & OPEN_TREE_CLOEXEC) != 0) {
+            names.add("OPEN_TREE_CLOEXEC");
+        }
+        if ((flags & AT_RECURSIVE) != 0) {
+            names.add("AT_RECURSIVE");
+        }
+        int rest = flags & ~(OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (rest != 0 || names.isEmpty()) {
+            names.add("0x" + Integer.toHexString(rest));
+        }
+        return (int) invoke(SyscallNumber.OPEN_TREE, List.of("AT_FDCWD", quote(path), String.join("|", names)),
+                (long) StraceText.AT_FDCWD, cString(path), (long) flags);
+    }
+
     /** move_mount(mountFd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH): attach the mount {@code mountFd} on {@code target}. */
     public void moveMount(int mountFd, String target) throws SyscallException {
         invoke(SyscallNumber.MOVE_MOUNT, List.of(Integer.toString(mountFd), "\"\"", "AT_FDCWD", quote(target), "MOVE_MOUNT_F_EMPTY_PATH"),
