@@ -27,6 +27,14 @@ public record ContainerDirs(Path dir) {
         return dir.resolve("l");
     }
 
+    /**
+     * Mount points for the layers as a container whose root is nobody outside sees them (idmapped: the image's root
+     * owns its files there), each attached only while the workbench makes that container's overlay.
+     */
+    public Path idmappedLowers() {
+        return dir.resolve("lower");
+    }
+
     public Path state() {
         return dir.resolve("state.json");
     }

@@ -271,47 +271,36 @@ public final class OverlayStep {
         Syscalls host = c.hostCalls();
         host.lchown(c.dirs().upper().toString(), UnshareStep.outsideUid(), UnshareStep.outsideGid());
         Lowers l = lowers(c);
-        String lowerdir = String.join(":", l.topFirst().stream().map(OverlayStep::escape).toList());
-        boolean oneValue = bytes(lowerdir) <= MAX_FSCONFIG_STRING && bytes(c.dirs().upper().toString()) <= MAX_FSCONFIG_STRING
-                && bytes(c.dirs().work().toString()) <= MAX_FSCONFIG_STRING;
+        List<Path> idmapped = new ArrayList<>();
+        List<Integer> trees = new ArrayList<>();
         int mnt;
-        boolean append = kernelAtLeast(System.getProperty("os.version"), LOWERDIR_APPEND_SINCE) && fitInFsconfig(c);
-        if (oneValue || append) {
-            int fs = host.fsopen("overlay", Syscalls.FSOPEN_CLOEXEC);
+        int userns = host.open("/proc/" + c.current().pid() + "/ns/user", OpenFlags.O_RDONLY | OpenFlags.O_CLOEXEC);
+        try {
             try {
-                try {
-                    if (oneValue) {
-                        host.fsconfigString(fs, "lowerdir", lowerdir);
-                    } else {
-                        for (Path p : l.topFirst()) {
-                            host.fsconfigString(fs, "lowerdir+", p.toString());
-                        }
-                    }
-                    host.fsconfigString(fs, "upperdir", c.dirs().upper().toString());
-                    host.fsconfigString(fs, "workdir", c.dirs().work().toString());
-                    if (l.userXattr()) {
-                        host.fsconfigFlag(fs, "userxattr");
-                    }
-                    host.fsconfigCreate(fs);
-                } catch (SyscallException e) {
-                    throw refused(c, host, fs, e, "the overlay of its " + l.topFirst().size() + " layers");
+                Files.createDirectories(c.dirs().idmappedLowers());
+            } catch (IOException e) {
+                throw CwbException.io("making " + c.dirs().idmappedLowers(), e, "check that " + c.dirs().dir() + " is writable");
+            }
+            for (int i = 0; i < l.topFirst().size(); i++) {
+                Path at = c.dirs().idmappedLowers().resolve(Integer.toString(l.topFirst().size() - i));
+                if (!Files.isDirectory(at, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    host.mkdir(at.toString(), 0700);
                 }
-                mnt = host.fsmount(fs, Syscalls.FSMOUNT_CLOEXEC);
-            } finally {
-                host.close(fs);
+                int tree = host.openTree(l.topFirst().get(i).toString(), Syscalls.OPEN_TREE_CLONE | Syscalls.OPEN_TREE_CLOEXEC);
+                trees.add(tree);
+                host.mountSetattrIdmapped(tree, userns);
+                host.moveMount(tree, at.toString());
+                idmapped.add(at);
             }
-        } else if (options(c).length() <= MAX_OPTIONS) {
-            host.mount("overlay", target, "overlay", 0, options(c));
-            try {
-                mnt = host.openTree(target, Syscalls.OPEN_TREE_CLONE | Syscalls.OPEN_TREE_CLOEXEC);
-            } finally {
-                host.umount2(target, MountFlags.MNT_DETACH);
+            mnt = createOverlay(c, host, l, idmapped, target);
+        } finally {
+            for (Path at : idmapped) {
+                host.umount2(at.toString(), MountFlags.MNT_DETACH); // the overlay keeps its own private clone of each
             }
-        } else {
-            throw new CwbException(CwbException.UNSUPPORTED, "the image has " + c.lowers().size() + " layers, too many for one "
-                    + "mount(2) option string, and this kernel has no lowerdir+ (Linux 6.8): a container whose root is nobody "
-                    + "outside cannot mount them through short links in the workbench's directories",
-                    "use an image with fewer layers, or run it without a user namespace");
+            for (int tree : trees) {
+                host.close(tree);
+            }
+            host.close(userns);
         }
         int inside;
         try {
@@ -334,6 +323,56 @@ public final class OverlayStep {
             calls.moveMount(inside, target);
         } finally {
             calls.close(inside);
+        }
+    }
+
+    /**
+     * The overlay over {@code lowers} (top first), attached nowhere: fsopen..fsmount when the values fit, else
+     * mount(2) on {@code target} in the host's namespace, open_tree's clone of it, and umount2 at once.
+     */
+    private static int createOverlay(Container c, Syscalls host, Lowers l, List<Path> lowers, String target) throws SyscallException {
+        String lowerdir = String.join(":", lowers.stream().map(OverlayStep::escape).toList());
+        String upper = c.dirs().upper().toString();
+        String work = c.dirs().work().toString();
+        boolean oneValue = bytes(lowerdir) <= MAX_FSCONFIG_STRING && bytes(upper) <= MAX_FSCONFIG_STRING && bytes(work) <= MAX_FSCONFIG_STRING;
+        boolean append = kernelAtLeast(System.getProperty("os.version"), LOWERDIR_APPEND_SINCE)
+                && lowers.stream().allMatch(p -> bytes(p.toString()) <= MAX_FSCONFIG_STRING)
+                && bytes(upper) <= MAX_FSCONFIG_STRING && bytes(work) <= MAX_FSCONFIG_STRING;
+        if (oneValue || append) {
+            int fs = host.fsopen("overlay", Syscalls.FSOPEN_CLOEXEC);
+            try {
+                try {
+                    if (oneValue) {
+                        host.fsconfigString(fs, "lowerdir", lowerdir);
+                    } else {
+                        for (Path p : lowers) {
+                            host.fsconfigString(fs, "lowerdir+", p.toString());
+                        }
+                    }
+                    host.fsconfigString(fs, "upperdir", upper);
+                    host.fsconfigString(fs, "workdir", work);
+                    if (l.userXattr()) {
+                        host.fsconfigFlag(fs, "userxattr");
+                    }
+                    host.fsconfigCreate(fs);
+                } catch (SyscallException e) {
+                    throw refused(c, host, fs, e, "the overlay of its " + lowers.size() + " layers");
+                }
+                return host.fsmount(fs, Syscalls.FSMOUNT_CLOEXEC);
+            } finally {
+                host.close(fs);
+            }
+        }
+        String options = options(lowers.stream().map(OverlayStep::escape).toList(), escape(c.dirs().upper()), escape(c.dirs().work()),
+                l.userXattr());
+        if (options.length() > MAX_OPTIONS) {
+            throw tooLong(c, options.length());
+        }
+        host.mount("overlay", target, "overlay", 0, options);
+        try {
+            return host.openTree(target, Syscalls.OPEN_TREE_CLONE | Syscalls.OPEN_TREE_CLOEXEC);
+        } finally {
+            host.umount2(target, MountFlags.MNT_DETACH);
         }
     }
 

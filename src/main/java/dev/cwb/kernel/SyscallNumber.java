@@ -17,6 +17,7 @@ public enum SyscallNumber {
     UMASK(95, 166), CAPSET(126, 91), SECCOMP(317, 277), BPF(321, 280), CLOSE_RANGE(436, 436),
     SOCKET(41, 198), SENDTO(44, 206), RECVFROM(45, 207),
     OPEN_TREE(428, 428), MOVE_MOUNT(429, 429), FSOPEN(430, 430), FSCONFIG(431, 431), FSMOUNT(432, 432),
+    MOUNT_SETATTR(442, 442),
     // untraced, for writing and checking cwb-init's file (InitBinary)
     PREAD64(17, 67), FCHMOD(91, 52), RENAMEAT2(316, 276), STATX(332, 291),
     // untraced, for looking inside a container's root (InRoot)

@@ -38,7 +38,7 @@ public final class NamespaceChecks {
                 a -> new NetDevices(a.get(0), a.subList(1, a.size())));
         v.define("boottime-offset NAME SECONDS", "the container's time namespace moves the boot-time clock by SECONDS (/proc/PID/timens_offsets)", 2, 2,
                 a -> new BoottimeOffset(a.get(0), ImageChecks.number(a.get(1))));
-        v.define("root-mapped NAME", "the container has its own user namespace in which uid 0 is the workbench's own user outside (/proc/PID/uid_map)", 1, 1,
+        v.define("root-mapped NAME", "the container has its own user namespace in which uid 0 is, outside, the workbench's own user, or nobody (65534) under sudo (/proc/PID/uid_map)", 1, 1,
                 a -> new RootMapped(a.get(0)));
         v.define("host-sees NAME COMMAND", "a process COMMAND of the container is an ordinary process in the host's /proc, with a host pid", 2, 2,
                 a -> new HostSees(a.get(0), a.get(1)));
@@ -181,7 +181,7 @@ public final class NamespaceChecks {
 
     record RootMapped(String name) implements Check {
         public String expectation() {
-            return "uid 0 in the user namespace of " + name + " is uid " + Kernel.geteuid() + " outside";
+            return "uid 0 in the user namespace of " + name + " is uid " + dev.cwb.container.UnshareStep.outsideUid() + " outside";
         }
 
         public CheckResult evaluate(CheckContext context) {
@@ -198,7 +198,7 @@ public final class NamespaceChecks {
                     return CheckResult.fail(file + " is empty: no uid is mapped yet");
                 }
                 String[] first = map.split("\n")[0].strip().split("\\s+");
-                boolean mapped = first.length == 3 && first[0].equals("0") && first[1].equals(Integer.toString(Kernel.geteuid()));
+                boolean mapped = first.length == 3 && first[0].equals("0") && first[1].equals(Integer.toString(dev.cwb.container.UnshareStep.outsideUid()));
                 return CheckResult.of(mapped, file + ": " + String.join(" ", first) + " (inside, outside, count)");
             } catch (CwbException e) {
                 return CheckResult.fail(e.getMessage());
