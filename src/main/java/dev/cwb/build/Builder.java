@@ -495,19 +495,26 @@ public final class Builder {
         }
         out.println(head + shown(ins) + "  · key " + key.substring(0, 12) + " · " + detail);
         Path upper = changes.make();
-        BuildCache.Entry made = writeLayer(r, s, ins, key, createdBy, upper, excluded);
+        BuildCache.Entry made = writeLayer(r, s, ins, key, createdBy, upper, excluded, false);
         apply(s, made, key);
         printLayer(made);
         return false;
     }
 
     /** The layer of {@code upper} into the store and the cache; an empty one is left out, as BuildKit does. */
-    BuildCache.Entry writeLayer(Request r, Stage s, Dockerfile.Instruction ins, String key, String createdBy, Path upper, Set<String> excluded)
-            throws IOException {
+    /**
+     * {@code rootIsNobody}: the upper directory is a RUN's whose root was nobody outside (build --rootless under sudo),
+     * so uid and gid 65534 there are the container's root, 0 in the layer.
+     */
+    BuildCache.Entry writeLayer(Request r, Stage s, Dockerfile.Instruction ins, String key, String createdBy, Path upper, Set<String> excluded,
+                                boolean rootIsNobody) throws IOException {
         String created = time(r.epoch());
         LayerBlob.Made layer;
         try (StoreTransaction tx = store.begin()) {
-            layer = LayerBlob.stage(tx, upper, LayerDiffer.Options.forThisUser(excluded, unpacked(s), r.epoch(), asRoot), "the layer of " + shown(ins));
+            LayerDiffer.Options owners = rootIsNobody
+                    ? new LayerDiffer.Options(excluded, unpacked(s), r.epoch(), dev.cwb.container.UnshareStep.NOBODY, dev.cwb.container.UnshareStep.NOBODY)
+                    : LayerDiffer.Options.forThisUser(excluded, unpacked(s), r.epoch(), asRoot);
+            layer = LayerBlob.stage(tx, upper, owners, "the layer of " + shown(ins));
             if (!layer.empty()) {
                 tx.commit();
             }

@@ -61,8 +61,10 @@ public final class ContainerCommit {
         List<String> excluded = mountPointsMadeForMounts(c);
         String created = Instant.ofEpochSecond(epoch != null ? epoch : Instant.now().getEpochSecond()).toString();
         try (StoreTransaction tx = store.begin()) {
-            LayerBlob.Made layer = LayerBlob.stage(tx, upper, LayerDiffer.Options.forThisUser(Set.copyOf(excluded), c.lowers(), epoch,
-                    dev.cwb.WorkbenchHome.isRoot()),
+            LayerBlob.Made layer = LayerBlob.stage(tx, upper, dev.cwb.container.UnshareStep.rootIsForeign(c)
+                    ? new LayerDiffer.Options(Set.copyOf(excluded), c.lowers(), epoch, dev.cwb.container.UnshareStep.NOBODY,
+                            dev.cwb.container.UnshareStep.NOBODY) // root inside was nobody outside
+                    : LayerDiffer.Options.forThisUser(Set.copyOf(excluded), c.lowers(), epoch, dev.cwb.WorkbenchHome.isRoot()),
                     "the changes of container " + c.name());
             List<Descriptor> layers = new ArrayList<>(base.layers());
             layers.add(layer.blob());

@@ -130,7 +130,8 @@ final class RunStep {
             result = ContainerRun.run(b.containers(), image, layers, o, spec, stdio, tracer, (c, status, oom) -> {
                 if (status.exited() && status.exitCode() == 0 && !oom) {
                     try {
-                        made[0] = b.writeLayer(r, s, ins, key, createdBy, c.dirs().upper(), mountPoints(lowers));
+                        made[0] = b.writeLayer(r, s, ins, key, createdBy, c.dirs().upper(), mountPoints(lowers),
+                                dev.cwb.container.UnshareStep.rootIsForeign(c));
                     } catch (IOException e) {
                         failed[0] = e;
                     }

@@ -78,4 +78,26 @@ class RootIsNobodyTest {
         assertTrue(r.out().contains("image-writable"), r.toString());
         assertTrue(r.all().contains("cat: can't open '/x/f': Permission denied"), r.toString());
     }
+
+    /** build --rootless under sudo: the RUN's files are 65534's in its upper directory, root's (0:0) in the layer. */
+    @Test
+    void buildRootlessAsRootWritesRootsFilesAsRoot() throws Exception {
+        Path ctx = Files.createDirectories(home.resolve("ctx"));
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nRUN touch /built && echo x >> /etc/passwd && cat /proc/self/uid_map\n");
+        ContainerBench.Result r = cwb.ok("build", "--rootless", "-t", "nobody-built:v1", ctx.toString());
+        assertTrue(r.all().matches("(?s).*\\s0\\s+65534\\s+1\\n.*"), r.toString());
+        dev.cwb.image.ImageStore store = dev.cwb.image.ImageStore.open(home.resolve("images"));
+        dev.cwb.image.Image built = store.image("nobody-built:v1");
+        dev.cwb.image.Descriptor layer = built.layers().get(built.layers().size() - 1);
+        java.util.List<String> entries = new java.util.ArrayList<>();
+        try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(store.blobPath(layer.digest())));
+             var tar = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(in)) {
+            for (var e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+                entries.add(e.getName() + " " + e.getLongUserId() + ":" + e.getLongGroupId());
+            }
+        }
+        assertTrue(entries.contains("built 0:0") || entries.contains("./built 0:0") || entries.contains("/built 0:0"), entries.toString());
+        assertTrue(entries.stream().filter(e -> e.contains("passwd")).allMatch(e -> e.endsWith(" 0:0")), entries.toString());
+        assertTrue(entries.stream().allMatch(e -> e.endsWith(" 0:0")), entries.toString());
+    }
 }
