@@ -34,6 +34,9 @@ public final class ContainerChecks {
                 a -> new UpperEmpty(a.get(0)));
         v.define("upper-has NAME PATH", "the container's upper directory holds PATH (a new or copied-up file, not a whiteout)", 2, 2,
                 a -> new UpperHas(a.get(0), a.get(1)));
+        v.define("upper-owned-by-root NAME PATH", "PATH in the container's upper directory is owned, as the host sees it, by the uid that "
+                + "root inside maps to outside (/proc/PID/uid_map): 65534 under sudo, your own uid without root", 2, 2,
+                a -> new UpperOwnedByRoot(a.get(0), a.get(1)));
         v.define("upper-whiteout NAME PATH", "the container's upper directory holds an overlayfs whiteout (char device 0:0) for PATH", 2, 2,
                 a -> new UpperWhiteout(a.get(0), a.get(1)));
         v.define("shares-lowers NAME OTHER", "the overlays of both containers stack the very same layer directories (lowerdir)", 2, 2,
@@ -145,6 +148,40 @@ public final class ContainerChecks {
                 String what = Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS) ? "a directory"
                         : Files.isSymbolicLink(file) ? "a symbolic link" : "a file of " + Files.size(file) + " bytes";
                 return CheckResult.pass(file + " is " + what);
+            } catch (CwbException e) {
+                return CheckResult.fail(e.getMessage());
+            } catch (IOException e) {
+                return CheckResult.fail("cannot read it: " + CwbException.reason(e));
+            }
+        }
+    }
+
+    record UpperOwnedByRoot(String name, String path) implements Check {
+        public String expectation() {
+            return path + " in the upper directory of " + name + " belongs on the host to the uid root inside " + name + " maps to";
+        }
+
+        public CheckResult evaluate(CheckContext context) {
+            try {
+                dev.cwb.container.Container c = ContainerLookup.container(context, name);
+                Path map = Path.of("/proc", Integer.toString(ContainerLookup.livePid(c)), "uid_map");
+                String outside = null;
+                for (String line : Files.readAllLines(map)) {
+                    String[] f = line.strip().split("\\s+");
+                    if (f.length == 3 && f[0].equals("0")) {
+                        outside = f[1];
+                    }
+                }
+                if (outside == null) {
+                    return CheckResult.fail(map + " maps no uid 0: " + name + " has no user namespace of its own, or no map yet");
+                }
+                Path file = upperPath(c, path);
+                if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                    return CheckResult.fail("no " + file + ": make it inside first");
+                }
+                int uid = (Integer) Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+                return CheckResult.of(Integer.toString(uid).equals(outside), file + " is owned by uid " + uid + " on the host; root inside is uid "
+                        + outside + " outside (" + map + ")");
             } catch (CwbException e) {
                 return CheckResult.fail(e.getMessage());
             } catch (IOException e) {

@@ -14,7 +14,8 @@ import java.util.Set;
  * and the log is then what is left of it, so this is how a lesson sees what {@code run} did.
  *
  * <p>A container's calls are found through its overlay mount, which names its workspace
- * ({@code mount("overlay", ".../run/containers/NAME/rootfs", ...)}): the calls of the cwb-init it started
+ * ({@code mount("overlay", ".../run/containers/NAME/rootfs", ...)}, or the {@code move_mount} onto it of an overlay
+ * made elsewhere: the workbench's, for a root that is nobody outside): the calls of the cwb-init it started
  * from (the process whose clone made that mount, or the one that made it) and of that cwb-init's children
  * with host pids (PID 1 of its PID namespace, which is the command itself under {@code run}).
  */
@@ -34,8 +35,10 @@ public final class TraceChecks {
         int mount = -1;
         for (int i = log.size() - 1; i >= 0; i--) {
             SyscallRecord r = log.get(i);
-            if (r.name().equals("mount") && r.args().size() > 2 && r.args().get(1).equals(target)
-                    && r.args().get(2).equals("\"overlay\"") && !r.failed()) {
+            boolean mounted = r.name().equals("mount") && r.args().size() > 2 && r.args().get(1).equals(target)
+                    && r.args().get(2).equals("\"overlay\"");
+            boolean moved = r.name().equals("move_mount") && r.args().size() > 3 && r.args().get(3).equals(target); // made outside
+            if ((mounted || moved) && !r.failed()) {
                 mount = i;
                 break;
             }
