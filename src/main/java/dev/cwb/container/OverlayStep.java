@@ -188,7 +188,7 @@ public final class OverlayStep {
         checkCanMount(c);
         String target = c.dirs().rootfs().toString();
         if (UnshareStep.rootIsForeign(c) && c.has(Namespace.MNT)) {
-            mountFromOutside(c, method, target);
+            mountFromOutside(c, target); // the way it is made follows from the lengths of its paths, not from method
             c.markOverlay();
             c.addMount("/", target);
             return;
@@ -257,17 +257,21 @@ public final class OverlayStep {
      * The overlay of a container whose root is nobody outside ({@link UnshareStep#rootIsForeign}). Its process
      * cannot search the workbench's 0700 directories — the layer cache, the workspace — so it could name
      * neither the layers nor its own mount point. So the workbench, root in the host's namespaces, makes the
-     * overlay from the host's paths, where nobody else can swap a directory, as a mount attached nowhere
-     * (fsopen, fsconfig, fsmount; or, when the layers do not fit in fsconfig's 255-byte values on a kernel before
-     * 6.8, mount(2) on {@code rootfs/} in the host's namespace, open_tree(OPEN_TREE_CLONE) of it and umount2 at
-     * once); hands its descriptor to the container's process (SCM_RIGHTS); and the container's process, in its own
+     * overlay from the host's paths, where nobody else can swap a directory, as a mount attached nowhere: each
+     * layer an open_tree(2) copy made read-only, nosuid, nodev and idmapped by the container's user namespace
+     * (mount_setattr(2) MOUNT_ATTR_IDMAP; through it the image's root-owned files are root inside's, and overlayfs
+     * takes idmapped layers since Linux 5.19), attached at {@code lower/N} in the workspace only until the overlay
+     * exists; the overlay over them by fsopen, fsconfig, fsmount (or, when the layers do not fit in fsconfig's
+     * 255-byte values on a kernel before 6.8, mount(2) on {@code rootfs/} in the host's namespace,
+     * open_tree(OPEN_TREE_CLONE) of it and umount2 at once). It hands the overlay's descriptor to the container's process (SCM_RIGHTS); and the container's process, in its own
      * mount namespace, covers the first directory on the way to {@code rootfs/} that it cannot search with a
      * tmpfs of its own, makes the rest of the way in it, and move_mount(2)s the overlay there. The overlay keeps
-     * the credentials of whoever made it (overlayfs.rst, "Permission model"): root reads the layers; the
-     * container's processes are checked as nobody against each file, so root inside cannot write a file root
-     * outside owns (EACCES). {@code upper/} is made the container's root's first, so that {@code /} is its own.
+     * the credentials of whoever made it (overlayfs.rst, "Permission model"): root reads the layers and copies up;
+     * the container's processes are checked as themselves against each file — the image's are root inside's, what
+     * they make is 65534's in {@code upper/}, and a host file root outside owns (a bind) is EACCES to them.
+     * {@code upper/} is made the container's root's first, so that {@code /} is its own.
      */
-    private static void mountFromOutside(Container c, Method method, String target) throws SyscallException {
+    private static void mountFromOutside(Container c, String target) throws SyscallException {
         Syscalls host = c.hostCalls();
         host.lchown(c.dirs().upper().toString(), UnshareStep.outsideUid(), UnshareStep.outsideGid());
         Lowers l = lowers(c);
