@@ -49,6 +49,7 @@ class CgroupV2VmTest {
             "dev.cwb.container.NamespaceIsolationTest",
             "dev.cwb.container.TeardownTest",
             "dev.cwb.container.RootlessTest",
+            "dev.cwb.container.RootIsNobodyTest",
             "dev.cwb.container.DetachedContainerTest",
             "dev.cwb.container.SecurityOptionsTest",
             "dev.cwb.container.OverlayLayersTest",
