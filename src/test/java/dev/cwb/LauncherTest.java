@@ -29,14 +29,8 @@ class LauncherTest {
     void theFirstStartSaysItIsPreparingTheArchiveAndLaterStartsDoNot() throws Exception {
         Requirements.requireLinux();
         Path script = Requirements.requireCommand("script", "bsdutils");
-        Path checkout = Files.createDirectories(tmp.resolve("checkout/target"));
-        String repo = System.getenv("CWB_TEST_REPO");
-        Files.copy((repo != null ? Path.of(repo) : Path.of("")).toAbsolutePath().resolve("cwb"), checkout.resolveSibling("cwb"),
-                java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-        Files.writeString(checkout.resolve("cwb.jar"), "not a real jar: the stand-in java never opens it");
-        Path jdk = Files.createDirectories(tmp.resolve("jdk/bin"));
-        Files.writeString(jdk.resolveSibling("release"), "JAVA_VERSION=\"17.0.99\"\n");
-        Path java = Files.writeString(jdk.resolve("java"), """
+        Path checkout = tmp.resolve("checkout/target");
+        Path jdk = checkoutWithStandInJava(checkout, """
                 #!/bin/sh
                 echo "$*" >> "$(dirname "$0")/../calls"
                 for a; do
@@ -46,7 +40,6 @@ class LauncherTest {
                 [ "$*" = "${*%--version}" ] || echo "stand-in java"
                 exit 0
                 """);
-        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
 
         String first = start(script, checkout.resolveSibling("cwb"), jdk.getParent());
         assertTrue(first.contains("preparing faster starts (once for this build): class-data archive " + checkout.resolve("cwb-jdk17.0.99.jsa")),
@@ -67,14 +60,8 @@ class LauncherTest {
     void aListingStartsWithTheQuickCompilerAndAPullWithBoth() throws Exception {
         Requirements.requireLinux();
         Path script = Requirements.requireCommand("script", "bsdutils");
-        Path checkout = Files.createDirectories(tmp.resolve("checkout/target"));
-        String repo = System.getenv("CWB_TEST_REPO");
-        Files.copy((repo != null ? Path.of(repo) : Path.of("")).toAbsolutePath().resolve("cwb"), checkout.resolveSibling("cwb"),
-                java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-        Files.writeString(checkout.resolve("cwb.jar"), "not a real jar");
-        Path jdk = Files.createDirectories(tmp.resolve("jdk/bin"));
-        Files.writeString(jdk.resolveSibling("release"), "JAVA_VERSION=\"17.0.99\"\n");
-        Path java = Files.writeString(jdk.resolve("java"), """
+        Path checkout = tmp.resolve("checkout/target");
+        Path jdk = checkoutWithStandInJava(checkout, """
                 #!/bin/sh
                 for a; do
                     case $a in -XX:SharedArchiveFile=*) dump=${a#-XX:SharedArchiveFile=} ;; -Xshare:dump) dumping=1 ;; esac
@@ -83,7 +70,6 @@ class LauncherTest {
                 [ -n "$dumping" ] || echo "$*" > "$(dirname "$0")/../last"
                 exit 0
                 """);
-        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path last = jdk.resolveSibling("last");
         start(script, checkout.resolveSibling("cwb"), jdk.getParent(), "--version");
 
@@ -99,6 +85,23 @@ class LauncherTest {
             assertFalse(line.contains("TieredStopAtLevel"), "'" + slow + "' may hash a layer: both compilers: " + line);
             assertTrue(line.contains("-XX:ArchiveRelocationMode=0"), line);
         }
+    }
+
+    /**
+     * A checkout of its own at {@code target}'s parent (the launcher copied in, a jar that is not one) and a
+     * stand-in JDK whose {@code java} is {@code javaScript}; returns the stand-in's {@code bin} directory.
+     */
+    private Path checkoutWithStandInJava(Path target, String javaScript) throws IOException {
+        Files.createDirectories(target);
+        String repo = System.getenv("CWB_TEST_REPO");
+        Files.copy((repo != null ? Path.of(repo) : Path.of("")).toAbsolutePath().resolve("cwb"), target.resolveSibling("cwb"),
+                java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        Files.writeString(target.resolve("cwb.jar"), "not a real jar: the stand-in java never opens it");
+        Path jdk = Files.createDirectories(tmp.resolve("jdk/bin"));
+        Files.writeString(jdk.resolveSibling("release"), "JAVA_VERSION=\"17.0.99\"\n");
+        Path java = Files.writeString(jdk.resolve("java"), javaScript);
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return jdk;
     }
 
     private String start(Path script, Path cwb, Path jdk) throws IOException, InterruptedException {
